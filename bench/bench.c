@@ -1,0 +1,256 @@
+/*
+ * `marrow bench`: the two performance targets of issue #2, timed in-process.
+ *  - exact: birth-death-mutation (X->2X 1.0, X->0 0.9, X->X+Y 1e-3, Y->2Y 1.0,
+ *    Y->0 0.8, X(0)=1000, 56 days): candidate events per second;
+ *  - hybrid: a 1e11-cell tumour of 50 clones under crowding for 5 years:
+ *    wall time per patient, clone-steps, simulated cell-days and patient-years
+ *    per second;
+ *  - peak resident memory.
+ * Times are medians over repeats with distinct replicate indices.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include "marrow.h"
+#include "bench.h"
+
+static const char *bdm_yaml =
+    "name: bench-bdm\n"
+    "horizon_days: 56\n"
+    "output_every_days: 56\n"
+    "tumour:\n"
+    "  clones:\n"
+    "    - {name: X, cells: 1000, birth: 1.001, death: 0.9, niche_dependence: 0}\n"
+    "mutation:\n"
+    "  rate: 0.000999000999000999\n" /* 1e-3 / 1.001: X->X+Y at exactly 1e-3 */
+    "  catalogue:\n"
+    "    - {name: Y, recurrent: true, edits: {birth: 1.0, death: 0.8, mu_mult: 0}}\n"
+    "engine: {mode: exact, exact_cell_limit: 1.0e+9, marker_step_days: 1}\n";
+
+static double
+now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double) ts.tv_sec + 1e-9 * (double) ts.tv_nsec;
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *) a, y = *(const double *) b;
+    return (x > y) - (x < y);
+}
+
+static int
+load(mw_scenario_t *sc, const char *yaml)
+{
+    mw_diags_t *d = malloc(sizeof(*d));
+    int ret;
+    if (d == NULL) {
+        return MW_ERR_NO_MEMORY;
+    }
+    mw_diags_clear(d);
+    mw_scenario_init_defaults(sc);
+    ret = mw_scenario_load_string(sc, yaml, "bench", d);
+    if (ret == 0) {
+        ret = mw_scenario_validate(sc, d);
+    }
+    if (ret != 0) {
+        mw_diags_print(d, stderr);
+    }
+    free(d);
+    return ret;
+}
+
+/* The hybrid benchmark scenario: 50 founder clones of 2e9 cells each (1e11 in
+ * all) in a marrow of capacity 1.2e11, birth 0.035/day and deaths spread so that
+ * some clones expand and others shrink. */
+static int
+hybrid_scenario(mw_scenario_t *sc)
+{
+    char *buf = malloc(16384);
+    size_t len = 0;
+    int ret;
+    if (buf == NULL) {
+        return MW_ERR_NO_MEMORY;
+    }
+    len += (size_t) snprintf(buf + len, 16384 - len,
+                             "name: bench-hybrid\nhorizon_days: 1826.25\n"
+                             "output_every_days: 30\n"
+                             "tumour:\n  capacity: 1.2e+11\n  clones:\n");
+    for (int i = 0; i < 50; i++) {
+        len += (size_t) snprintf(buf + len, 16384 - len,
+                                 "    - {name: c%d, cells: 2.0e+9, birth: 0.035, "
+                                 "death: %.6f}\n",
+                                 i, 0.0040 + 0.0001 * i);
+    }
+    ret = load(sc, buf);
+    free(buf);
+    return ret;
+}
+
+typedef struct {
+    double exact_events_per_s, exact_ns_per_event, exact_wall_s;
+    double exact_events;
+    double hybrid_ms_per_patient, hybrid_clone_steps_per_s, hybrid_cell_days_per_s;
+    double hybrid_patient_years_per_s, hybrid_steps;
+    long peak_rss_kb;
+} results_t;
+
+static int
+bench_exact(int repeats, results_t *r)
+{
+    mw_scenario_t *sc = malloc(sizeof(*sc));
+    double rate[64], ev_total = 0, wall_total = 0;
+    int ret = 0;
+
+    if (sc == NULL || load(sc, bdm_yaml) != 0) {
+        free(sc);
+        return 1;
+    }
+    for (int i = 0; i < repeats; i++) {
+        mw_sim_t *sim;
+        mw_counters_t k;
+        ret = mw_sim_create(sc, 2026, (uint32_t) i, &sim);
+        if (ret != 0) {
+            break;
+        }
+        double t0 = now();
+        ret = mw_sim_run_until(sim, 56.0);
+        double dt = now() - t0;
+        mw_sim_counters(sim, &k);
+        mw_sim_free(sim);
+        if (ret < 0) {
+            break;
+        }
+        ret = 0;
+        rate[i] = (double) k.events / dt;
+        ev_total += (double) k.events;
+        wall_total += dt;
+    }
+    free(sc);
+    if (ret != 0) {
+        fprintf(stderr, "marrow bench: exact run failed: %s\n", mw_strerror(ret));
+        return 1;
+    }
+    qsort(rate, (size_t) repeats, sizeof(double), cmp_double);
+    r->exact_events_per_s = rate[repeats / 2];
+    r->exact_ns_per_event = 1e9 / r->exact_events_per_s;
+    r->exact_events = ev_total / repeats;
+    r->exact_wall_s = wall_total / repeats;
+    return 0;
+}
+
+static int
+bench_hybrid(int repeats, results_t *r)
+{
+    mw_scenario_t *sc = malloc(sizeof(*sc));
+    double wall[256], steps = 0, clone_steps = 0, cell_days = 0;
+    int ret = 0;
+
+    if (sc == NULL || hybrid_scenario(sc) != 0) {
+        free(sc);
+        return 1;
+    }
+    for (int i = 0; i < repeats; i++) {
+        mw_sim_t *sim;
+        mw_counters_t k;
+        double t0 = now(), cd = 0, prev = 0, t = 0;
+        ret = mw_sim_create(sc, 2026, (uint32_t) i, &sim);
+        if (ret != 0) {
+            break;
+        }
+        /* one run_until per month, as `marrow run` does with output_every_days 30 */
+        while (t < sc->horizon_days && ret == 0) {
+            double bm, em;
+            t = t + sc->output_every_days > sc->horizon_days ? sc->horizon_days
+                                                             : t + sc->output_every_days;
+            ret = mw_sim_run_until(sim, t);
+            ret = ret > 0 ? 0 : ret;
+            mw_sim_tumour(sim, &bm, &em);
+            cd += (bm + em) * (t - prev);
+            prev = t;
+        }
+        wall[i] = now() - t0;
+        mw_sim_counters(sim, &k);
+        mw_sim_free(sim);
+        if (ret != 0) {
+            break;
+        }
+        steps += (double) k.steps;
+        clone_steps += (double) k.clone_steps;
+        cell_days += cd;
+    }
+    double years = sc->horizon_days / 365.25;
+    free(sc);
+    if (ret != 0) {
+        fprintf(stderr, "marrow bench: hybrid run failed: %s\n", mw_strerror(ret));
+        return 1;
+    }
+    double total = 0;
+    for (int i = 0; i < repeats; i++) {
+        total += wall[i];
+    }
+    qsort(wall, (size_t) repeats, sizeof(double), cmp_double);
+    double med = wall[repeats / 2];
+    r->hybrid_ms_per_patient = 1e3 * med;
+    r->hybrid_steps = steps / repeats;
+    r->hybrid_clone_steps_per_s = clone_steps / total;
+    r->hybrid_cell_days_per_s = cell_days / total;
+    r->hybrid_patient_years_per_s = years / med;
+    return 0;
+}
+
+int
+mw_bench_main(int argc, char **argv)
+{
+    int json = 0, quick = 0;
+    results_t r;
+    struct rusage ru;
+
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--json") == 0) {
+            json = 1;
+        } else if (strcmp(argv[i], "--quick") == 0) {
+            quick = 1;
+        } else {
+            fprintf(stderr, "marrow bench: unknown argument '%s'\n", argv[i]);
+            return 2;
+        }
+    }
+    memset(&r, 0, sizeof(r));
+    if (bench_exact(quick ? 1 : 5, &r) != 0 || bench_hybrid(quick ? 5 : 101, &r) != 0) {
+        return 1;
+    }
+    getrusage(RUSAGE_SELF, &ru);
+    r.peak_rss_kb = ru.ru_maxrss;
+    if (json) {
+        printf("{\"version\": \"%s\", \"exact\": {\"events_per_s\": %.4g, "
+               "\"ns_per_event\": %.4g, \"events_per_run\": %.6g, \"wall_s_per_run\": %.4g}, "
+               "\"hybrid\": {\"ms_per_patient\": %.4g, \"steps_per_patient\": %.4g, "
+               "\"clone_steps_per_s\": %.4g, \"cell_days_per_s\": %.4g, "
+               "\"patient_years_per_s\": %.4g}, \"peak_rss_kb\": %ld}\n",
+               mw_version(), r.exact_events_per_s, r.exact_ns_per_event, r.exact_events,
+               r.exact_wall_s, r.hybrid_ms_per_patient, r.hybrid_steps,
+               r.hybrid_clone_steps_per_s, r.hybrid_cell_days_per_s,
+               r.hybrid_patient_years_per_s, r.peak_rss_kb);
+    } else {
+        printf("exact  birth-death-mutation, X0=1000, 56 days (median of %d)\n"
+               "  %.3g events/s  (%.1f ns/event, %.3g events per run, %.3f s per run)\n",
+               quick ? 1 : 5, r.exact_events_per_s, r.exact_ns_per_event, r.exact_events,
+               r.exact_wall_s);
+        printf("hybrid 1e11 cells, 50 clones, 5 years (median of %d)\n"
+               "  %.3f ms per patient, %.0f steps, %.3g clone-steps/s, %.3g cell-days/s, "
+               "%.3g patient-years/s\n",
+               quick ? 5 : 101, r.hybrid_ms_per_patient, r.hybrid_steps,
+               r.hybrid_clone_steps_per_s, r.hybrid_cell_days_per_s,
+               r.hybrid_patient_years_per_s);
+        printf("peak memory %.1f MiB\n", (double) r.peak_rss_kb / 1024.0);
+    }
+    return 0;
+}

@@ -1,0 +1,359 @@
+/*
+ * Exact mode: Gillespie's direct method with thinning (Lewis & Shedler 1979).
+ * Each live population (a clone in the marrow or extramedullary compartment, or
+ * an immigration source) has a per-cell upper bound rbar on its total event rate,
+ * constant while its traits are; the next candidate event comes at rate
+ * W = sum n_p rbar_p, falls on population p with probability n_p rbar_p / W, and
+ * is accepted as a birth, death, seeding or switch with the probabilities given by
+ * the true per-cell rates at that instant (crowding and IL-6 support depend on the
+ * current marrow count).  A rejected candidate changes nothing.  The result is an
+ * exact sample path of the density-dependent process, with one exponential and
+ * one uniform per candidate and no per-event allocation.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/core.h"
+#include "engine/engine.h"
+#include "rng/rng.h"
+
+enum { INFLUX = 2 };
+
+static int
+pop_add(mw_sim_t *s, int c, int comp)
+{
+    int ret = mw__grow((void **) &s->pops, sizeof(mw_pop_t), &s->cap_pops, s->n_pops + 1);
+    if (ret != 0) {
+        return mw__trace_error(ret);
+    }
+    mw_pop_t *p = &s->pops[s->n_pops];
+    p->clone = c;
+    p->comp = comp;
+    p->n = comp == INFLUX ? 1.0 : 0.0;
+    p->rbar = comp == INFLUX ? s->rates[c].influx : s->rates[c].rbar[comp];
+    if (comp != INFLUX) {
+        s->pop_of[2 * c + comp] = s->n_pops;
+    } else {
+        s->W += p->rbar;
+    }
+    return s->n_pops++;
+}
+
+static void
+pop_remove(mw_sim_t *s, int i)
+{
+    mw_pop_t *p = &s->pops[i];
+    if (p->comp != INFLUX) {
+        s->pop_of[2 * p->clone + p->comp] = -1;
+    }
+    s->n_pops--;
+    if (i != s->n_pops) {
+        s->pops[i] = s->pops[s->n_pops];
+        p = &s->pops[i];
+        if (p->comp != INFLUX) {
+            s->pop_of[2 * p->clone + p->comp] = i;
+        }
+    }
+}
+
+/* Add one cell of clone c to compartment comp (creating the population). */
+static int
+add_cell(mw_sim_t *s, int c, int comp)
+{
+    int i = s->pop_of[2 * c + comp];
+    if (i < 0) {
+        i = pop_add(s, c, comp);
+        if (i < 0) {
+            return i;
+        }
+        mw__live_add(s, c);
+    }
+    mw_pop_t *p = &s->pops[i];
+    p->n += 1.0;
+    s->W += p->rbar;
+    if (comp == MW_BM) {
+        s->n_bm += 1.0;
+    } else {
+        s->n_em += 1.0;
+    }
+    s->nb += s->rates[c].bcma_w;
+    return 0;
+}
+
+/* Remove one cell from population i; returns 1 if the population emptied. */
+static int
+remove_cell(mw_sim_t *s, int i)
+{
+    mw_pop_t *p = &s->pops[i];
+    int c = p->clone;
+    p->n -= 1.0;
+    s->W -= p->rbar;
+    if (p->comp == MW_BM) {
+        s->n_bm -= 1.0;
+    } else {
+        s->n_em -= 1.0;
+    }
+    s->nb -= s->rates[c].bcma_w;
+    if (p->n <= 0) {
+        p->n = 0;
+        pop_remove(s, i);
+        return 1;
+    }
+    return 0;
+}
+
+static void
+recompute_w(mw_sim_t *s)
+{
+    double w = 0, nb = 0, bm = 0, em = 0;
+    for (int i = 0; i < s->n_pops; i++) {
+        const mw_pop_t *p = &s->pops[i];
+        w += p->n * p->rbar;
+        if (p->comp == MW_BM) {
+            bm += p->n;
+        } else if (p->comp == MW_EM) {
+            em += p->n;
+        }
+        if (p->comp != INFLUX) {
+            nb += p->n * s->rates[p->clone].bcma_w;
+        }
+    }
+    s->W = w;
+    s->nb = nb;
+    s->n_bm = bm;
+    s->n_em = em;
+}
+
+/* Copy population counts into the clone records. */
+static void
+sync_clones(mw_sim_t *s)
+{
+    for (int i = 0; i < s->n_live; i++) {
+        int c = s->live[i];
+        int a = s->pop_of[2 * c], b = s->pop_of[2 * c + 1];
+        s->clones[c].cells_bm = a >= 0 ? s->pops[a].n : 0.0;
+        s->clones[c].cells_em = b >= 0 ? s->pops[b].n : 0.0;
+    }
+}
+
+int
+mw__exact_init(mw_sim_t *s)
+{
+    s->n_pops = 0;
+    s->W = 0;
+    for (int i = 0; i < s->n_live; i++) {
+        int c = s->live[i];
+        for (int comp = 0; comp < 2; comp++) {
+            double n = comp == MW_BM ? s->clones[c].cells_bm : s->clones[c].cells_em;
+            if (n > 0) {
+                int k = pop_add(s, c, comp);
+                if (k < 0) {
+                    return k;
+                }
+                s->pops[k].n = n;
+            }
+        }
+        if (s->rates[c].influx > 0) {
+            int k = pop_add(s, c, INFLUX);
+            if (k < 0) {
+                return k;
+            }
+        }
+    }
+    recompute_w(s);
+    s->int_n = 0;
+    s->int_nb = 0;
+    s->t_mark = s->t;
+    return 0;
+}
+
+void
+mw__exact_free(mw_sim_t *s)
+{
+    free(s->pops);
+    s->pops = NULL;
+    s->n_pops = 0;
+    s->cap_pops = 0;
+}
+
+/* Run events until t_stop (exclusive), or until the tumour reaches stop_cells.
+ * Returns 0, MW_EXIT_TARGET_SIZE or MW_ERR_*. */
+static int
+events_until(mw_sim_t *s, double t_stop, double stop_cells)
+{
+    const mw_scenario_t *sc = &s->sc;
+    const double cap = sc->tumour.capacity, cap_em = sc->tumour.em_capacity;
+    const double theta = sc->tumour.theta;
+    const int finite_cap = isfinite(cap), finite_em = isfinite(cap_em);
+    const double il6_basal = sc->tumour.il6_basal, il6_gain = sc->tumour.il6_gain;
+    const double il6_ec50 = sc->tumour.il6_ec50, smax = sc->tumour.il6_support_max;
+    const double limit = sc->engine.exact_cell_limit;
+    double t = s->t;
+    uint64_t events = 0, rejections = 0;
+    int ret = 0;
+
+    while (1) {
+        if ((events & 4095) == 4095) {
+            recompute_w(s);
+        }
+        double W = s->W;
+        if (!(W > 0) || s->n_pops == 0) {
+            t = t_stop;
+            break;
+        }
+        double tau = mw__rng_exp1(&s->rng_dyn) / W;
+        if (t + tau >= t_stop) {
+            /* Memoryless: the next candidate is redrawn from t_stop. */
+            s->int_n += (s->n_bm + s->n_em) * (t_stop - t);
+            s->int_nb += s->nb * (t_stop - t);
+            t = t_stop;
+            break;
+        }
+        s->int_n += (s->n_bm + s->n_em) * tau;
+        s->int_nb += s->nb * tau;
+        t += tau;
+        events++;
+
+        double x = mw__rng_uniform(&s->rng_dyn) * W;
+        int i = 0;
+        for (; i < s->n_pops - 1; i++) {
+            double w = s->pops[i].n * s->pops[i].rbar;
+            if (x < w) {
+                break;
+            }
+            x -= w;
+        }
+        mw_pop_t *p = &s->pops[i];
+        int c = p->clone;
+        if (p->comp == INFLUX) {
+            ret = add_cell(s, c, MW_BM);
+            if (ret != 0) {
+                break;
+            }
+            continue;
+        }
+        const mw_rates_t *r = &s->rates[c];
+        double y = x / p->n; /* position in [0, rbar) of this cell's rate space */
+        if (y < r->d) {
+            s->deaths[c] += 1.0;
+            remove_cell(s, i);
+            continue;
+        }
+        y -= r->d;
+        if (p->comp == MW_BM && y < r->m) {
+            remove_cell(s, i);
+            ret = add_cell(s, c, MW_EM);
+            if (ret != 0) {
+                break;
+            }
+            continue;
+        }
+        if (p->comp == MW_BM) {
+            y -= r->m;
+        }
+        if (y < r->sw) {
+            int k;
+            ret = mw__clone_twin(s, c, t, &k);
+            if (ret != 0) {
+                break;
+            }
+            int comp = p->comp;
+            remove_cell(s, i);
+            ret = add_cell(s, k, comp);
+            if (ret != 0) {
+                break;
+            }
+            continue;
+        }
+        y -= r->sw;
+        double lam;
+        if (p->comp == MW_BM) {
+            double crowd = 1.0, occ = 0.0;
+            if (finite_cap) {
+                occ = s->n_bm / cap;
+                double f = theta == 1.0 ? occ : pow(occ, theta);
+                crowd = f >= 1.0 ? 0.0 : 1.0 - f;
+            }
+            double il6 = il6_basal + il6_gain * (occ > 1.0 ? 1.0 : occ);
+            lam = r->b * crowd * (1.0 + r->nd * smax * il6 / (il6 + il6_ec50));
+        } else {
+            double crowd = 1.0;
+            if (finite_em) {
+                double occ = s->n_em / cap_em;
+                double f = theta == 1.0 ? occ : pow(occ, theta);
+                crowd = f >= 1.0 ? 0.0 : 1.0 - f;
+            }
+            lam = r->b_em * crowd;
+        }
+        if (y >= lam) {
+            rejections++;
+            continue;
+        }
+        int comp = p->comp;
+        if (y < lam * (1.0 - r->mu)) {
+            p->n += 1.0;
+            s->W += p->rbar;
+            if (comp == MW_BM) {
+                s->n_bm += 1.0;
+            } else {
+                s->n_em += 1.0;
+            }
+            s->nb += r->bcma_w;
+        } else {
+            int k;
+            ret = mw__clone_mutant(s, c, t, &k);
+            if (ret != 0) {
+                break;
+            }
+            ret = add_cell(s, k, comp);
+            if (ret != 0) {
+                break;
+            }
+        }
+        double n = s->n_bm + s->n_em;
+        if (n >= stop_cells) {
+            ret = MW_EXIT_TARGET_SIZE;
+            break;
+        }
+        if (n > limit) {
+            ret = mw__trace_error(MW_ERR_EXACT_TOO_LARGE);
+            break;
+        }
+    }
+    s->counters.events += events;
+    s->counters.rejections += rejections;
+    s->t = t;
+    return ret;
+}
+
+int
+mw__exact_run(mw_sim_t *s, double t_end, double stop_cells)
+{
+    int ret = 0;
+
+    while (s->t < t_end) {
+        double t_chunk = s->t_mark + s->sc.engine.marker_step_days;
+        if (t_chunk > t_end) {
+            t_chunk = t_end;
+        }
+        if (t_chunk <= s->t) {
+            t_chunk = t_end;
+        }
+        ret = events_until(s, t_chunk, stop_cells);
+        sync_clones(s);
+        mw__markers_advance(s, s->t - s->t_mark, s->int_n, s->int_nb);
+        s->int_n = 0;
+        s->int_nb = 0;
+        s->t_mark = s->t;
+        mw__note_extinctions(s, s->t);
+        if (ret != 0) {
+            break;
+        }
+    }
+    {
+        double crowd, sup, crowd_em;
+        mw__env(s, s->n_bm, s->n_em, &crowd, &sup, &crowd_em, &s->mk.il6_pg_ml);
+    }
+    return ret;
+}

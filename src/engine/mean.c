@@ -1,0 +1,385 @@
+/*
+ * Mean mode: the deterministic mean-field ODE of the same model, integrated by
+ * SUNDIALS CVODE (BDF; dense Newton for small systems, matrix-free GMRES above).
+ * For every clone type i in compartment BM/EM:
+ *
+ *   dn_bm/dt = n_bm (lam_i (1 - mu_i) - d_i - m_i - sw_i) + influx_i
+ *              + sum_parents n_bm,p lam_p mu_p w_e / W + sw_twin n_bm,twin
+ *   dn_em/dt = n_em (lam_em,i (1 - mu_i) - d_i - sw_i) + m_i n_bm + (same inflows)
+ *   lam_i = b_i crowd(N_bm) (1 + nd_i S(N_bm)),  lam_em,i = b_em,i crowd(N_em)
+ *
+ * Mutant types are followed for engine.mean_max_depth generations, one type per
+ * (parent, catalogue entry): the expected cells of infinitely many distinct clones
+ * of that type are lumped.  The last generation does not mutate.  Markers obey the
+ * same linear ODEs as in the stochastic modes.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cvode/cvode.h>
+#include <nvector/nvector_serial.h>
+#include <sundials/sundials_context.h>
+#include <sunlinsol/sunlinsol_dense.h>
+#include <sunlinsol/sunlinsol_spgmr.h>
+#include <sunmatrix/sunmatrix_dense.h>
+
+#include "core/core.h"
+#include "engine/engine.h"
+#include "tumour/traits.h"
+
+#define DENSE_MAX 400
+
+typedef struct {
+    SUNContext ctx;
+    void *cvode;
+    N_Vector y;
+    SUNMatrix A;
+    SUNLinearSolver ls;
+    int n_types;
+    int n_state;
+    int *kids;     /* [type * n_entries + e] -> child type or -1 */
+    double *wfrac; /* catalogue weight fractions */
+    mw_sim_t *sim;
+} mw_mean_t;
+
+enum { X_MPROTEIN = 0, X_FLC, X_SBCMA, X_N };
+
+static int
+rhs(sunrealtype t, N_Vector yv, N_Vector ydotv, void *data)
+{
+    mw_mean_t *mm = data;
+    mw_sim_t *s = mm->sim;
+    const mw_scenario_t *sc = &s->sc;
+    const double *y = N_VGetArrayPointer(yv);
+    double *dy = N_VGetArrayPointer(ydotv);
+    int T = mm->n_types, ne = sc->mutation.n_entries;
+    double nbm_tot = 0, nem_tot = 0, n_tot = 0, nb_tot = 0;
+    double crowd, sup, crowd_em;
+
+    (void) t;
+    s->counters.rhs_calls++;
+    memset(dy, 0, (size_t) mm->n_state * sizeof(double));
+    for (int i = 0; i < T; i++) {
+        double a = y[2 * i] > 0 ? y[2 * i] : 0, b = y[2 * i + 1] > 0 ? y[2 * i + 1] : 0;
+        nbm_tot += a;
+        nem_tot += b;
+        nb_tot += (a + b) * s->rates[i].bcma_w;
+    }
+    n_tot = nbm_tot + nem_tot;
+    mw__env(s, nbm_tot, nem_tot, &crowd, &sup, &crowd_em, NULL);
+
+    for (int i = 0; i < T; i++) {
+        const mw_rates_t *r = &s->rates[i];
+        double nbm = y[2 * i], nem = y[2 * i + 1];
+        double lam = r->b * crowd * (1.0 + r->nd * sup);
+        double lam_em = r->b_em * crowd_em;
+        int has_kids = ne > 0 && mm->kids[i * ne] >= 0;
+        double mu = has_kids ? r->mu : 0.0;
+
+        dy[2 * i] += nbm * (lam * (1.0 - mu) - r->d - r->m - r->sw) + r->influx;
+        dy[2 * i + 1] += nem * (lam_em * (1.0 - mu) - r->d - r->sw) + r->m * nbm;
+        if (has_kids && mu > 0) {
+            for (int e = 0; e < ne; e++) {
+                int k = mm->kids[i * ne + e];
+                dy[2 * k] += nbm * lam * mu * mm->wfrac[e];
+                dy[2 * k + 1] += nem * lam_em * mu * mm->wfrac[e];
+            }
+        }
+        if (r->sw > 0 && s->twin[i] >= 0) {
+            int k = s->twin[i];
+            dy[2 * k] += r->sw * nbm;
+            dy[2 * k + 1] += r->sw * nem;
+        }
+        /* ctDNA released by dying cells of this type */
+        double kc = MW_LN2 / sc->markers.ctdna_half_life;
+        dy[2 * T + X_N + i] = sc->markers.ctdna_per_death * r->d * (nbm + nem) -
+                              kc * y[2 * T + X_N + i];
+    }
+    double k;
+    const double *x = &y[2 * T];
+    k = MW_LN2 / sc->markers.mprotein_half_life;
+    dy[2 * T + X_MPROTEIN] = sc->markers.mprotein_per_1e11 * 1e-11 * k * n_tot -
+                             k * x[X_MPROTEIN];
+    k = MW_LN2 / sc->markers.flc_half_life;
+    dy[2 * T + X_FLC] = sc->markers.flc_per_1e11 * 1e-11 * k * n_tot - k * x[X_FLC];
+    k = MW_LN2 / sc->markers.sbcma_half_life;
+    dy[2 * T + X_SBCMA] = sc->markers.sbcma_per_1e11 * 1e-11 * k * nb_tot - k * x[X_SBCMA];
+    return 0;
+}
+
+/* Create the mutant types (breadth first) and twins of every type. */
+static int
+build_types(mw_sim_t *s, mw_mean_t *mm)
+{
+    const mw_scenario_t *sc = &s->sc;
+    int ne = sc->mutation.n_entries;
+    int first = 0, last = s->n_clones;
+    int cap = 0;
+    int ret;
+
+    if (ne > 0 && sc->mutation.rate > 0) {
+        for (int depth = 1; depth <= sc->engine.mean_max_depth; depth++) {
+            for (int p = first; p < last; p++) {
+                for (int e = 0; e < ne; e++) {
+                    const mw_mutation_t *m = &sc->mutation.catalogue[e];
+                    mw_traits_t g = s->genetic[p];
+                    mw_traits_apply(&g, m->edits, m->n_edits);
+                    g.birth *= 1.0 - m->fitness_cost;
+                    int c = mw__clone_new(s, p, MW_BORN_MUTATION, e, 0, &g, 0.0);
+                    if (c < 0) {
+                        return c;
+                    }
+                    ret = mw__grow((void **) &mm->kids, sizeof(int), &cap,
+                                   (p + 1) * ne);
+                    if (ret != 0) {
+                        return ret;
+                    }
+                    mm->kids[p * ne + e] = c;
+                }
+            }
+            first = last;
+            last = s->n_clones;
+        }
+    }
+    if (sc->plasticity.rate > 0) {
+        int n = s->n_clones;
+        for (int i = 0; i < n; i++) {
+            int tw;
+            ret = mw__clone_twin(s, i, 0.0, &tw);
+            if (ret != 0) {
+                return ret;
+            }
+        }
+        /* Twins mutate into the twins of their primary's children. */
+    }
+    mm->n_types = s->n_clones;
+    ret = mw__grow((void **) &mm->kids, sizeof(int), &cap,
+                   mm->n_types * (ne > 0 ? ne : 1));
+    if (ret != 0) {
+        return ret;
+    }
+    for (int i = 0; i < mm->n_types; i++) {
+        int defined = 0;
+        for (int e = 0; e < ne; e++) {
+            int primary = s->clones[i].born == MW_BORN_SWITCH ? s->twin[i] : i;
+            int k = (primary < last && primary >= 0 && sc->mutation.rate > 0 &&
+                     i * ne + e < cap && primary * ne + e < cap)
+                        ? mm->kids[primary * ne + e]
+                        : -1;
+            (void) defined;
+            (void) k;
+        }
+    }
+    return 0;
+}
+
+/* kids[] for every type: primaries from build_types, twins map to the twins of
+ * their primary's children so that the switched state is inherited. */
+static int
+finish_kids(mw_sim_t *s, mw_mean_t *mm, int n_primary)
+{
+    int ne = s->sc.mutation.n_entries;
+    int T = mm->n_types;
+    int *k2;
+
+    if (ne == 0) {
+        return 0;
+    }
+    k2 = malloc((size_t) T * (size_t) ne * sizeof(int));
+    if (k2 == NULL) {
+        return MW_ERR_NO_MEMORY;
+    }
+    for (int i = 0; i < T; i++) {
+        for (int e = 0; e < ne; e++) {
+            int primary = i < n_primary ? i : s->twin[i];
+            int kid = -1;
+            if (s->sc.mutation.rate > 0 && primary >= 0 && primary < n_primary) {
+                int parent_has = 0;
+                /* types created by build_types as parents have kids recorded */
+                for (int j = 0; j < n_primary && !parent_has; j++) {
+                    parent_has = s->clones[j].parent == primary &&
+                                 s->clones[j].born == MW_BORN_MUTATION;
+                }
+                if (parent_has) {
+                    kid = mm->kids[primary * ne + e];
+                }
+            }
+            if (kid >= 0 && i >= n_primary) {
+                kid = s->twin[kid];
+            }
+            k2[i * ne + e] = kid;
+        }
+    }
+    free(mm->kids);
+    mm->kids = k2;
+    return 0;
+}
+
+int
+mw__mean_init(mw_sim_t *s)
+{
+    const mw_scenario_t *sc = &s->sc;
+    mw_mean_t *mm = calloc(1, sizeof(*mm));
+    int ret = 0, n_primary;
+
+    if (mm == NULL) {
+        return mw__trace_error(MW_ERR_NO_MEMORY);
+    }
+    s->mean = mm;
+    mm->sim = s;
+    {
+        /* build_types creates mutants first, then twins */
+        int before_twins;
+        const int plastic = sc->plasticity.rate > 0;
+        double saved = s->sc.plasticity.rate;
+        s->sc.plasticity.rate = 0;
+        ret = build_types(s, mm);
+        s->sc.plasticity.rate = saved;
+        if (ret != 0) {
+            return ret;
+        }
+        n_primary = s->n_clones;
+        before_twins = n_primary;
+        if (plastic) {
+            for (int i = 0; i < before_twins; i++) {
+                int tw;
+                ret = mw__clone_twin(s, i, 0.0, &tw);
+                if (ret != 0) {
+                    return ret;
+                }
+            }
+        }
+        mm->n_types = s->n_clones;
+    }
+    ret = finish_kids(s, mm, n_primary);
+    if (ret != 0) {
+        return ret;
+    }
+    if (sc->mutation.n_entries > 0) {
+        double W = 0;
+        mm->wfrac = malloc((size_t) sc->mutation.n_entries * sizeof(double));
+        if (mm->wfrac == NULL) {
+            return mw__trace_error(MW_ERR_NO_MEMORY);
+        }
+        for (int e = 0; e < sc->mutation.n_entries; e++) {
+            W += sc->mutation.catalogue[e].weight;
+        }
+        for (int e = 0; e < sc->mutation.n_entries; e++) {
+            mm->wfrac[e] = sc->mutation.catalogue[e].weight / W;
+        }
+    }
+    for (int i = 0; i < mm->n_types; i++) {
+        mw__live_add(s, i);
+    }
+
+    int T = mm->n_types;
+    mm->n_state = 2 * T + X_N + T;
+    if (SUNContext_Create(NULL, &mm->ctx) != 0) {
+        return mw__trace_error(MW_ERR_SOLVER);
+    }
+    mm->y = N_VNew_Serial(mm->n_state, mm->ctx);
+    if (mm->y == NULL) {
+        return mw__trace_error(MW_ERR_NO_MEMORY);
+    }
+    double *y = N_VGetArrayPointer(mm->y);
+    for (int i = 0; i < T; i++) {
+        y[2 * i] = s->clones[i].cells_bm;
+        y[2 * i + 1] = s->clones[i].cells_em;
+        y[2 * T + X_N + i] = s->ctdna[i];
+    }
+    y[2 * T + X_MPROTEIN] = s->mk.mprotein_g_dl;
+    y[2 * T + X_FLC] = s->mk.flc_mg_l;
+    y[2 * T + X_SBCMA] = s->mk.sbcma_ng_ml;
+
+    mm->cvode = CVodeCreate(CV_BDF, mm->ctx);
+    if (mm->cvode == NULL || CVodeInit(mm->cvode, rhs, s->t, mm->y) != CV_SUCCESS ||
+        CVodeSetUserData(mm->cvode, mm) != CV_SUCCESS ||
+        CVodeSStolerances(mm->cvode, sc->engine.mean_rtol, sc->engine.mean_atol) !=
+            CV_SUCCESS ||
+        CVodeSetMaxNumSteps(mm->cvode, 1000000) != CV_SUCCESS) {
+        return mw__trace_error(MW_ERR_SOLVER);
+    }
+    if (mm->n_state <= DENSE_MAX) {
+        mm->A = SUNDenseMatrix(mm->n_state, mm->n_state, mm->ctx);
+        mm->ls = SUNLinSol_Dense(mm->y, mm->A, mm->ctx);
+    } else {
+        mm->ls = SUNLinSol_SPGMR(mm->y, SUN_PREC_NONE, 0, mm->ctx);
+    }
+    if (mm->ls == NULL || CVodeSetLinearSolver(mm->cvode, mm->ls, mm->A) != CV_SUCCESS) {
+        return mw__trace_error(MW_ERR_SOLVER);
+    }
+    return 0;
+}
+
+int
+mw__mean_run(mw_sim_t *s, double t_end)
+{
+    mw_mean_t *mm = s->mean;
+    sunrealtype tret;
+    int T;
+
+    if (mm == NULL) {
+        return mw__trace_error(MW_ERR_BAD_STATE);
+    }
+    if (t_end > s->t) {
+        if (CVodeSetStopTime(mm->cvode, t_end) != CV_SUCCESS ||
+            CVode(mm->cvode, t_end, mm->y, &tret, CV_NORMAL) < 0) {
+            return mw__trace_error(MW_ERR_SOLVER);
+        }
+    }
+    T = mm->n_types;
+    const double *y = N_VGetArrayPointer(mm->y);
+    s->n_bm = 0;
+    s->n_em = 0;
+    s->mk.ctdna_hge_ml = 0;
+    for (int i = 0; i < T; i++) {
+        mw_clone_t *k = &s->clones[i];
+        k->cells_bm = y[2 * i] > 0 ? y[2 * i] : 0;
+        k->cells_em = y[2 * i + 1] > 0 ? y[2 * i + 1] : 0;
+        if (k->cells_bm + k->cells_em > k->peak_cells) {
+            k->peak_cells = k->cells_bm + k->cells_em;
+        }
+        s->n_bm += k->cells_bm;
+        s->n_em += k->cells_em;
+        s->ctdna[i] = y[2 * T + X_N + i] > 0 ? y[2 * T + X_N + i] : 0;
+        s->mk.ctdna_hge_ml += s->ctdna[i];
+    }
+    s->mk.mprotein_g_dl = y[2 * T + X_MPROTEIN];
+    s->mk.flc_mg_l = y[2 * T + X_FLC];
+    s->mk.sbcma_ng_ml = y[2 * T + X_SBCMA];
+    {
+        double crowd, sup, crowd_em;
+        mw__env(s, s->n_bm, s->n_em, &crowd, &sup, &crowd_em, &s->mk.il6_pg_ml);
+    }
+    s->t = t_end;
+    return 0;
+}
+
+void
+mw__mean_free(mw_sim_t *s)
+{
+    mw_mean_t *mm = s->mean;
+    if (mm == NULL) {
+        return;
+    }
+    if (mm->cvode != NULL) {
+        CVodeFree(&mm->cvode);
+    }
+    if (mm->ls != NULL) {
+        SUNLinSolFree(mm->ls);
+    }
+    if (mm->A != NULL) {
+        SUNMatDestroy(mm->A);
+    }
+    if (mm->y != NULL) {
+        N_VDestroy(mm->y);
+    }
+    if (mm->ctx != NULL) {
+        SUNContext_Free(&mm->ctx);
+    }
+    free(mm->kids);
+    free(mm->wfrac);
+    free(mm);
+    s->mean = NULL;
+}

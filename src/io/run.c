@@ -1,0 +1,626 @@
+/*
+ * `marrow run`: simulate replicates of one scenario and write the tidy outputs of
+ * SPEC.md §9 (timeseries.csv in long form, clones.csv, tree.nwk, events.csv,
+ * summary.json, run.json).  Every file is written under a ".partial" name and
+ * renamed only when the whole run succeeded, so a failed or interrupted run never
+ * leaves a file that looks complete.  Output depends only on (seed, replicate
+ * index, scenario).
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/core.h"
+#include "tumour/traits.h"
+
+enum { F_TS = 0, F_CLONES, F_TREE, F_EVENTS, F_SUMMARY, F_RUN, F_N };
+static const char *file_names[F_N] = {"timeseries.csv", "clones.csv", "tree.nwk",
+                                      "events.csv",     "summary.json", "run.json"};
+
+typedef struct {
+    FILE *f[F_N];
+    char path[F_N][4096];
+    char partial[F_N][4096];
+} outputs_t;
+
+static void
+seterr(char *buf, size_t len, const char *fmt, ...)
+{
+    va_list ap;
+    if (buf == NULL || len == 0) {
+        return;
+    }
+    va_start(ap, fmt);
+    vsnprintf(buf, len, fmt, ap);
+    va_end(ap);
+}
+
+/* mkdir -p */
+static int
+make_dirs(const char *dir, char *errbuf, size_t errlen)
+{
+    char tmp[4096];
+    size_t n = strlen(dir);
+
+    if (n == 0 || n >= sizeof(tmp)) {
+        seterr(errbuf, errlen, "output directory name is empty or too long");
+        return MW_ERR_IO;
+    }
+    memcpy(tmp, dir, n + 1);
+    for (size_t i = 1; i <= n; i++) {
+        if (tmp[i] == '/' || tmp[i] == '\0') {
+            char c = tmp[i];
+            tmp[i] = '\0';
+            if (mkdir(tmp, 0777) != 0 && errno != EEXIST) {
+                seterr(errbuf, errlen, "cannot create directory '%s': %s", tmp,
+                       strerror(errno));
+                return MW_ERR_IO;
+            }
+            tmp[i] = c;
+        }
+    }
+    struct stat st;
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        seterr(errbuf, errlen, "'%s' is not a directory", dir);
+        return MW_ERR_IO;
+    }
+    return 0;
+}
+
+static int
+outputs_open(outputs_t *o, const char *dir, char *errbuf, size_t errlen)
+{
+    memset(o, 0, sizeof(*o));
+    for (int i = 0; i < F_N; i++) {
+        snprintf(o->path[i], sizeof(o->path[i]), "%s/%s", dir, file_names[i]);
+        snprintf(o->partial[i], sizeof(o->partial[i]), "%s/.%s.partial", dir,
+                 file_names[i]);
+        o->f[i] = fopen(o->partial[i], "w");
+        if (o->f[i] == NULL) {
+            seterr(errbuf, errlen, "cannot write '%s': %s", o->partial[i], strerror(errno));
+            return MW_ERR_IO;
+        }
+    }
+    return 0;
+}
+
+/* Close everything; on success rename the partial files into place, otherwise
+ * delete them. */
+static int
+outputs_close(outputs_t *o, int ok, char *errbuf, size_t errlen)
+{
+    int ret = 0;
+    for (int i = 0; i < F_N; i++) {
+        if (o->f[i] == NULL) {
+            continue;
+        }
+        if (ferror(o->f[i]) && ret == 0) {
+            seterr(errbuf, errlen, "write error on '%s'", o->partial[i]);
+            ret = MW_ERR_IO;
+        }
+        if (fclose(o->f[i]) != 0 && ret == 0) {
+            seterr(errbuf, errlen, "cannot close '%s': %s", o->partial[i], strerror(errno));
+            ret = MW_ERR_IO;
+        }
+        o->f[i] = NULL;
+    }
+    for (int i = 0; i < F_N; i++) {
+        if (o->partial[i][0] == '\0') {
+            continue;
+        }
+        if (ok && ret == 0) {
+            if (rename(o->partial[i], o->path[i]) != 0) {
+                seterr(errbuf, errlen, "cannot rename '%s': %s", o->partial[i],
+                       strerror(errno));
+                ret = MW_ERR_IO;
+            }
+        } else {
+            (void) remove(o->partial[i]);
+        }
+    }
+    return ret;
+}
+
+static void
+write_num(FILE *f, double x)
+{
+    if (isnan(x)) {
+        fputs("NA", f);
+    } else if (isinf(x)) {
+        fputs(x > 0 ? "Inf" : "-Inf", f);
+    } else {
+        fprintf(f, "%.15g", x);
+    }
+}
+
+static void
+json_num(FILE *f, double x)
+{
+    if (!isfinite(x)) {
+        fputs("null", f);
+    } else {
+        fprintf(f, "%.15g", x);
+    }
+}
+
+/* Minimal JSON string escaping. */
+static void
+json_str(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; *s != '\0'; s++) {
+        unsigned char c = (unsigned char) *s;
+        if (c == '"' || c == '\\') {
+            fputc('\\', f);
+            fputc(c, f);
+        } else if (c < 0x20) {
+            fprintf(f, "\\u%04x", c);
+        } else {
+            fputc(c, f);
+        }
+    }
+    fputc('"', f);
+}
+
+static void
+ts_row(FILE *f, int rep, int with_rep, double t, const char *var, double v)
+{
+    if (with_rep) {
+        fprintf(f, "%d,", rep);
+    }
+    fprintf(f, "%.12g,%s,", t, var);
+    write_num(f, v);
+    fputc('\n', f);
+}
+
+static void
+write_timepoint(FILE *f, const mw_sim_t *sim, int rep, int with_rep, double t)
+{
+    double bm, em;
+    mw_markers_t mk;
+    int alive = 0;
+    char var[64];
+
+    mw_sim_tumour(sim, &bm, &em);
+    mw_sim_markers(sim, &mk);
+    ts_row(f, rep, with_rep, t, "tumour_cells", bm + em);
+    ts_row(f, rep, with_rep, t, "tumour_cells_bm", bm);
+    ts_row(f, rep, with_rep, t, "tumour_cells_em", em);
+    ts_row(f, rep, with_rep, t, "il6_pg_ml", mk.il6_pg_ml);
+    ts_row(f, rep, with_rep, t, "mprotein_g_dl", mk.mprotein_g_dl);
+    ts_row(f, rep, with_rep, t, "flc_mg_l", mk.flc_mg_l);
+    ts_row(f, rep, with_rep, t, "sbcma_ng_ml", mk.sbcma_ng_ml);
+    ts_row(f, rep, with_rep, t, "ctdna_hge_ml", mk.ctdna_hge_ml);
+    for (int i = 0; i < mw_sim_n_clones(sim); i++) {
+        const mw_clone_t *c = mw_sim_clone(sim, i);
+        if (c->cells_bm + c->cells_em > 0) {
+            alive++;
+        }
+    }
+    ts_row(f, rep, with_rep, t, "clones_alive", alive);
+    for (int i = 0; i < mw_sim_n_clones(sim); i++) {
+        const mw_clone_t *c = mw_sim_clone(sim, i);
+        double n = c->cells_bm + c->cells_em;
+        if (n > 0) {
+            snprintf(var, sizeof(var), "clone_cells:%d", c->id);
+            ts_row(f, rep, with_rep, t, var, n);
+        }
+    }
+}
+
+static const char *
+born_label(const mw_scenario_t *sc, const mw_clone_t *c, char *buf, size_t len)
+{
+    switch (c->born) {
+        case MW_BORN_FOUNDER:
+            snprintf(buf, len, "founder:%s",
+                     c->id < sc->tumour.n_clones ? sc->tumour.clones[c->id].name : "?");
+            break;
+        case MW_BORN_MUTATION:
+            snprintf(buf, len, "mutation:%s",
+                     c->mutation >= 0 && c->mutation < sc->mutation.n_entries
+                         ? sc->mutation.catalogue[c->mutation].name
+                         : "?");
+            break;
+        default:
+            snprintf(buf, len, "switch");
+            break;
+    }
+    return buf;
+}
+
+static void
+clones_header(FILE *f, int with_rep)
+{
+    if (with_rep) {
+        fputs("replicate,", f);
+    }
+    fputs("clone_id,parent_id,born_day,event,cells_final,cells_bm,cells_em,peak_cells,"
+          "extinct_day,switched",
+          f);
+    for (int i = 0; i < mw_n_traits(); i++) {
+        fprintf(f, ",%s", mw_trait_name(i));
+    }
+    for (int a = 0; a < MW_N_ANTIGENS; a++) {
+        const char *n = mw_antigen_name(a);
+        fprintf(f, ",%s_density,%s_spread,%s_copies,%s_epitope", n, n, n, n);
+    }
+    fputc('\n', f);
+}
+
+static void
+clones_rows(FILE *f, const mw_scenario_t *sc, const mw_sim_t *sim, int rep, int with_rep)
+{
+    char buf[128];
+    for (int i = 0; i < mw_sim_n_clones(sim); i++) {
+        const mw_clone_t *c = mw_sim_clone(sim, i);
+        if (with_rep) {
+            fprintf(f, "%d,", rep);
+        }
+        fprintf(f, "%d,", c->id);
+        if (c->parent >= 0) {
+            fprintf(f, "%d", c->parent);
+        } else {
+            fputs("NA", f);
+        }
+        fputc(',', f);
+        write_num(f, c->born_day);
+        fprintf(f, ",%s,", born_label(sc, c, buf, sizeof(buf)));
+        write_num(f, c->cells_bm + c->cells_em);
+        fputc(',', f);
+        write_num(f, c->cells_bm);
+        fputc(',', f);
+        write_num(f, c->cells_em);
+        fputc(',', f);
+        write_num(f, c->peak_cells);
+        fputc(',', f);
+        write_num(f, c->extinct_day);
+        fprintf(f, ",%d", c->switched);
+        for (int k = 0; k < mw_n_traits(); k++) {
+            fputc(',', f);
+            write_num(f, mw__trait_get(&c->traits, k));
+        }
+        for (int a = 0; a < MW_N_ANTIGENS; a++) {
+            const mw_antigen_t *ag = &c->traits.antigen[a];
+            fputc(',', f);
+            write_num(f, ag->density);
+            fputc(',', f);
+            write_num(f, ag->spread);
+            fprintf(f, ",%d,%d", ag->copies, ag->epitope);
+        }
+        fputc('\n', f);
+    }
+}
+
+/* Newick: every clone is a node labelled c<id>; a clone's children hang below it,
+ * and the clone itself appears as a zero-length leaf so that clones with
+ * descendants are still tips.  Branch lengths are days between births. */
+static int
+write_newick(FILE *f, const mw_sim_t *sim)
+{
+    int n = mw_sim_n_clones(sim);
+    int *first = malloc((size_t) (n + 1) * sizeof(int));
+    int *next = malloc((size_t) (n + 1) * sizeof(int));
+    int *stack = malloc((size_t) (n + 1) * sizeof(int));
+    int *state = calloc((size_t) (n + 1), sizeof(int));
+    int ret = 0;
+
+    if (first == NULL || next == NULL || stack == NULL || state == NULL) {
+        ret = MW_ERR_NO_MEMORY;
+        goto out;
+    }
+    /* node n is a virtual root holding the founders */
+    for (int i = 0; i <= n; i++) {
+        first[i] = -1;
+        next[i] = -1;
+    }
+    for (int i = n - 1; i >= 0; i--) {
+        const mw_clone_t *c = mw_sim_clone(sim, i);
+        int p = c->parent >= 0 ? c->parent : n;
+        next[i] = first[p];
+        first[p] = i;
+    }
+    /* iterative depth-first walk: state 0 = enter, 1 = children done */
+    int sp = 0;
+    stack[sp++] = n;
+    while (sp > 0) {
+        int v = stack[sp - 1];
+        if (state[v] == 0) {
+            state[v] = 1;
+            fputc('(', f);
+            if (v < n) {
+                fprintf(f, "c%d:0", v);
+                if (first[v] >= 0) {
+                    fputc(',', f);
+                }
+            }
+            /* push children, then reverse them so the smallest id is on top */
+            int base = sp;
+            for (int k = first[v]; k >= 0; k = next[k]) {
+                stack[sp++] = k;
+            }
+            for (int a = base, b = sp - 1; a < b; a++, b--) {
+                int tmp = stack[a];
+                stack[a] = stack[b];
+                stack[b] = tmp;
+            }
+            continue;
+        }
+        sp--;
+        fputc(')', f);
+        if (v < n) {
+            const mw_clone_t *c = mw_sim_clone(sim, v);
+            double pb = c->parent >= 0 ? mw_sim_clone(sim, c->parent)->born_day : c->born_day;
+            fprintf(f, "c%d:%.12g", v, c->born_day - pb);
+            /* a sibling follows if the parent has more children after v */
+            if (next[v] >= 0) {
+                fputc(',', f);
+            }
+        }
+    }
+    fputs(";\n", f);
+out:
+    free(first);
+    free(next);
+    free(stack);
+    free(state);
+    return ret;
+}
+
+static void
+event_rows(FILE *f, const mw_scenario_t *sc, const mw_sim_t *sim, int rep, int with_rep)
+{
+    char buf[128];
+    for (int i = 0; i < mw_sim_n_events(sim); i++) {
+        const mw_event_t *e = mw_sim_event(sim, i);
+        if (with_rep) {
+            fprintf(f, "%d,", rep);
+        }
+        fprintf(f, "%.12g,%s,", e->t_days, mw_event_name(e->kind));
+        switch (e->kind) {
+            case MW_EV_CLONE_BORN:
+                fprintf(f, "clone=%d;parent=%d;via=%s", e->clone, e->other,
+                        born_label(sc, mw_sim_clone(sim, e->clone), buf, sizeof(buf)));
+                break;
+            case MW_EV_EM_SEEDED:
+            case MW_EV_CLONE_EXTINCT:
+                fprintf(f, "clone=%d", e->clone);
+                break;
+            default:
+                break;
+        }
+        fputc('\n', f);
+    }
+}
+
+typedef struct {
+    double final_cells, final_bm, final_em, peak_cells, extinction_day;
+    int extinct, clones_total, clones_alive;
+    mw_counters_t counters;
+} rep_summary_t;
+
+static void
+summarise(const mw_sim_t *sim, rep_summary_t *r)
+{
+    memset(r, 0, sizeof(*r));
+    mw_sim_tumour(sim, &r->final_bm, &r->final_em);
+    r->final_cells = r->final_bm + r->final_em;
+    r->extinction_day = NAN;
+    r->clones_total = mw_sim_n_clones(sim);
+    for (int i = 0; i < r->clones_total; i++) {
+        const mw_clone_t *c = mw_sim_clone(sim, i);
+        if (c->cells_bm + c->cells_em > 0) {
+            r->clones_alive++;
+        }
+    }
+    for (int i = 0; i < mw_sim_n_events(sim); i++) {
+        const mw_event_t *e = mw_sim_event(sim, i);
+        if (e->kind == MW_EV_TUMOUR_EXTINCT) {
+            r->extinct = 1;
+            r->extinction_day = e->t_days;
+        }
+    }
+    if (r->final_cells > 0) {
+        r->extinct = 0;
+        r->extinction_day = NAN;
+    }
+    mw_sim_counters(sim, &r->counters);
+}
+
+/* Wilson score interval for k successes in n trials at z = 1.96. */
+static void
+wilson(int k, int n, double *lo, double *hi)
+{
+    double z = 1.959963984540054, p = (double) k / n, z2 = z * z;
+    double den = 1.0 + z2 / n;
+    double mid = (p + z2 / (2.0 * n)) / den;
+    double half = z * sqrt(p * (1.0 - p) / n + z2 / (4.0 * n * n)) / den;
+    *lo = mid - half;
+    *hi = mid + half;
+}
+
+static void
+write_summary(FILE *f, const mw_scenario_t *sc, const mw_run_options_t *o,
+              const rep_summary_t *r, int n)
+{
+    double mean = 0, lo, hi;
+    int ext = 0;
+
+    fprintf(f, "{\n  \"marrow_version\": \"%s\",\n  \"scenario\": ", mw_version());
+    json_str(f, sc->name);
+    fprintf(f, ",\n  \"scenario_hash\": \"%016llx\",\n",
+            (unsigned long long) mw_scenario_hash(sc));
+    fprintf(f, "  \"seed\": %llu,\n  \"mode\": \"%s\",\n  \"replicates\": %d,\n",
+            (unsigned long long) o->seed, mw_mode_name(sc->engine.mode), n);
+    fprintf(f, "  \"horizon_days\": ");
+    json_num(f, sc->horizon_days);
+    fprintf(f, ",\n  \"per_replicate\": [\n");
+    for (int i = 0; i < n; i++) {
+        fprintf(f, "    {\"replicate\": %d, \"final_cells\": ", i);
+        json_num(f, r[i].final_cells);
+        fputs(", \"final_cells_bm\": ", f);
+        json_num(f, r[i].final_bm);
+        fputs(", \"final_cells_em\": ", f);
+        json_num(f, r[i].final_em);
+        fprintf(f, ", \"extinct\": %s, \"extinction_day\": ", r[i].extinct ? "true" : "false");
+        json_num(f, r[i].extinction_day);
+        fprintf(f, ", \"clones_total\": %d, \"clones_alive\": %d", r[i].clones_total,
+                r[i].clones_alive);
+        fprintf(f,
+                ", \"events\": %llu, \"rejected_candidates\": %llu, \"steps\": %llu, "
+                "\"clone_steps\": %llu}%s\n",
+                (unsigned long long) r[i].counters.events,
+                (unsigned long long) r[i].counters.rejections,
+                (unsigned long long) r[i].counters.steps,
+                (unsigned long long) r[i].counters.clone_steps, i + 1 < n ? "," : "");
+        mean += r[i].final_cells;
+        ext += r[i].extinct;
+    }
+    mean /= n;
+    wilson(ext, n, &lo, &hi);
+    fprintf(f, "  ],\n  \"aggregate\": {\"mean_final_cells\": ");
+    json_num(f, mean);
+    fprintf(f, ", \"extinct\": %d, \"extinct_fraction\": ", ext);
+    json_num(f, (double) ext / n);
+    fputs(", \"extinct_fraction_wilson95\": [", f);
+    json_num(f, lo);
+    fputs(", ", f);
+    json_num(f, hi);
+    fputs("]}\n}\n", f);
+}
+
+static int
+write_run_json(FILE *f, const mw_scenario_t *sc, const mw_run_options_t *o)
+{
+    fprintf(f, "{\n  \"marrow_version\": \"%s\",\n  \"command_line\": ", mw_version());
+    json_str(f, o->command_line != NULL ? o->command_line : "");
+    fprintf(f,
+            ",\n  \"seed\": %llu,\n  \"replicates\": %d,\n  \"threads\": 1,\n  \"ranks\": 1,\n"
+            "  \"scenario_hash\": \"%016llx\",\n  \"scenario\": ",
+            (unsigned long long) o->seed, o->replicates,
+            (unsigned long long) mw_scenario_hash(sc));
+    int ret = mw_scenario_write_json(sc, f, 2);
+    fputs("\n}\n", f);
+    return ret;
+}
+
+static double
+now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double) ts.tv_sec + 1e-9 * (double) ts.tv_nsec;
+}
+
+int
+mw_run(const mw_scenario_t *sc, const mw_run_options_t *o, mw_run_result_t *result,
+       char *errbuf, size_t errlen)
+{
+    outputs_t out;
+    rep_summary_t *reps = NULL;
+    int ret, with_rep, n = o->replicates;
+    double t0 = now_seconds();
+    int tty = !o->quiet && isatty(2);
+
+    if (n < 1) {
+        seterr(errbuf, errlen, "replicates must be >= 1");
+        return MW_ERR_BAD_PARAM;
+    }
+    ret = make_dirs(o->out_dir, errbuf, errlen);
+    if (ret != 0) {
+        return ret;
+    }
+    ret = outputs_open(&out, o->out_dir, errbuf, errlen);
+    if (ret != 0) {
+        (void) outputs_close(&out, 0, NULL, 0);
+        return ret;
+    }
+    reps = calloc((size_t) n, sizeof(*reps));
+    if (reps == NULL) {
+        seterr(errbuf, errlen, "out of memory");
+        (void) outputs_close(&out, 0, NULL, 0);
+        return MW_ERR_NO_MEMORY;
+    }
+    with_rep = n > 1;
+    fputs(with_rep ? "replicate,t_days,variable,value\n" : "t_days,variable,value\n",
+          out.f[F_TS]);
+    clones_header(out.f[F_CLONES], with_rep);
+    fputs(with_rep ? "replicate,t_days,kind,detail\n" : "t_days,kind,detail\n",
+          out.f[F_EVENTS]);
+
+    int last_pct = -1;
+    for (int rep = 0; rep < n && ret == 0; rep++) {
+        mw_sim_t *sim = NULL;
+        ret = mw_sim_create(sc, o->seed, (uint32_t) rep, &sim);
+        if (ret != 0) {
+            seterr(errbuf, errlen, "replicate %d: cannot start: %s", rep, mw_strerror(ret));
+            break;
+        }
+        long k = 0;
+        double t = 0;
+        write_timepoint(out.f[F_TS], sim, rep, with_rep, 0.0);
+        while (t < sc->horizon_days) {
+            k++;
+            t = (double) k * sc->output_every_days;
+            if (t > sc->horizon_days || sc->horizon_days - t < 1e-9 * sc->output_every_days) {
+                t = sc->horizon_days;
+            }
+            ret = mw_sim_run_until(sim, t);
+            if (ret < 0) {
+                seterr(errbuf, errlen, "replicate %d failed at day %g: %s", rep,
+                       mw_sim_time(sim), mw_strerror(ret));
+                break;
+            }
+            ret = 0;
+            write_timepoint(out.f[F_TS], sim, rep, with_rep, t);
+        }
+        if (ret == 0) {
+            clones_rows(out.f[F_CLONES], sc, sim, rep, with_rep);
+            event_rows(out.f[F_EVENTS], sc, sim, rep, with_rep);
+            ret = write_newick(out.f[F_TREE], sim);
+            summarise(sim, &reps[rep]);
+        }
+        mw_sim_free(sim);
+        if (!o->quiet && n > 1) {
+            int pct = (int) (100.0 * (rep + 1) / n);
+            if (tty) {
+                fprintf(stderr, "\r%d/%d replicates (%d%%)", rep + 1, n, pct);
+            } else if (pct / 10 != last_pct / 10) {
+                fprintf(stderr, "%d/%d replicates (%d%%)\n", rep + 1, n, pct);
+            }
+            last_pct = pct;
+        }
+    }
+    if (tty && n > 1) {
+        fputc('\n', stderr);
+    }
+    if (ret == 0) {
+        write_summary(out.f[F_SUMMARY], sc, o, reps, n);
+        ret = write_run_json(out.f[F_RUN], sc, o);
+        if (ret != 0) {
+            seterr(errbuf, errlen, "cannot write run.json: %s", mw_strerror(ret));
+        }
+    }
+    int cret = outputs_close(&out, ret == 0, ret == 0 ? errbuf : NULL, errlen);
+    if (ret == 0) {
+        ret = cret;
+    }
+    if (ret == 0 && result != NULL) {
+        result->replicates = n;
+        result->mean_final_cells = 0;
+        result->n_extinct = 0;
+        for (int i = 0; i < n; i++) {
+            result->mean_final_cells += reps[i].final_cells / n;
+            result->n_extinct += reps[i].extinct;
+        }
+        result->wall_seconds = now_seconds() - t0;
+    }
+    free(reps);
+    return ret;
+}

@@ -1,0 +1,39 @@
+/* Shared test helpers. */
+#include <stdio.h>
+#include <gsl/gsl_cdf.h>
+
+#include "testlib.h"
+
+void
+mw_test_assert_z(double observed, double expected, double se, double zmax,
+                 const char *what, const char *file, int line)
+{
+    double z = (observed - expected) / se;
+    printf("  %-40s observed %.6g expected %.6g se %.3g z %+.2f (%s:%d)\n", what,
+           observed, expected, se, z, file, line);
+    if (!(fabs(z) <= zmax)) {
+        fail_msg("%s: |z| = %.2f > %.1f", what, fabs(z), zmax);
+    }
+}
+
+void
+mw_test_scenario(mw_scenario_t *s, const char *yaml)
+{
+    mw_diags_t d;
+    mw_diags_clear(&d);
+    mw_scenario_init_defaults(s);
+    int ret = mw_scenario_load_string(s, yaml, "test.yaml", &d);
+    if (ret == 0) {
+        ret = mw_scenario_validate(s, &d);
+    }
+    if (ret != 0) {
+        mw_diags_print(&d, stdout);
+        fail_msg("scenario did not load: %s", mw_strerror(ret));
+    }
+}
+
+double
+mw_test_chisq_p(double chisq, int k)
+{
+    return gsl_cdf_chisq_Q(chisq, (double) k);
+}
