@@ -110,7 +110,7 @@ void mw_diags_print(const mw_diags_t *self, FILE *out);
  * ---------------------------------------------------------------------------- */
 
 #define MW_NAME_MAX 64
-#define MW_MAX_CLONE_SPECS 32 /**< founder clones a scenario may list */
+#define MW_MAX_CLONE_SPECS 256/**< founder clones a scenario may list */
 #define MW_MAX_CATALOGUE 32   /**< mutation catalogue entries */
 #define MW_MAX_EDITS 12       /**< trait edits per catalogue entry or plasticity */
 

@@ -454,8 +454,8 @@ found_by_growth(mw_sim_t *s)
         if (ret < 0) {
             return ret;
         }
-        if (ret == 0) {
-            return mw__trace_error(MW_ERR_BAD_PARAM); /* never reached the size */
+        if (!s->tumour_extinct) {
+            return mw__trace_error(MW_ERR_BAD_PARAM); /* alive but never reached the size */
         }
     }
     if (ret != MW_EXIT_TARGET_SIZE) {
@@ -504,7 +504,7 @@ mw_sim_create(const mw_scenario_t *scenario, uint64_t seed, uint32_t index,
                        : sc->tumour.il6_support_max * sc->tumour.il6_basal /
                              (sc->tumour.il6_basal + sc->tumour.il6_ec50);
     }
-    ret = clones_reserve(s, 64);
+    ret = clones_reserve(s, sc->engine.max_clones < 64 ? sc->engine.max_clones : 64);
     if (ret != 0) {
         goto out;
     }

@@ -78,6 +78,8 @@ struct mw_sim {
     double int_nb;        /* integral of BCMA-weighted cells */
     double nb;            /* current BCMA-weighted cells */
     double t_mark;        /* start of the marker interval */
+    double exp_residual;  /* unit-rate exponential left over at a stop, or -1 */
+    uint64_t since_recompute; /* events since W was last summed afresh */
 
     /* hybrid engine scratch, sized like the clone table */
     double *scratch;

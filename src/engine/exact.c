@@ -165,6 +165,8 @@ mw__exact_init(mw_sim_t *s)
     s->int_n = 0;
     s->int_nb = 0;
     s->t_mark = s->t;
+    s->exp_residual = -1;
+    s->since_recompute = 0;
     return 0;
 }
 
@@ -194,17 +196,28 @@ events_until(mw_sim_t *s, double t_stop, double stop_cells)
     int ret = 0;
 
     while (1) {
-        if ((events & 4095) == 4095) {
+        if (++s->since_recompute == 4096) {
+            /* bound the drift of the running sums */
+            s->since_recompute = 0;
             recompute_w(s);
         }
         double W = s->W;
         if (!(W > 0) || s->n_pops == 0) {
             t = t_stop;
+            s->exp_residual = -1;
             break;
         }
-        double tau = mw__rng_exp1(&s->rng_dyn) / W;
+        /* A stop (output time, marker grid) keeps the unused part of the current
+         * exponential, so the sample path does not depend on where we stop. */
+        double E = s->exp_residual >= 0 ? s->exp_residual : mw__rng_exp1(&s->rng_dyn);
+        s->exp_residual = -1;
+        double tau = E / W;
         if (t + tau >= t_stop) {
-            /* Memoryless: the next candidate is redrawn from t_stop. */
+            s->exp_residual = E - (t_stop - t) * W;
+            if (s->exp_residual < 0) {
+                s->exp_residual = 0;
+            }
+            s->since_recompute--;
             s->int_n += (s->n_bm + s->n_em) * (t_stop - t);
             s->int_nb += s->nb * (t_stop - t);
             t = t_stop;

@@ -178,7 +178,7 @@ step(mw_sim_t *s, double t_end, double stop_cells)
     }
     if (isfinite(stop_cells)) {
         double n = s->n_bm + s->n_em, g = g_bm + g_em;
-        if (g > 0 && n > 0 && n + g * h > stop_cells) {
+        if (g > 0 && n > 0 && n * exp(g / n * h) > stop_cells) {
             double hh = log(stop_cells / n) / (g / n);
             if (hh < h) {
                 h = hh;
@@ -226,7 +226,15 @@ step(mw_sim_t *s, double t_end, double stop_cells)
             int_nb += I * bcma_w;
             s->counters.clone_steps++;
 
-            double k = mu > 0 ? mw_ran_poisson(&s->rng_dyn, lam * mu * I) : 0.0;
+            /* Mutant daughters: given the path, the clean divisions number about
+             * n1 - n0 plus the losses (exactly n1 - n0 without losses); each
+             * division is a mutant one with probability mu. */
+            double k = 0.0;
+            if (mu > 0) {
+                double clean = n1 - n0 + loss * I;
+                double mean = mu >= 1.0 ? lam * I : (clean > 0 ? clean : 0.0) * mu / (1.0 - mu);
+                k = mw_ran_poisson(&s->rng_dyn, mean);
+            }
             for (double j = 0; j < k; j++) {
                 int child;
                 double ta = arrival(mw_rng_uniform_pos(&s->rng_dyn), g, h);
@@ -243,9 +251,10 @@ step(mw_sim_t *s, double t_end, double stop_cells)
                 /* Loss events couple to the path: at least n0 - n1 of them (exact
                  * when there are no births), split among death, seeding and
                  * switching in proportion to their rates. */
-                double L = mw_ran_poisson(&s->rng_dyn, loss * I);
-                if (L < n0 - n1) {
-                    L = n0 - n1;
+                double L = n0 - n1;
+                if (lam > 0) {
+                    double Lp = mw_ran_poisson(&s->rng_dyn, loss * I);
+                    L = Lp > L ? Lp : L;
                 }
                 double km = m > 0 ? mw_ran_binomial(&s->rng_dyn, m / loss, L) : 0.0;
                 double ks = sw > 0 ? mw_ran_binomial(&s->rng_dyn, sw / (loss - m), L - km)

@@ -1,0 +1,2015 @@
+/*
+ * Scenario parameters: one descriptor table gives every scenario key its type, place
+ * in mw_scenario_t, range, default, unit and source.  The table drives the defaults,
+ * YAML/JSON loading (yaml_load.c), `--set key=value` overrides, cross-field
+ * validation, the JSON echo written into run.json, the provenance hash and
+ * `marrow params`.  Clone trait keys come from the trait table in tumour/traits.c.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/core.h"
+#include "io/io.h"
+#include "tumour/traits.h"
+
+/* ------------------------------------------------------------------------------
+ * The table
+ * ---------------------------------------------------------------------------- */
+
+#define S(f)  offsetof(mw_scenario_t, f)
+#define CL(f) offsetof(mw_clone_spec_t, f)
+#define MU(f) offsetof(mw_mutation_t, f)
+
+/* clang-format off */
+#define P_DBL(k, off, lo_open, lo, hi, def, unit, src, doc)                           \
+    {k, MW__P_DOUBLE, off, 0, 0, lo_open, lo, hi, def, NULL, NULL, unit, src, doc}
+#define P_INT(k, off, lo, hi, def, unit, src, doc)                                    \
+    {k, MW__P_INT, off, 0, 0, 0, lo, hi, def, NULL, NULL, unit, src, doc}
+#define P_BOOL(k, off, def, src, doc)                                                 \
+    {k, MW__P_BOOL, off, 0, 0, 0, 0, 1, def, NULL, NULL, "flag", src, doc}
+#define P_ENUM(k, off, names, src, doc)                                               \
+    {k, MW__P_ENUM, off, 0, 0, 0, 0, 0, 0, NULL, names, "", src, doc}
+#define P_STR(k, off, defstr, doc)                                                    \
+    {k, MW__P_STRING, off, 0, 0, 0, 0, 0, 0, defstr, NULL, "", "", doc}
+#define P_LIST(k, off, count, elem, max, doc)                                         \
+    {k, MW__P_LIST, off, count, elem, 0, 0, max, 0, NULL, NULL, "", "", doc}
+#define P_EDITS(k, off, count, doc)                                                   \
+    {k, MW__P_EDITS, off, count, 0, 0, 0, MW_MAX_EDITS, 0, NULL, NULL, "", "", doc}
+#define P_TRAITS(k, off) {k, MW__P_TRAITS, off, 0, 0, 0, 0, 0, 0, NULL, NULL, "", "", ""}
+#define P_ANTIGENS(k, off)                                                            \
+    {k, MW__P_ANTIGENS, off, 0, 0, 0, 0, 0, 0, NULL, NULL, "", "", ""}
+/* clang-format on */
+
+static const char *const founding_names[] = {"explicit", "grow", NULL};
+static const char *const mode_names[] = {"hybrid", "exact", "mean", NULL};
+
+#define EDIT_DOC                                                                         \
+    "trait or antigen -> change: x<f> or *<f> multiply, +<f>/-<f> add, =<v> or <v> "     \
+    "set, true/false for flags; antigen: lost, copy_loss, expressed, epitope:<N>; "      \
+    "<ANTIGEN>.density / .spread take the numeric forms"
+
+static const mw__param_t params[] = {
+    P_STR("name", S(name), "scenario", "scenario label written into the outputs"),
+    P_DBL("horizon_days", S(horizon_days), 1, 0, 1e5, 365, "days",
+          "assumed: one year of follow-up", "simulated time after day 0"),
+    P_DBL("output_every_days", S(output_every_days), 1, 0, 1e5, 1, "days",
+          "assumed: daily output", "interval between time-series rows"),
+
+    P_DBL("tumour.capacity", S(tumour.capacity), 0, 1, INFINITY, INFINITY, "cells",
+          "assumed: no crowding unless the scenario sets a marrow capacity",
+          "marrow plasma-cell carrying capacity K_bm (inf = no crowding)"),
+    P_DBL("tumour.theta", S(tumour.theta), 0, 0.01, 100, 1, "1",
+          "assumed: classic logistic (theta = 1)", "theta-logistic crowding exponent"),
+    P_DBL("tumour.em_capacity", S(tumour.em_capacity), 0, 1, INFINITY, INFINITY, "cells",
+          "assumed: no extramedullary crowding unless set",
+          "extramedullary carrying capacity (inf = none)"),
+    P_DBL("tumour.em_seeding", S(tumour.em_seeding), 0, 0, 1, 0, "1/day",
+          "assumed: off unless the scenario models extramedullary disease",
+          "extramedullary seeding per marrow cell, times (1 - niche_dependence)"),
+    P_DBL("tumour.il6.basal", S(tumour.il6_basal), 0, 0, 1e4, 5, "pg/mL",
+          "assumed: normal serum IL-6 below ~5-7 pg/mL",
+          "marrow IL-6 with an empty marrow"),
+    P_DBL("tumour.il6.gain", S(tumour.il6_gain), 0, 0, 1e4, 20, "pg/mL",
+          "assumed: IL-6 rises several-fold in active MM (value not retrieved)",
+          "IL-6 added at full marrow occupancy"),
+    P_DBL("tumour.il6.ec50", S(tumour.il6_ec50), 1, 0, 1e4, 10, "pg/mL",
+          "assumed: half-maximal support near the level of active MM",
+          "IL-6 giving half the maximal niche support"),
+    P_DBL("tumour.il6.support_max", S(tumour.il6_support_max), 0, 0, 10, 0.5, "fraction",
+          "assumed: niche support at most raises birth by half",
+          "max fractional birth boost of a fully niche-dependent cell"),
+    P_DBL("tumour.ras_birth_boost", S(tumour.ras_birth_boost), 0, 0, 10, 0.5, "fraction",
+          "assumed: RAS/MAPK activation speeds division moderately",
+          "fractional birth increase at ras = 1"),
+    P_DBL("tumour.ras_niche_relief", S(tumour.ras_niche_relief), 0, 0, 1, 0.5, "fraction",
+          "assumed: RAS/MAPK signalling replaces part of niche support",
+          "fraction of niche dependence removed at ras = 1"),
+    P_DBL("tumour.stem_birth_factor", S(tumour.stem_birth_factor), 0, 0, 1, 0.8,
+          "fraction", "assumed: stem-like cells cycle slowly",
+          "fractional birth decrease at stemness = 1"),
+    P_DBL("tumour.tp53_mu_mult", S(tumour.tp53_mu_mult), 0, 1, 1e6, 10, "fold",
+          "assumed: genomic instability after p53 loss",
+          "mutation-rate multiplier of tp53_loss clones"),
+    P_ENUM("tumour.founding", S(tumour.founding), founding_names,
+           "assumed: clones are listed explicitly",
+           "explicit: start from the listed clones; grow: grow clones[0] from one cell"),
+    P_DBL("tumour.grow_to_cells", S(tumour.grow_to_cells), 0, 1, 1e14, 1e11, "cells",
+          "science.md §3.1 derived: 1e11-1e12 cells at symptomatic MM",
+          "founding = grow: tumour size at diagnosis (day 0)"),
+    P_LIST("tumour.clones", S(tumour.clones), S(tumour.n_clones), sizeof(mw_clone_spec_t),
+           MW_MAX_CLONE_SPECS,
+           "founder clones present at day 0 (a list REPLACES earlier clones)"),
+    P_STR("tumour.clones[].name", CL(name), "clone", "clone label"),
+    P_DBL("tumour.clones[].cells", CL(cells), 0, 0, 1e14, 0, "cells",
+          "assumed: set by the scenario", "marrow cells at day 0"),
+    P_DBL("tumour.clones[].em_cells", CL(em_cells), 0, 0, 1e14, 0, "cells",
+          "assumed: no extramedullary disease at day 0", "extramedullary cells at day 0"),
+    P_DBL("tumour.clones[].influx", CL(influx), 0, 0, 1e12, 0, "cells/day",
+          "assumed: no influx unless the scenario models one",
+          "cells per day entering this clone in the marrow"),
+    P_TRAITS("tumour.clones[].<trait>", CL(traits)),
+    P_ANTIGENS("tumour.clones[].antigens", CL(traits.antigen)),
+
+    P_DBL("mutation.rate", S(mutation.rate), 0, 0, 1, 0, "1/division",
+          "assumed: off unless the scenario models evolution",
+          "probability of a heritable change per division"),
+    P_LIST("mutation.catalogue", S(mutation.catalogue), S(mutation.n_entries),
+           sizeof(mw_mutation_t), MW_MAX_CATALOGUE,
+           "heritable changes a mutation can make (a list REPLACES earlier entries)"),
+    P_STR("mutation.catalogue[].name", MU(name), "mut", "catalogue entry label"),
+    P_DBL("mutation.catalogue[].weight", MU(weight), 1, 0, 1e12, 1, "1",
+          "assumed: equal weights", "relative probability among entries"),
+    P_DBL("mutation.catalogue[].fitness_cost", MU(fitness_cost), 0, 0, 1, 0, "fraction",
+          "assumed: neutral unless set", "fractional birth-rate reduction"),
+    P_BOOL("mutation.catalogue[].recurrent", MU(recurrent), 0,
+           "assumed: every hit makes a new clone",
+           "repeated hits from one parent join one child clone"),
+    P_EDITS("mutation.catalogue[].edits", MU(edits), MU(n_edits), EDIT_DOC),
+
+    P_DBL("plasticity.rate", S(plasticity.rate), 0, 0, 100, 0, "1/day",
+          "assumed: off unless the scenario models plasticity",
+          "primary -> switched state, per cell per day"),
+    P_DBL("plasticity.back_rate", S(plasticity.back_rate), 0, 0, 100, 0, "1/day",
+          "assumed: off unless the scenario models plasticity",
+          "switched -> primary state, per cell per day"),
+    P_EDITS("plasticity.edits", S(plasticity.edits), S(plasticity.n_edits), EDIT_DOC),
+
+    P_DBL("markers.mprotein.per_1e11_cells", S(markers.mprotein_per_1e11), 0, 0, 100, 3.0,
+          "g/dL",
+          "assumed: typical IgG MM presents with 3-5 g/dL at 1e11-1e12 cells "
+          "(science.md §3.1/§3.3)",
+          "steady-state serum M-protein per 1e11 cells"),
+    P_DBL("markers.mprotein.half_life_days", S(markers.mprotein_half_life), 1, 0, 1e4, 21,
+          "days", "Binding Site, Serum Free Light Chain Analysis §3.5.1 (IgG 21 d)",
+          "serum half-life of the M-protein"),
+    P_DBL("markers.flc.per_1e11_cells", S(markers.flc_per_1e11), 0, 0, 1e6, 300, "mg/L",
+          "assumed: involved FLC of a few hundred mg/L at diagnosis",
+          "steady-state involved free light chain per 1e11 cells"),
+    P_DBL("markers.flc.half_life_days", S(markers.flc_half_life), 1, 0, 1e4, 0.125,
+          "days", "Binding Site, Serum Free Light Chain Analysis (kappa FLC 2-4 h)",
+          "serum half-life of the free light chain"),
+    P_DBL("markers.sbcma.per_1e11_cells", S(markers.sbcma_per_1e11), 0, 0, 1e6, 300,
+          "ng/mL",
+          "assumed; Ghermezi 2017 Haematologica: sBCMA tracks marrow plasma cells "
+          "(rho = 0.71)",
+          "steady-state sBCMA per 1e11 BCMA+ cells at the reference density"),
+    P_DBL("markers.sbcma.ref_density", S(markers.sbcma_ref_density), 1, 0, 1e7, 670,
+          "molecules/cell", "BCMA median 670 molecules/cell (antigen table)",
+          "BCMA density at which per_1e11_cells applies"),
+    P_DBL("markers.sbcma.half_life_days", S(markers.sbcma_half_life), 1, 0, 1e4, 1.0,
+          "days", "assumed: sBCMA half-life not retrieved", "serum half-life of sBCMA"),
+    P_DBL("markers.ctdna.per_death", S(markers.ctdna_per_death), 0, 0, 1, 1e-6, "hGE/mL",
+          "assumed: ~2 hGE per cell, ~3 L plasma, most DNA cleared before plasma",
+          "plasma ctDNA added per dying tumour cell"),
+    P_DBL("markers.ctdna.half_life_days", S(markers.ctdna_half_life), 1, 0, 1e4, 0.08,
+          "days", "assumed: ~2 h (literature range minutes to hours)",
+          "plasma half-life of ctDNA"),
+
+    P_ENUM("engine.mode", S(engine.mode), mode_names,
+           "assumed: hybrid is exact for small clones and fast for large ones",
+           "simulation engine: hybrid, exact (Gillespie) or mean (ODE)"),
+    P_DBL("engine.step_tolerance", S(engine.step_tolerance), 1, 0, 1, 0.02, "fraction",
+          "assumed: numerical setting",
+          "hybrid: max relative change of a per-cell rate within a step"),
+    P_DBL("engine.max_step_days", S(engine.max_step_days), 1, 0, 365, 7, "days",
+          "assumed: numerical setting", "hybrid: step cap"),
+    P_DBL("engine.marker_step_days", S(engine.marker_step_days), 1, 0, 1, 0.05, "days",
+          "assumed: numerical setting", "exact: marker integration grid"),
+    P_DBL("engine.exact_cell_limit", S(engine.exact_cell_limit), 0, 1, 1e12, 1e8, "cells",
+          "assumed: keeps exact runs to minutes",
+          "exact: refuse tumours larger than this"),
+    P_INT("engine.max_clones", S(engine.max_clones), 1, 1e8, 200000, "clones",
+          "assumed: bounds memory (~50 MB of clone records)",
+          "clone records a simulation may create"),
+    P_INT("engine.mean_max_depth", S(engine.mean_max_depth), 0, 6, 2, "generations",
+          "assumed: numerical setting", "mean mode: mutation generations followed"),
+    P_DBL("engine.mean_rtol", S(engine.mean_rtol), 1, 0, 1e-2, 1e-8, "1",
+          "assumed: numerical setting", "mean mode: CVODE relative tolerance"),
+    P_DBL("engine.mean_atol", S(engine.mean_atol), 1, 0, 1, 1e-6, "cells",
+          "assumed: numerical setting", "mean mode: CVODE absolute tolerance"),
+};
+
+#define N_PARAMS ((int) (sizeof(params) / sizeof(params[0])))
+
+/* The fields of one antigen entry in a clone's `antigens` map. */
+typedef struct {
+    const char *name;
+    size_t offset;
+    int is_int;
+    double hi;
+    const char *unit;
+    const char *doc;
+} antigen_field_t;
+
+static const antigen_field_t antigen_fields[] = {
+    {"density", offsetof(mw_antigen_t, density), 0, MW_DENSITY_MAX, "molecules/cell",
+     "median surface density (lognormal within the clone)"},
+    {"spread", offsetof(mw_antigen_t, spread), 0, MW_SPREAD_MAX, "ln units",
+     "SD of ln(density) within the clone"},
+    {"copies", offsetof(mw_antigen_t, copies), 1, 2, "copies",
+     "gene copies: 2, 1 (hemizygous) or 0 (lost)"},
+    {"epitope", offsetof(mw_antigen_t, epitope), 1, MW_EPITOPE_MAX, "id",
+     "0 = wild-type epitope; k > 0 = mutated epitope k"},
+};
+
+#define N_AG_FIELDS ((int) (sizeof(antigen_fields) / sizeof(antigen_fields[0])))
+
+int
+mw__n_params(void)
+{
+    return N_PARAMS;
+}
+
+const mw__param_t *
+mw__param(int i)
+{
+    return (i >= 0 && i < N_PARAMS) ? &params[i] : NULL;
+}
+
+/* Field of row @p p in the scope struct at @p base. */
+static void *
+field_at(const mw__param_t *p, void *base)
+{
+    return (char *) base + p->offset;
+}
+
+static const void *
+cfield_at(const mw__param_t *p, const void *base)
+{
+    return (const char *) base + p->offset;
+}
+
+static int *
+count_at(const mw__param_t *p, void *base)
+{
+    return (int *) (void *) ((char *) base + p->aux);
+}
+
+static int
+ccount_at(const mw__param_t *p, const void *base)
+{
+    int n;
+    memcpy(&n, (const char *) base + p->aux, sizeof(n));
+    return n;
+}
+
+static double
+get_double(const void *field)
+{
+    double v;
+    memcpy(&v, field, sizeof(v));
+    return v;
+}
+
+static int
+get_int(const void *field)
+{
+    int v;
+    memcpy(&v, field, sizeof(v));
+    return v;
+}
+
+/* Length of the first key segment of @p s (up to '.', '[' or the end). */
+static size_t
+seg_len(const char *s)
+{
+    return strcspn(s, ".[");
+}
+
+/* 1 when row @p p lies directly in the scope of @p prefix (no list in between). */
+static int
+in_scope(const mw__param_t *p, const char *prefix, size_t plen)
+{
+    return strncmp(p->key, prefix, plen) == 0 && strstr(p->key + plen, "[]") == NULL;
+}
+
+/* 1 when an earlier row below @p prefix starts with the same segment as row i. */
+static int
+seg_seen_before(int i, const char *prefix, size_t plen)
+{
+    const char *rest = params[i].key + plen;
+    size_t n = seg_len(rest);
+
+    for (int j = 0; j < i; j++) {
+        const char *r = params[j].key;
+        if (strncmp(r, prefix, plen) == 0 && seg_len(r + plen) == n &&
+            strncmp(r + plen, rest, n) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+int
+mw__param_classify(const char *prefix, const char *seg, const mw__param_t **row,
+                   int *trait)
+{
+    size_t plen = strlen(prefix), slen = strlen(seg);
+    int kind = MW__K_UNKNOWN;
+
+    if (slen == 0 || strpbrk(seg, ".[]<>") != NULL) {
+        return MW__K_UNKNOWN;
+    }
+    for (int i = 0; i < N_PARAMS; i++) {
+        const mw__param_t *p = &params[i];
+        const char *rest;
+        if (strncmp(p->key, prefix, plen) != 0) {
+            continue;
+        }
+        rest = p->key + plen;
+        if (p->type == MW__P_TRAITS && strcmp(rest, "<trait>") == 0) {
+            int t = mw__trait_find(seg);
+            if (t >= 0) {
+                *row = p;
+                *trait = t;
+                return MW__K_TRAIT;
+            }
+            continue;
+        }
+        if (strncmp(rest, seg, slen) != 0) {
+            continue;
+        }
+        if (rest[slen] == '\0') {
+            *row = p;
+            return p->type == MW__P_LIST ? MW__K_LIST : MW__K_LEAF;
+        }
+        if (rest[slen] == '.' && kind == MW__K_UNKNOWN) {
+            *row = p;
+            kind = MW__K_GROUP;
+        }
+    }
+    return kind;
+}
+
+/* ------------------------------------------------------------------------------
+ * "did you mean" suggestions
+ * ---------------------------------------------------------------------------- */
+
+/* Edit distance, case-insensitive; large for long words. */
+static int
+levenshtein(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    int row[64];
+
+    if (la >= 64 || lb >= 64) {
+        return 99;
+    }
+    for (size_t j = 0; j <= lb; j++) {
+        row[j] = (int) j;
+    }
+    for (size_t i = 1; i <= la; i++) {
+        int prev = row[0];
+        row[0] = (int) i;
+        for (size_t j = 1; j <= lb; j++) {
+            int cur = row[j];
+            int cost =
+                tolower((unsigned char) a[i - 1]) != tolower((unsigned char) b[j - 1]);
+            int best = row[j] + 1;
+            if (row[j - 1] + 1 < best) {
+                best = row[j - 1] + 1;
+            }
+            if (prev + cost < best) {
+                best = prev + cost;
+            }
+            row[j] = best;
+            prev = cur;
+        }
+    }
+    return row[lb];
+}
+
+typedef struct {
+    const char *word;
+    char best[96];
+    int best_d;
+    char list[224];
+    size_t used;
+    int full;
+} sugg_t;
+
+static void
+sugg_init(sugg_t *s, const char *word)
+{
+    memset(s, 0, sizeof(*s));
+    s->word = word;
+    s->best_d = 99;
+}
+
+/* Offer candidate @p cand (its first @p n characters). */
+static void
+sugg_add(sugg_t *s, const char *cand, size_t n)
+{
+    char c[96];
+    int d;
+
+    if (n >= sizeof(c)) {
+        n = sizeof(c) - 1;
+    }
+    memcpy(c, cand, n);
+    c[n] = '\0';
+    d = levenshtein(s->word, c);
+    if (d < s->best_d) {
+        s->best_d = d;
+        memcpy(s->best, c, n + 1);
+    }
+    if (!s->full) {
+        size_t room = sizeof(s->list) - s->used;
+        if (n + 8 > room) {
+            snprintf(s->list + s->used, room, ", ...");
+            s->full = 1;
+        } else {
+            s->used += (size_t) snprintf(s->list + s->used, room, "%s%s",
+                                         s->used > 0 ? ", " : "", c);
+        }
+    }
+}
+
+static void
+sugg_msg(const sugg_t *s, const char *what, char *msg, size_t len)
+{
+    if (s->best_d <= 3) {
+        snprintf(msg, len, "unknown %s '%s'; did you mean '%s'?", what, s->word, s->best);
+    } else {
+        snprintf(msg, len, "unknown %s '%s'; allowed: %s", what, s->word, s->list);
+    }
+}
+
+void
+mw__unknown_key_msg(const char *prefix, const char *word, char *msg, size_t len)
+{
+    size_t plen = strlen(prefix);
+    sugg_t s;
+
+    sugg_init(&s, word);
+    for (int i = 0; i < N_PARAMS; i++) {
+        const char *rest;
+        if (strncmp(params[i].key, prefix, plen) != 0 ||
+            seg_seen_before(i, prefix, plen)) {
+            continue;
+        }
+        rest = params[i].key + plen;
+        if (params[i].type == MW__P_TRAITS && strcmp(rest, "<trait>") == 0) {
+            for (int t = 0; t < mw_n_traits(); t++) {
+                sugg_add(&s, mw_trait_name(t), strlen(mw_trait_name(t)));
+            }
+            continue;
+        }
+        sugg_add(&s, rest, seg_len(rest));
+    }
+    if (strcmp(word, "<<") == 0) {
+        snprintf(msg, len,
+                 "YAML merge keys ('<<') are not supported; write the keys out");
+        return;
+    }
+    sugg_msg(&s, "key", msg, len);
+}
+
+/* ------------------------------------------------------------------------------
+ * Values
+ * ---------------------------------------------------------------------------- */
+
+/* Parse a whole scalar as a number: strtod syntax (no hex), YAML ".inf"/"inf" and
+ * ".nan"/"nan".  0, or -1 when it is not a number. */
+static int
+parse_number(const char *s, double *out)
+{
+    const char *p = s;
+    char *end;
+    double v;
+
+    if (s[0] == '\0' || isspace((unsigned char) s[0]) || strpbrk(s, "xX") != NULL) {
+        return -1;
+    }
+    if (*p == '+' || *p == '-') {
+        p++;
+    }
+    if (strcasecmp(p, ".inf") == 0 || strcasecmp(p, "inf") == 0 ||
+        strcasecmp(p, "infinity") == 0) {
+        *out = s[0] == '-' ? -INFINITY : INFINITY;
+        return 0;
+    }
+    if (strcasecmp(p, ".nan") == 0 || strcasecmp(p, "nan") == 0) {
+        *out = NAN;
+        return 0;
+    }
+    errno = 0;
+    v = strtod(s, &end);
+    if (end == s || *end != '\0') {
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+/* Parse a YAML 1.1 boolean (true/false, yes/no, on/off, 1/0). */
+static int
+parse_bool(const char *s, int *out)
+{
+    static const char *const yes[] = {"true", "yes", "on", "1"};
+    static const char *const no[] = {"false", "no", "off", "0"};
+
+    for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+        if (strcasecmp(s, yes[i]) == 0) {
+            *out = 1;
+            return 0;
+        }
+        if (strcasecmp(s, no[i]) == 0) {
+            *out = 0;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+/* "[0, 100]", "(0, 1]", "[1, inf]". */
+static void
+fmt_range(char *buf, size_t len, int lo_open, double lo, double hi, int is_int)
+{
+    char a[24], b[24];
+
+    snprintf(a, sizeof(a), is_int ? "%.0f" : "%g", lo);
+    if (isinf(hi)) {
+        snprintf(b, sizeof(b), "inf");
+    } else {
+        snprintf(b, sizeof(b), is_int ? "%.0f" : "%g", hi);
+    }
+    snprintf(buf, len, "%s%s, %s]", lo_open ? "(" : "[", a, b);
+}
+
+/* "a number >= 0", "a number in (0, 1]", "an integer in [0, 6]". */
+static void
+describe_number(char *buf, size_t len, int lo_open, double lo, double hi, int is_int)
+{
+    const char *what = is_int ? "an integer" : "a number";
+
+    if (isinf(hi)) {
+        snprintf(buf, len, "%s %s %g", what, lo_open ? ">" : ">=", lo);
+    } else {
+        char r[80];
+        fmt_range(r, sizeof(r), lo_open, lo, hi, is_int);
+        snprintf(buf, len, "%s in %s", what, r);
+    }
+}
+
+/* "'high'" or "nothing" for an empty scalar. */
+static void
+quote_text(char *buf, size_t len, const char *text)
+{
+    if (text[0] == '\0') {
+        snprintf(buf, len, "nothing");
+    } else {
+        snprintf(buf, len, "'%.60s%s'", text, strlen(text) > 60 ? "..." : "");
+    }
+}
+
+static int
+number_in_range(const char *text, int lo_open, double lo, double hi, int is_int,
+                double *out, char *msg, size_t len)
+{
+    char want[112], got[80];
+    double v;
+
+    if (parse_number(text, &v) != 0 || isnan(v) ||
+        (is_int && isfinite(v) && v != floor(v))) {
+        describe_number(want, sizeof(want), lo_open, lo, hi, is_int);
+        quote_text(got, sizeof(got), text);
+        snprintf(msg, len, "expected %s, got %s", want, got);
+        return MW_ERR_BAD_VALUE;
+    }
+    if (v < lo || (lo_open && v == lo) || v > hi) {
+        char r[80];
+        fmt_range(r, sizeof(r), lo_open, lo, hi, is_int);
+        snprintf(msg, len, "%.60s is outside %s", text, r);
+        return MW_ERR_BAD_VALUE;
+    }
+    *out = v;
+    return 0;
+}
+
+static void
+enum_list(const char *const *names, char *buf, size_t len)
+{
+    size_t used = 0;
+
+    buf[0] = '\0';
+    for (int i = 0; names[i] != NULL && used < len; i++) {
+        used += (size_t) snprintf(buf + used, len - used, "%s%s", i > 0 ? ", " : "",
+                                  names[i]);
+    }
+}
+
+void
+mw__param_describe(const mw__param_t *p, int trait, char *buf, size_t len)
+{
+    char list[128];
+
+    switch (p->type) {
+        case MW__P_DOUBLE:
+        case MW__P_INT:
+            describe_number(buf, len, p->lo_open, p->lo, p->hi, p->type == MW__P_INT);
+            break;
+        case MW__P_BOOL:
+            snprintf(buf, len, "true or false");
+            break;
+        case MW__P_ENUM:
+            enum_list(p->names, list, sizeof(list));
+            snprintf(buf, len, "one of %s", list);
+            break;
+        case MW__P_STRING:
+            snprintf(buf, len, "a name of at most %d characters", MW_NAME_MAX - 1);
+            break;
+        case MW__P_TRAITS: {
+            const mw_trait_info_t *ti = mw__trait_info(trait);
+            if (ti != NULL && ti->is_flag) {
+                snprintf(buf, len, "true or false");
+            } else if (ti != NULL) {
+                describe_number(buf, len, 0, ti->lo, ti->hi, 0);
+            } else {
+                snprintf(buf, len, "a trait value");
+            }
+            break;
+        }
+        case MW__P_ANTIGENS:
+            snprintf(buf, len,
+                     "a mapping of antigen names to {density, spread, "
+                     "copies, epitope}");
+            break;
+        case MW__P_EDITS:
+            snprintf(buf, len, "a mapping of traits or antigens to changes");
+            break;
+        default:
+            snprintf(buf, len, "a list of mappings");
+            break;
+    }
+}
+
+/* Store @p text as a name (zero-filled, so structs compare equal with memcmp). */
+static int
+set_name(char *field, const char *text, char *msg, size_t len)
+{
+    size_t n = strlen(text);
+
+    if (n == 0) {
+        snprintf(msg, len, "expected a name of at most %d characters, got nothing",
+                 MW_NAME_MAX - 1);
+        return MW_ERR_BAD_VALUE;
+    }
+    if (n >= MW_NAME_MAX) {
+        snprintf(msg, len, "name is %zu characters long; at most %d allowed", n,
+                 MW_NAME_MAX - 1);
+        return MW_ERR_BAD_VALUE;
+    }
+    memset(field, 0, MW_NAME_MAX);
+    memcpy(field, text, n);
+    return 0;
+}
+
+int
+mw__param_set_text(const mw__param_t *p, void *base, const char *text, char *msg,
+                   size_t len)
+{
+    void *field = field_at(p, base);
+    char got[80], list[128];
+    double v;
+    int r, x;
+
+    switch (p->type) {
+        case MW__P_DOUBLE:
+        case MW__P_INT:
+            r = number_in_range(text, p->lo_open, p->lo, p->hi, p->type == MW__P_INT, &v,
+                                msg, len);
+            if (r != 0) {
+                return r;
+            }
+            if (p->type == MW__P_INT) {
+                x = (int) v;
+                memcpy(field, &x, sizeof(x));
+            } else {
+                memcpy(field, &v, sizeof(v));
+            }
+            return 0;
+        case MW__P_BOOL:
+            if (parse_bool(text, &x) != 0) {
+                quote_text(got, sizeof(got), text);
+                snprintf(msg, len, "expected true or false, got %s", got);
+                return MW_ERR_BAD_VALUE;
+            }
+            memcpy(field, &x, sizeof(x));
+            return 0;
+        case MW__P_ENUM:
+            for (x = 0; p->names[x] != NULL; x++) {
+                if (strcmp(text, p->names[x]) == 0) {
+                    memcpy(field, &x, sizeof(x));
+                    return 0;
+                }
+            }
+            enum_list(p->names, list, sizeof(list));
+            quote_text(got, sizeof(got), text);
+            snprintf(msg, len, "expected one of %s, got %s", list, got);
+            return MW_ERR_BAD_VALUE;
+        case MW__P_STRING:
+            return set_name(field, text, msg, len);
+        default:
+            snprintf(msg, len, "not a single value");
+            return MW_ERR_BAD_VALUE;
+    }
+}
+
+int
+mw__trait_set_text(mw_traits_t *t, int trait, const char *text, char *msg, size_t len)
+{
+    const mw_trait_info_t *ti = mw__trait_info(trait);
+    char got[80];
+    double v;
+    int x;
+
+    if (ti == NULL) {
+        snprintf(msg, len, "no such trait");
+        return MW_ERR_UNKNOWN_KEY;
+    }
+    if (ti->is_flag) {
+        if (parse_bool(text, &x) != 0) {
+            quote_text(got, sizeof(got), text);
+            snprintf(msg, len, "expected true or false (or 1/0), got %s", got);
+            return MW_ERR_BAD_VALUE;
+        }
+        mw__trait_set(t, trait, (double) x);
+        return 0;
+    }
+    if (number_in_range(text, 0, ti->lo, ti->hi, 0, &v, msg, len) != 0) {
+        return MW_ERR_BAD_VALUE;
+    }
+    mw__trait_set(t, trait, v);
+    return 0;
+}
+
+int
+mw__antigen_lookup(const char *name, char *msg, size_t len)
+{
+    int a = mw__antigen_find(name);
+    sugg_t s;
+
+    if (a >= 0) {
+        return a;
+    }
+    sugg_init(&s, name);
+    for (int i = 0; i < MW_N_ANTIGENS; i++) {
+        sugg_add(&s, mw_antigen_name(i), strlen(mw_antigen_name(i)));
+    }
+    sugg_msg(&s, "antigen", msg, len);
+    return -1;
+}
+
+int
+mw__antigen_set_text(mw_antigen_t *a, const char *field, const char *text, char *msg,
+                     size_t len)
+{
+    sugg_t s;
+
+    for (int i = 0; i < N_AG_FIELDS; i++) {
+        const antigen_field_t *f = &antigen_fields[i];
+        double v;
+        if (strcmp(field, f->name) != 0) {
+            continue;
+        }
+        if (number_in_range(text, 0, 0, f->hi, f->is_int, &v, msg, len) != 0) {
+            return MW_ERR_BAD_VALUE;
+        }
+        if (f->is_int) {
+            int x = (int) v;
+            memcpy((char *) a + f->offset, &x, sizeof(x));
+        } else {
+            memcpy((char *) a + f->offset, &v, sizeof(v));
+        }
+        return 0;
+    }
+    sugg_init(&s, field);
+    for (int i = 0; i < N_AG_FIELDS; i++) {
+        sugg_add(&s, antigen_fields[i].name, strlen(antigen_fields[i].name));
+    }
+    sugg_msg(&s, "antigen field", msg, len);
+    return MW_ERR_UNKNOWN_KEY;
+}
+
+/* ------------------------------------------------------------------------------
+ * Trait edits
+ * ---------------------------------------------------------------------------- */
+
+static const char *const state_names[] = {"lost", "copy_loss", "expressed"};
+static const int state_ops[] = {MW_EDIT_LOST, MW_EDIT_COPY_LOSS, MW_EDIT_EXPRESSED};
+
+/* Resolve an edit key: a scalar trait, an antigen (state) or <ANTIGEN>.density or
+ * <ANTIGEN>.spread. */
+static int
+edit_key(const char *key, mw_edit_t *e, char *msg, size_t len)
+{
+    const char *dot = strchr(key, '.');
+    char head[64];
+    int t = mw__trait_find(key);
+    sugg_t s;
+
+    memset(e, 0, sizeof(*e));
+    if (t >= 0) {
+        e->trait = (int16_t) t;
+        return 0;
+    }
+    if (dot != NULL && (size_t) (dot - key) < sizeof(head)) {
+        size_t n = (size_t) (dot - key);
+        memcpy(head, key, n);
+        head[n] = '\0';
+    } else if (dot == NULL) {
+        snprintf(head, sizeof(head), "%s", key);
+    } else {
+        head[0] = '\0';
+    }
+    int a = mw__antigen_find(head);
+    if (a >= 0) {
+        e->trait = MW_TRAIT_ANTIGEN;
+        e->antigen = (int16_t) a;
+        if (dot == NULL) {
+            e->field = 0;
+            return 0;
+        }
+        if (strcmp(dot + 1, "density") == 0 || strcmp(dot + 1, "spread") == 0) {
+            e->field = dot[1] == 'd' ? 1 : 2;
+            return 0;
+        }
+    }
+    sugg_init(&s, key);
+    for (int i = 0; i < mw_n_traits(); i++) {
+        sugg_add(&s, mw_trait_name(i), strlen(mw_trait_name(i)));
+    }
+    for (int i = 0; i < MW_N_ANTIGENS; i++) {
+        char c[48];
+        sugg_add(&s, mw_antigen_name(i), strlen(mw_antigen_name(i)));
+        snprintf(c, sizeof(c), "%s.density", mw_antigen_name(i));
+        sugg_add(&s, c, strlen(c));
+        snprintf(c, sizeof(c), "%s.spread", mw_antigen_name(i));
+        sugg_add(&s, c, strlen(c));
+    }
+    sugg_msg(&s, "edit target", msg, len);
+    return MW_ERR_UNKNOWN_KEY;
+}
+
+static int
+edit_state(const char *text, mw_edit_t *e, char *msg, size_t len)
+{
+    char got[80];
+
+    for (int i = 0; i < 3; i++) {
+        if (strcmp(text, state_names[i]) == 0) {
+            e->op = (int16_t) state_ops[i];
+            return 0;
+        }
+    }
+    if (strncmp(text, "epitope:", 8) == 0) {
+        double v;
+        if (number_in_range(text + 8, 0, 0, MW_EPITOPE_MAX, 1, &v, msg, len) != 0) {
+            return MW_ERR_BAD_VALUE;
+        }
+        e->op = MW_EDIT_EPITOPE;
+        e->value = v;
+        return 0;
+    }
+    quote_text(got, sizeof(got), text);
+    snprintf(msg, len, "expected lost, copy_loss, expressed or epitope:<0..%d>, got %s",
+             MW_EPITOPE_MAX, got);
+    return MW_ERR_BAD_VALUE;
+}
+
+/* A numeric change of a trait or antigen field whose valid range is [lo, hi]. */
+static int
+edit_number(const char *text, int is_flag, double lo, double hi, mw_edit_t *e, char *msg,
+            size_t len)
+{
+    char got[80];
+    double v;
+    int b;
+
+    quote_text(got, sizeof(got), text);
+    if (is_flag) {
+        if (parse_bool(text, &b) != 0 &&
+            !(text[0] == '=' && parse_bool(text + 1, &b) == 0)) {
+            snprintf(msg, len, "expected true or false for a flag trait, got %s", got);
+            return MW_ERR_BAD_VALUE;
+        }
+        e->op = MW_EDIT_SET;
+        e->value = (double) b;
+        return 0;
+    }
+    if (text[0] == 'x' || text[0] == '*') {
+        if (parse_number(text + 1, &v) != 0 || !isfinite(v) || v < 0) {
+            snprintf(msg, len, "expected x<factor> with a finite factor >= 0, got %s",
+                     got);
+            return MW_ERR_BAD_VALUE;
+        }
+        e->op = MW_EDIT_MUL;
+    } else if (text[0] == '+' || text[0] == '-') {
+        if (parse_number(text, &v) != 0 || !isfinite(v)) {
+            snprintf(msg, len, "expected +<number> or -<number> (finite), got %s", got);
+            return MW_ERR_BAD_VALUE;
+        }
+        e->op = MW_EDIT_ADD;
+    } else {
+        const char *num = text[0] == '=' ? text + 1 : text;
+        if (parse_number(num, &v) != 0 || isnan(v)) {
+            snprintf(msg, len,
+                     "expected x<f> or *<f> (multiply), +<f> or -<f> (add), =<v> or "
+                     "<v> (set), got %s",
+                     got);
+            return MW_ERR_BAD_VALUE;
+        }
+        if (v < lo || v > hi) {
+            char r[80];
+            fmt_range(r, sizeof(r), 0, lo, hi, 0);
+            snprintf(msg, len, "%.60s is outside %s", num, r);
+            return MW_ERR_BAD_VALUE;
+        }
+        e->op = MW_EDIT_SET;
+    }
+    e->value = v;
+    return 0;
+}
+
+int
+mw__edit_parse(const char *key, const char *text, mw_edit_t *e, char *msg, size_t len)
+{
+    int r = edit_key(key, e, msg, len);
+
+    if (r != 0) {
+        return r;
+    }
+    if (e->trait >= 0) {
+        const mw_trait_info_t *ti = mw__trait_info(e->trait);
+        return edit_number(text, ti->is_flag, ti->lo, ti->hi, e, msg, len);
+    }
+    if (e->field == 0) {
+        return edit_state(text, e, msg, len);
+    }
+    return edit_number(text, 0, 0, e->field == 1 ? MW_DENSITY_MAX : MW_SPREAD_MAX, e, msg,
+                       len);
+}
+
+int
+mw__edit_same_target(const mw_edit_t *a, const mw_edit_t *b)
+{
+    if (a->trait != b->trait) {
+        return 0;
+    }
+    return a->trait >= 0 || (a->antigen == b->antigen && a->field == b->field);
+}
+
+/* Shortest "%.15g".."%.17g" form that reads back as exactly @p v. */
+static void
+fmt_double(char *buf, size_t len, double v)
+{
+    for (int prec = 15; prec <= 17; prec++) {
+        snprintf(buf, len, "%.*g", prec, v);
+        if (strtod(buf, NULL) == v) {
+            return;
+        }
+    }
+}
+
+/* An edit's key as written in scenarios ("pdl1", "BCMA", "BCMA.density"). */
+static void
+edit_key_text(const mw_edit_t *e, char *buf, size_t len)
+{
+    if (e->trait >= 0) {
+        snprintf(buf, len, "%s", mw_trait_name(e->trait));
+    } else if (e->field == 0) {
+        snprintf(buf, len, "%s", mw_antigen_name(e->antigen));
+    } else {
+        snprintf(buf, len, "%s.%s", mw_antigen_name(e->antigen),
+                 e->field == 1 ? "density" : "spread");
+    }
+}
+
+/* An edit's value as written ("x0.5", "+0.3", "=2", "copy_loss", "epitope:2",
+ * "true").  Sets *is_bool for flag traits (written as a JSON boolean). */
+static void
+edit_value_text(const mw_edit_t *e, char *buf, size_t len, int *is_bool)
+{
+    char num[40];
+
+    *is_bool = 0;
+    fmt_double(num, sizeof(num), fabs(e->value));
+    switch (e->op) {
+        case MW_EDIT_LOST:
+        case MW_EDIT_COPY_LOSS:
+        case MW_EDIT_EXPRESSED:
+            snprintf(buf, len, "%s", state_names[e->op - MW_EDIT_LOST]);
+            return;
+        case MW_EDIT_EPITOPE:
+            snprintf(buf, len, "epitope:%d", (int) e->value);
+            return;
+        case MW_EDIT_MUL:
+            fmt_double(num, sizeof(num), e->value);
+            snprintf(buf, len, "x%s", num);
+            return;
+        case MW_EDIT_ADD:
+            snprintf(buf, len, "%s%s", signbit(e->value) ? "-" : "+", num);
+            return;
+        default:
+            if (e->trait >= 0 && mw__trait_info(e->trait)->is_flag) {
+                *is_bool = 1;
+                snprintf(buf, len, "%s", e->value >= 0.5 ? "true" : "false");
+                return;
+            }
+            fmt_double(num, sizeof(num), e->value);
+            snprintf(buf, len, "=%s", num);
+            return;
+    }
+}
+
+/* ------------------------------------------------------------------------------
+ * Defaults
+ * ---------------------------------------------------------------------------- */
+
+/* Set every row directly in the scope of @p prefix to its default.  Strings below a
+ * list get the element index appended ("clone0"). */
+static void
+scope_defaults(const char *prefix, void *base, int index)
+{
+    size_t plen = strlen(prefix);
+
+    for (int i = 0; i < N_PARAMS; i++) {
+        const mw__param_t *p = &params[i];
+        void *f = field_at(p, base);
+        int x = (int) p->def;
+        if (!in_scope(p, prefix, plen)) {
+            continue;
+        }
+        switch (p->type) {
+            case MW__P_DOUBLE:
+                memcpy(f, &p->def, sizeof(p->def));
+                break;
+            case MW__P_INT:
+            case MW__P_BOOL:
+            case MW__P_ENUM:
+                memcpy(f, &x, sizeof(x));
+                break;
+            case MW__P_STRING:
+                memset(f, 0, MW_NAME_MAX);
+                if (index >= 0) {
+                    snprintf(f, MW_NAME_MAX, "%s%d", p->defstr, index);
+                } else {
+                    snprintf(f, MW_NAME_MAX, "%s", p->defstr);
+                }
+                break;
+            case MW__P_TRAITS:
+                mw__traits_init_defaults(f);
+                break;
+            case MW__P_EDITS:
+                memset(f, 0, sizeof(mw_edit_t) * MW_MAX_EDITS);
+                *count_at(p, base) = 0;
+                break;
+            case MW__P_LIST:
+                memset(f, 0, p->elem_size * (size_t) p->hi);
+                *count_at(p, base) = 0;
+                break;
+            default: /* ANTIGENS: part of TRAITS */
+                break;
+        }
+    }
+}
+
+void
+mw__list_elem_init(const mw__param_t *list, void *elem, int index)
+{
+    char prefix[128];
+
+    memset(elem, 0, list->elem_size);
+    snprintf(prefix, sizeof(prefix), "%s[].", list->key);
+    scope_defaults(prefix, elem, index);
+}
+
+void
+mw_scenario_init_defaults(mw_scenario_t *self)
+{
+    memset(self, 0, sizeof(*self));
+    scope_defaults("", self, -1);
+}
+
+/* ------------------------------------------------------------------------------
+ * --set key=value
+ * ---------------------------------------------------------------------------- */
+
+#define SET_FILE "--set"
+
+static void
+trim(char *s)
+{
+    size_t n = strlen(s), i = 0;
+
+    while (n > 0 && isspace((unsigned char) s[n - 1])) {
+        s[--n] = '\0';
+    }
+    while (isspace((unsigned char) s[i])) {
+        i++;
+    }
+    memmove(s, s + i, n - i + 1);
+}
+
+/* Apply @p value to row @p p at @p base, @p rest being the key after the row
+ * ("BCMA.density" for antigens, "pdl1" for edits, NULL for scalars). */
+static int
+set_leaf(const mw__param_t *p, void *base, const char *rest, const char *value, char *msg,
+         size_t len)
+{
+    char d[128];
+
+    if (p->type == MW__P_ANTIGENS) {
+        const char *dot = rest != NULL ? strchr(rest, '.') : NULL;
+        char name[64];
+        int a;
+        if (dot == NULL || (size_t) (dot - rest) >= sizeof(name)) {
+            snprintf(msg, len,
+                     "set one field: antigens.<ANTIGEN>.<density, spread, "
+                     "copies or epitope>, e.g. antigens.BCMA.density=300");
+            return MW_ERR_UNKNOWN_KEY;
+        }
+        memcpy(name, rest, (size_t) (dot - rest));
+        name[dot - rest] = '\0';
+        a = mw__antigen_lookup(name, msg, len);
+        if (a < 0) {
+            return MW_ERR_UNKNOWN_KEY;
+        }
+        return mw__antigen_set_text((mw_antigen_t *) field_at(p, base) + a, dot + 1,
+                                    value, msg, len);
+    }
+    if (p->type == MW__P_EDITS) {
+        mw_edit_t e, *edits = field_at(p, base);
+        int *n = count_at(p, base), r;
+        if (rest == NULL) {
+            snprintf(msg, len,
+                     "expected edits.<trait or antigen>=<change>, e.g. "
+                     "edits.pdl1=+0.2");
+            return MW_ERR_UNKNOWN_KEY;
+        }
+        r = mw__edit_parse(rest, value, &e, msg, len);
+        if (r != 0) {
+            return r;
+        }
+        for (int k = 0; k < *n; k++) {
+            if (mw__edit_same_target(&edits[k], &e)) {
+                edits[k] = e;
+                return 0;
+            }
+        }
+        if (*n >= MW_MAX_EDITS) {
+            snprintf(msg, len, "at most %d edits allowed", MW_MAX_EDITS);
+            return MW_ERR_TOO_MANY;
+        }
+        edits[(*n)++] = e;
+        return 0;
+    }
+    if (rest != NULL) {
+        mw__param_describe(p, 0, d, sizeof(d));
+        snprintf(msg, len, "'%s' takes %s and has no sub-keys", p->key, d);
+        return MW_ERR_UNKNOWN_KEY;
+    }
+    return mw__param_set_text(p, base, value, msg, len);
+}
+
+/* "'tumour.clones' is a list; give a full key such as tumour.clones[0].name".
+ * @p group is the pattern of the section ("tumour.il6"), @p row its first row. */
+static void
+example_key(const mw__param_t *row, int kind, const char *group, char *msg, size_t len)
+{
+    size_t n = strlen(row->key);
+
+    if (kind == MW__K_LIST) {
+        const char *child = "";
+        for (int i = 0; i < N_PARAMS; i++) {
+            if (strncmp(params[i].key, row->key, n) == 0 && params[i].key[n] == '[') {
+                child = params[i].key + n + 3;
+                break;
+            }
+        }
+        snprintf(msg, len, "'%s' is a list; give a full key such as %s[0].%s", row->key,
+                 row->key, child);
+    } else {
+        snprintf(msg, len, "'%.120s' is a section; give a full key such as %s", group,
+                 row->key);
+    }
+}
+
+int
+mw_scenario_set(mw_scenario_t *self, const char *assignment, mw_diags_t *diags)
+{
+    union {
+        mw_clone_spec_t clone;
+        mw_mutation_t mutation;
+    } tmp;
+    const mw__param_t *list = NULL, *row = NULL;
+    const char *eq = strchr(assignment, '=');
+    char key[256], value[512], prefix[256] = "", msg[320], seg[96];
+    void *base = self;
+    int append = 0, code = 0, trait = 0;
+    const char *p;
+
+    if (eq == NULL || (size_t) (eq - assignment) >= sizeof(key) ||
+        strlen(eq + 1) >= sizeof(value)) {
+        mw__diag_add(diags, MW_ERR_BAD_VALUE, SET_FILE, 0, 0, "",
+                     "expected key=value (e.g. tumour.clones[0].birth=0.2), got '%.100s'",
+                     assignment);
+        return mw__trace_error(MW_ERR_CONFIG);
+    }
+    memcpy(key, assignment, (size_t) (eq - assignment));
+    key[eq - assignment] = '\0';
+    snprintf(value, sizeof(value), "%s", eq + 1);
+    trim(key);
+    trim(value);
+
+    p = key;
+    for (;;) {
+        size_t n = seg_len(p);
+        long index = -1;
+        const char *rest;
+        int kind;
+
+        if (n >= sizeof(seg)) {
+            n = sizeof(seg) - 1;
+        }
+        memcpy(seg, p, n);
+        seg[n] = '\0';
+        p += seg_len(p);
+        if (*p == '[') {
+            char *end;
+            if (!isdigit((unsigned char) p[1])) {
+                code = MW_ERR_UNKNOWN_KEY;
+                snprintf(msg, sizeof(msg), "expected a list index like %s[0]", seg);
+                break;
+            }
+            index = strtol(p + 1, &end, 10);
+            if (*end != ']' || (end[1] != '.' && end[1] != '\0')) {
+                code = MW_ERR_UNKNOWN_KEY;
+                snprintf(msg, sizeof(msg), "expected a list index like %s[0]", seg);
+                break;
+            }
+            p = end + 1;
+        }
+        rest = *p == '.' ? p + 1 : NULL;
+        kind = mw__param_classify(prefix, seg, &row, &trait);
+        if (kind == MW__K_UNKNOWN) {
+            code = MW_ERR_UNKNOWN_KEY;
+            mw__unknown_key_msg(prefix, seg, msg, sizeof(msg));
+            break;
+        }
+        if (index >= 0 && kind != MW__K_LIST) {
+            code = MW_ERR_UNKNOWN_KEY;
+            snprintf(msg, sizeof(msg), "'%s' is not a list", seg);
+            break;
+        }
+        if (kind == MW__K_GROUP || kind == MW__K_LIST) {
+            size_t used = strlen(prefix);
+            if (rest == NULL || (kind == MW__K_LIST && index < 0)) {
+                code = MW_ERR_UNKNOWN_KEY;
+                char group[256];
+                snprintf(group, sizeof(group), "%.120s%.60s", prefix, seg);
+                example_key(row, kind, group, msg, sizeof(msg));
+                break;
+            }
+            if (kind == MW__K_LIST) {
+                int count = *count_at(row, base);
+                if (index > count || index >= (long) row->hi) {
+                    code = index >= (long) row->hi ? MW_ERR_TOO_MANY : MW_ERR_UNKNOWN_KEY;
+                    snprintf(msg, sizeof(msg),
+                             "index %ld is out of range: %s has %d entries (index %d "
+                             "appends one; at most %d)",
+                             index, row->key, count, count, (int) row->hi);
+                    break;
+                }
+                list = row;
+                if (index == count) {
+                    append = 1;
+                    mw__list_elem_init(row, &tmp, (int) index);
+                    base = &tmp;
+                } else {
+                    base = (char *) field_at(row, base) + (size_t) index * row->elem_size;
+                }
+            }
+            snprintf(prefix + used, sizeof(prefix) - used, "%s%s", seg,
+                     kind == MW__K_LIST ? "[]." : ".");
+            p = rest;
+            continue;
+        }
+        if (kind == MW__K_TRAIT) {
+            if (rest != NULL) {
+                code = MW_ERR_UNKNOWN_KEY;
+                snprintf(msg, sizeof(msg), "trait '%s' has no sub-keys", seg);
+                break;
+            }
+            code =
+                mw__trait_set_text(field_at(row, base), trait, value, msg, sizeof(msg));
+            break;
+        }
+        code = set_leaf(row, base, rest, value, msg, sizeof(msg));
+        break;
+    }
+    if (code != 0) {
+        mw__diag_add(diags, code, SET_FILE, 0, 0, key, "%s", msg);
+        return mw__trace_error(MW_ERR_CONFIG);
+    }
+    if (append) {
+        int *count = count_at(list, self);
+        memcpy((char *) field_at(list, self) + (size_t) *count * list->elem_size, &tmp,
+               list->elem_size);
+        (*count)++;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------------------
+ * Validation
+ * ---------------------------------------------------------------------------- */
+
+typedef struct {
+    mw_diags_t *diags;
+    int n;
+} vctx_t;
+
+static void vdiag(vctx_t *v, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+vdiag(vctx_t *v, const char *key, const char *fmt, ...)
+{
+    char msg[320];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    mw__diag_add(v->diags, MW_ERR_CONFIG, "", 0, 0, key, "%s", msg);
+    v->n++;
+}
+
+static void
+check_number(vctx_t *v, const char *key, double x, int lo_open, double lo, double hi,
+             int is_int)
+{
+    char r[80];
+
+    if (isnan(x) || x < lo || (lo_open && x == lo) || x > hi ||
+        (is_int && isfinite(x) && x != floor(x))) {
+        fmt_range(r, sizeof(r), lo_open, lo, hi, is_int);
+        vdiag(v, key, "%g is outside %s", x, r);
+    }
+}
+
+static int
+edit_valid(const mw_edit_t *e)
+{
+    if (!isfinite(e->value)) {
+        return 0;
+    }
+    if (e->trait >= 0) {
+        return e->trait < mw_n_traits() && e->op >= MW_EDIT_SET && e->op <= MW_EDIT_MUL;
+    }
+    if (e->trait != MW_TRAIT_ANTIGEN || e->antigen < 0 || e->antigen >= MW_N_ANTIGENS) {
+        return 0;
+    }
+    if (e->field == 0) {
+        return e->op >= MW_EDIT_LOST && e->op <= MW_EDIT_EXPRESSED;
+    }
+    return (e->field == 1 || e->field == 2) && e->op >= MW_EDIT_SET &&
+           e->op <= MW_EDIT_MUL;
+}
+
+static void
+check_traits(vctx_t *v, const char *path, const mw_traits_t *t)
+{
+    char key[192];
+
+    for (int i = 0; i < mw_n_traits(); i++) {
+        const mw_trait_info_t *ti = mw__trait_info(i);
+        snprintf(key, sizeof(key), "%s%s", path, ti->name);
+        check_number(v, key, mw__trait_get(t, i), 0, ti->lo, ti->hi, ti->is_flag);
+    }
+    for (int a = 0; a < MW_N_ANTIGENS; a++) {
+        const mw_antigen_t *g = &t->antigen[a];
+        snprintf(key, sizeof(key), "%.150santigens.%s.density", path, mw_antigen_name(a));
+        check_number(v, key, g->density, 0, 0, MW_DENSITY_MAX, 0);
+        snprintf(key, sizeof(key), "%.150santigens.%s.spread", path, mw_antigen_name(a));
+        check_number(v, key, g->spread, 0, 0, MW_SPREAD_MAX, 0);
+        snprintf(key, sizeof(key), "%.150santigens.%s.copies", path, mw_antigen_name(a));
+        check_number(v, key, g->copies, 0, 0, 2, 1);
+        snprintf(key, sizeof(key), "%.150santigens.%s.epitope", path, mw_antigen_name(a));
+        check_number(v, key, g->epitope, 0, 0, MW_EPITOPE_MAX, 1);
+    }
+}
+
+/* Every row directly in the scope of @p prefix, for structs not made by the loader;
+ * @p path is the concrete key prefix ("tumour.clones[2]."). */
+static void
+check_scope(vctx_t *v, const char *prefix, const void *base, const char *path)
+{
+    size_t plen = strlen(prefix);
+    char key[192];
+
+    for (int i = 0; i < N_PARAMS; i++) {
+        const mw__param_t *p = &params[i];
+        const void *f = cfield_at(p, base);
+        if (!in_scope(p, prefix, plen) || p->type == MW__P_ANTIGENS) {
+            continue;
+        }
+        snprintf(key, sizeof(key), "%s%s", path, p->key + plen);
+        switch (p->type) {
+            case MW__P_DOUBLE:
+                check_number(v, key, get_double(f), p->lo_open, p->lo, p->hi, 0);
+                break;
+            case MW__P_INT:
+                check_number(v, key, get_int(f), 0, p->lo, p->hi, 1);
+                break;
+            case MW__P_BOOL:
+                check_number(v, key, get_int(f), 0, 0, 1, 1);
+                break;
+            case MW__P_ENUM: {
+                int x = get_int(f), n = 0;
+                while (p->names[n] != NULL) {
+                    n++;
+                }
+                if (x < 0 || x >= n) {
+                    vdiag(v, key, "%d is not a valid choice", x);
+                }
+                break;
+            }
+            case MW__P_STRING:
+                if (memchr(f, '\0', MW_NAME_MAX) == NULL ||
+                    ((const char *) f)[0] == '\0') {
+                    vdiag(v, key, "expected a name of 1 to %d characters",
+                          MW_NAME_MAX - 1);
+                }
+                break;
+            case MW__P_TRAITS:
+                snprintf(key, sizeof(key), "%s", path);
+                check_traits(v, key, f);
+                break;
+            case MW__P_EDITS: {
+                int n = ccount_at(p, base);
+                const mw_edit_t *e = f;
+                if (n < 0 || n > MW_MAX_EDITS) {
+                    vdiag(v, key, "%d edits; expected 0 to %d", n, MW_MAX_EDITS);
+                    break;
+                }
+                for (int k = 0; k < n; k++) {
+                    if (!edit_valid(&e[k])) {
+                        vdiag(v, key, "edit %d is not a valid change", k);
+                    }
+                }
+                break;
+            }
+            case MW__P_LIST: {
+                int n = ccount_at(p, base);
+                char pre[128], elem[192];
+                if (n < 0 || n > (int) p->hi) {
+                    vdiag(v, key, "%d entries; expected 0 to %d", n, (int) p->hi);
+                    break;
+                }
+                snprintf(pre, sizeof(pre), "%s[].", p->key);
+                for (int k = 0; k < n; k++) {
+                    snprintf(elem, sizeof(elem), "%.160s[%d].", key, k);
+                    check_scope(v, pre, (const char *) f + (size_t) k * p->elem_size,
+                                elem);
+                }
+                break;
+            }
+            default:
+                break;
+        }
+    }
+}
+
+int
+mw_scenario_validate(const mw_scenario_t *self, mw_diags_t *diags)
+{
+    vctx_t v = {diags, 0};
+    const int nc = self->tumour.n_clones;
+    double bm = 0, em = 0, influx = 0;
+
+    check_scope(&v, "", self, "");
+    if (v.n > 0) {
+        return mw__trace_error(MW_ERR_CONFIG);
+    }
+    if (nc < 1) {
+        vdiag(&v, "tumour.clones", "at least one clone is required");
+    }
+    if (self->tumour.founding == MW_FOUND_GROW && self->tumour.grow_to_cells < 2) {
+        vdiag(&v, "tumour.grow_to_cells",
+              "founding = grow starts clones[0] from one cell and needs "
+              "grow_to_cells >= 2, got %g",
+              self->tumour.grow_to_cells);
+    }
+    for (int i = 0; i < nc; i++) {
+        const mw_clone_spec_t *c = &self->tumour.clones[i];
+        char key[64];
+        bm += c->cells;
+        em += c->em_cells;
+        influx += c->influx;
+        if (!isfinite(c->traits.birth) || !isfinite(c->traits.death)) {
+            snprintf(key, sizeof(key), "tumour.clones[%d]", i);
+            vdiag(&v, key, "birth and death must be finite");
+        }
+    }
+    if (nc >= 1 && self->tumour.founding == MW_FOUND_EXPLICIT && bm + em + influx <= 0) {
+        vdiag(&v, "tumour.clones",
+              "the tumour is empty: give some clone cells, em_cells or influx");
+    }
+    if (bm > 10 * self->tumour.capacity) {
+        vdiag(&v, "tumour.clones",
+              "total marrow cells %g exceeds 10x capacity (tumour.capacity = %g)", bm,
+              self->tumour.capacity);
+    }
+    if (em > 10 * self->tumour.em_capacity) {
+        vdiag(&v, "tumour.clones",
+              "total extramedullary cells %g exceeds 10x em_capacity "
+              "(tumour.em_capacity = %g)",
+              em, self->tumour.em_capacity);
+    }
+    if (self->mutation.rate > 0 && self->mutation.n_entries == 0) {
+        vdiag(&v, "mutation.catalogue", "rate > 0 needs at least one entry");
+    }
+    return v.n > 0 ? mw__trace_error(MW_ERR_CONFIG) : 0;
+}
+
+/* ------------------------------------------------------------------------------
+ * JSON echo and hash.  One writer feeds either a FILE or the FNV-1a hash, so the
+ * hash is exactly that of the JSON text, with no buffer to allocate.
+ * ---------------------------------------------------------------------------- */
+
+#define FNV_OFFSET 14695981039346656037ULL
+#define FNV_PRIME  1099511628211ULL
+
+typedef struct {
+    FILE *out; /* NULL: hash only */
+    uint64_t hash;
+    int indent; /* spaces per level; 0 = compact */
+} jw_t;
+
+static void
+jw_put(jw_t *w, const char *s, size_t n)
+{
+    if (w->out != NULL) {
+        fwrite(s, 1, n, w->out);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        w->hash ^= (unsigned char) s[i];
+        w->hash *= FNV_PRIME;
+    }
+}
+
+static void
+jw_puts(jw_t *w, const char *s)
+{
+    jw_put(w, s, strlen(s));
+}
+
+static void
+jw_string(jw_t *w, const char *s)
+{
+    char esc[8];
+
+    jw_put(w, "\"", 1);
+    for (; *s != '\0'; s++) {
+        unsigned char c = (unsigned char) *s;
+        if (c == '"' || c == '\\') {
+            esc[0] = '\\';
+            esc[1] = (char) c;
+            jw_put(w, esc, 2);
+        } else if (c < 0x20) {
+            snprintf(esc, sizeof(esc), "\\u%04x", c);
+            jw_puts(w, esc);
+        } else {
+            jw_put(w, s, 1);
+        }
+    }
+    jw_put(w, "\"", 1);
+}
+
+static void
+jw_double(jw_t *w, double v)
+{
+    char buf[40];
+
+    if (isinf(v)) {
+        jw_puts(w, v > 0 ? "\".inf\"" : "\"-.inf\"");
+    } else if (isnan(v)) {
+        jw_puts(w, "\".nan\"");
+    } else {
+        fmt_double(buf, sizeof(buf), v);
+        jw_puts(w, buf);
+    }
+}
+
+static void
+jw_int(jw_t *w, int v)
+{
+    char buf[16];
+
+    snprintf(buf, sizeof(buf), "%d", v);
+    jw_puts(w, buf);
+}
+
+static void
+jw_newline(jw_t *w, int depth)
+{
+    if (w->indent > 0) {
+        jw_put(w, "\n", 1);
+        for (int i = 0; i < depth * w->indent; i++) {
+            jw_put(w, " ", 1);
+        }
+    }
+}
+
+/* Separator and key of the next member of an object at @p depth. */
+static void
+jw_key(jw_t *w, int *first, int depth, const char *key, size_t n)
+{
+    if (!*first) {
+        jw_put(w, ",", 1);
+    }
+    *first = 0;
+    jw_newline(w, depth);
+    jw_put(w, "\"", 1);
+    jw_put(w, key, n);
+    jw_puts(w, w->indent > 0 ? "\": " : "\":");
+}
+
+static void
+jw_close(jw_t *w, int first, int depth, const char *bracket)
+{
+    if (!first) {
+        jw_newline(w, depth);
+    }
+    jw_puts(w, bracket);
+}
+
+static void json_scope(jw_t *w, const char *prefix, const void *base, int depth);
+
+static void
+json_antigens(jw_t *w, const mw_antigen_t *ags, int depth)
+{
+    int first = 1;
+
+    jw_put(w, "{", 1);
+    for (int a = 0; a < MW_N_ANTIGENS; a++) {
+        int ffirst = 1;
+        jw_key(w, &first, depth + 1, mw_antigen_name(a), strlen(mw_antigen_name(a)));
+        jw_put(w, "{", 1);
+        for (int k = 0; k < N_AG_FIELDS; k++) {
+            const antigen_field_t *f = &antigen_fields[k];
+            const char *x = (const char *) &ags[a] + f->offset;
+            jw_key(w, &ffirst, depth + 2, f->name, strlen(f->name));
+            if (f->is_int) {
+                jw_int(w, get_int(x));
+            } else {
+                jw_double(w, get_double(x));
+            }
+        }
+        jw_close(w, ffirst, depth + 1, "}");
+    }
+    jw_close(w, first, depth, "}");
+}
+
+static void
+json_edits(jw_t *w, const mw_edit_t *edits, int n, int depth)
+{
+    char key[64], val[64];
+    int first = 1, is_bool;
+
+    jw_put(w, "{", 1);
+    for (int k = 0; k < n; k++) {
+        edit_key_text(&edits[k], key, sizeof(key));
+        edit_value_text(&edits[k], val, sizeof(val), &is_bool);
+        jw_key(w, &first, depth + 1, key, strlen(key));
+        if (is_bool) {
+            jw_puts(w, val);
+        } else {
+            jw_string(w, val);
+        }
+    }
+    jw_close(w, first, depth, "}");
+}
+
+static void
+json_row(jw_t *w, const mw__param_t *p, const void *base, int depth)
+{
+    const void *f = cfield_at(p, base);
+
+    switch (p->type) {
+        case MW__P_DOUBLE:
+            jw_double(w, get_double(f));
+            break;
+        case MW__P_INT:
+            jw_int(w, get_int(f));
+            break;
+        case MW__P_BOOL:
+            jw_puts(w, get_int(f) ? "true" : "false");
+            break;
+        case MW__P_ENUM: {
+            int x = get_int(f), n = 0;
+            while (p->names[n] != NULL) {
+                n++;
+            }
+            jw_string(w, x >= 0 && x < n ? p->names[x] : "?");
+            break;
+        }
+        case MW__P_STRING: {
+            char name[MW_NAME_MAX];
+            memcpy(name, f, MW_NAME_MAX);
+            name[MW_NAME_MAX - 1] = '\0';
+            jw_string(w, name);
+            break;
+        }
+        case MW__P_ANTIGENS:
+            json_antigens(w, f, depth);
+            break;
+        case MW__P_EDITS: {
+            int n = ccount_at(p, base);
+            json_edits(w, f, n < 0 ? 0 : n > MW_MAX_EDITS ? MW_MAX_EDITS : n, depth);
+            break;
+        }
+        case MW__P_LIST: {
+            int n = ccount_at(p, base), first = 1;
+            char pre[128];
+            snprintf(pre, sizeof(pre), "%s[].", p->key);
+            if (n > (int) p->hi) {
+                n = (int) p->hi;
+            }
+            jw_put(w, "[", 1);
+            for (int k = 0; k < n; k++) {
+                if (!first) {
+                    jw_put(w, ",", 1);
+                }
+                first = 0;
+                jw_newline(w, depth + 1);
+                json_scope(w, pre, (const char *) f + (size_t) k * p->elem_size,
+                           depth + 1);
+            }
+            jw_close(w, first, depth, "]");
+            break;
+        }
+        default:
+            break;
+    }
+}
+
+/* The object of every key below @p prefix, in table order. */
+static void
+json_scope(jw_t *w, const char *prefix, const void *base, int depth)
+{
+    size_t plen = strlen(prefix);
+    int first = 1;
+
+    jw_put(w, "{", 1);
+    for (int i = 0; i < N_PARAMS; i++) {
+        const mw__param_t *p = &params[i];
+        const char *rest;
+        size_t n;
+        if (strncmp(p->key, prefix, plen) != 0 || seg_seen_before(i, prefix, plen)) {
+            continue;
+        }
+        rest = p->key + plen;
+        n = seg_len(rest);
+        if (p->type == MW__P_TRAITS && strcmp(rest, "<trait>") == 0) {
+            const mw_traits_t *t = cfield_at(p, base);
+            for (int k = 0; k < mw_n_traits(); k++) {
+                const mw_trait_info_t *ti = mw__trait_info(k);
+                jw_key(w, &first, depth + 1, ti->name, strlen(ti->name));
+                if (ti->is_flag) {
+                    jw_puts(w, mw__trait_get(t, k) != 0 ? "true" : "false");
+                } else {
+                    jw_double(w, mw__trait_get(t, k));
+                }
+            }
+            continue;
+        }
+        jw_key(w, &first, depth + 1, rest, n);
+        if (rest[n] == '\0') {
+            json_row(w, p, base, depth + 1);
+        } else {
+            char sub[128];
+            mw__bug_assert(rest[n] == '.');
+            snprintf(sub, sizeof(sub), "%s%.*s.", prefix, (int) n, rest);
+            json_scope(w, sub, base, depth + 1);
+        }
+    }
+    jw_close(w, first, depth, "}");
+}
+
+int
+mw_scenario_write_json(const mw_scenario_t *self, FILE *out, int indent)
+{
+    jw_t w = {out, FNV_OFFSET, indent < 0 ? 0 : indent > 16 ? 16 : indent};
+
+    json_scope(&w, "", self, 0);
+    return ferror(out) ? mw__trace_error(MW_ERR_IO) : 0;
+}
+
+uint64_t
+mw_scenario_hash(const mw_scenario_t *self)
+{
+    jw_t w = {NULL, FNV_OFFSET, 0};
+
+    json_scope(&w, "", self, 0);
+    return w.hash;
+}
+
+/* ------------------------------------------------------------------------------
+ * marrow params: the table expanded (traits, antigens) into one line per key.
+ * ---------------------------------------------------------------------------- */
+
+typedef struct {
+    char key[128];
+    const char *type, *unit, *source, *doc;
+    char def[48], range[64];
+} pview_t;
+
+static void
+view_number(pview_t *v, const char *type, double def, int lo_open, double lo, double hi)
+{
+    int is_int = strcmp(type, "int") == 0;
+
+    v->type = type;
+    if (isinf(def)) {
+        snprintf(v->def, sizeof(v->def), "inf");
+    } else {
+        snprintf(v->def, sizeof(v->def), "%g", def);
+    }
+    fmt_range(v->range, sizeof(v->range), lo_open, lo, hi, is_int);
+}
+
+/* Antigen row @p k of the ANTIGENS row @p p: density and spread of each antigen
+ * (their defaults and sources differ), then copies and epitope, whose defaults are
+ * the same for every antigen. */
+static void
+antigen_view(const mw__param_t *p, int k, pview_t *v)
+{
+    const int per_antigen = k < 2 * MW_N_ANTIGENS;
+    const int a = per_antigen ? k / 2 : MW_AG_BCMA;
+    const int field = per_antigen ? k % 2 : 2 + k - 2 * MW_N_ANTIGENS;
+    const antigen_field_t *f = &antigen_fields[field];
+    const mw_antigen_default_t *ad = mw__antigen_default(a);
+
+    snprintf(v->key, sizeof(v->key), "%s.%s.%s", p->key,
+             per_antigen ? mw_antigen_name(a) : "<ANTIGEN>", f->name);
+    v->unit = f->unit;
+    v->doc = f->doc;
+    switch (field) {
+        case 0:
+            v->source = ad->source;
+            view_number(v, "double", ad->density, 0, 0, f->hi);
+            break;
+        case 1:
+            v->source = ad->source;
+            view_number(v, "double", ad->spread, 0, 0, f->hi);
+            break;
+        case 2:
+            v->source = "assumed: two wild-type copies at diagnosis";
+            view_number(v, "int", ad->copies, 0, 0, f->hi);
+            break;
+        default:
+            v->source = "assumed: wild-type epitope at diagnosis";
+            view_number(v, "int", 0, 0, 0, f->hi);
+            break;
+    }
+}
+
+/* Expanded row @p k; 0 when there is none. */
+static int
+param_view(int k, pview_t *v)
+{
+    static const char *const type_names[] = {
+        "double", "int", "bool", "enum", "string", "trait", "antigens", "edits", "list"};
+
+    for (int i = 0; i < N_PARAMS; i++) {
+        const mw__param_t *p = &params[i];
+        size_t stem = strcspn(p->key, "<");
+        int n = p->type == MW__P_TRAITS     ? mw_n_traits()
+                : p->type == MW__P_ANTIGENS ? 2 * MW_N_ANTIGENS + 2
+                                            : 1;
+        if (k >= n) {
+            k -= n;
+            continue;
+        }
+        memset(v, 0, sizeof(*v));
+        v->unit = p->unit;
+        v->source = p->source;
+        v->doc = p->doc;
+        v->type = type_names[p->type];
+        snprintf(v->key, sizeof(v->key), "%s", p->key);
+        if (p->type == MW__P_TRAITS) {
+            const mw_trait_info_t *ti = mw__trait_info(k);
+            snprintf(v->key, sizeof(v->key), "%.*s%s", (int) stem, p->key, ti->name);
+            v->unit = ti->unit;
+            v->source = ti->source;
+            v->doc = ti->doc;
+            if (ti->is_flag) {
+                v->type = "bool";
+                snprintf(v->def, sizeof(v->def), "%s", ti->def != 0 ? "true" : "false");
+                snprintf(v->range, sizeof(v->range), "true|false");
+            } else {
+                view_number(v, "double", ti->def, 0, ti->lo, ti->hi);
+            }
+        } else if (p->type == MW__P_ANTIGENS) {
+            antigen_view(p, k, v);
+        } else if (p->type == MW__P_DOUBLE || p->type == MW__P_INT) {
+            view_number(v, type_names[p->type], p->def, p->lo_open, p->lo, p->hi);
+        } else if (p->type == MW__P_BOOL) {
+            snprintf(v->def, sizeof(v->def), "%s", p->def != 0 ? "true" : "false");
+            snprintf(v->range, sizeof(v->range), "true|false");
+        } else if (p->type == MW__P_ENUM) {
+            size_t used = 0;
+            snprintf(v->def, sizeof(v->def), "%s", p->names[(int) p->def]);
+            for (int j = 0; p->names[j] != NULL && used < sizeof(v->range); j++) {
+                used += (size_t) snprintf(v->range + used, sizeof(v->range) - used,
+                                          "%s%s", j > 0 ? "|" : "", p->names[j]);
+            }
+        } else if (p->type == MW__P_STRING) {
+            const char *suffix = strstr(p->key, "[]") != NULL ? "<i>" : "";
+            snprintf(v->def, sizeof(v->def), "%s%s", p->defstr, suffix);
+            snprintf(v->range, sizeof(v->range), "1-%d chars", MW_NAME_MAX - 1);
+        } else if (p->type == MW__P_EDITS) {
+            snprintf(v->def, sizeof(v->def), "{}");
+            snprintf(v->range, sizeof(v->range), "0-%d entries", MW_MAX_EDITS);
+        } else {
+            snprintf(v->def, sizeof(v->def), "[]");
+            snprintf(v->range, sizeof(v->range), "0-%d entries", (int) p->hi);
+        }
+        if (v->unit == NULL || v->unit[0] == '\0') {
+            v->unit = "-";
+        }
+        if (v->source == NULL || v->source[0] == '\0') {
+            v->source = "-";
+        }
+        return 1;
+    }
+    return 0;
+}
+
+/* A Markdown table cell: '|' escaped. */
+static void
+md_cell(FILE *out, const char *s)
+{
+    fputs(" ", out);
+    for (; *s != '\0'; s++) {
+        if (*s == '|') {
+            fputs("\\|", out);
+        } else {
+            fputc(*s, out);
+        }
+    }
+    fputs(" |", out);
+}
+
+int
+mw_params_write(FILE *out, int markdown)
+{
+    int w[5] = {3, 4, 4, 7, 5};
+    pview_t v;
+
+    if (markdown) {
+        fputs("| key | type | unit | default | range | source | doc |\n", out);
+        fputs("|---|---|---|---|---|---|---|\n", out);
+        for (int k = 0; param_view(k, &v); k++) {
+            char key[140];
+            snprintf(key, sizeof(key), "`%s`", v.key);
+            fputs("|", out);
+            md_cell(out, key);
+            md_cell(out, v.type);
+            md_cell(out, v.unit);
+            md_cell(out, v.def);
+            md_cell(out, v.range);
+            md_cell(out, v.source);
+            md_cell(out, v.doc);
+            fputs("\n", out);
+        }
+        return ferror(out) ? mw__trace_error(MW_ERR_IO) : 0;
+    }
+    for (int k = 0; param_view(k, &v); k++) {
+        const char *col[5] = {v.key, v.type, v.unit, v.def, v.range};
+        for (int c = 0; c < 5; c++) {
+            int n = (int) strlen(col[c]);
+            w[c] = n > w[c] ? n : w[c];
+        }
+    }
+    fprintf(out, "%-*s  %-*s  %-*s  %-*s  %-*s  %s\n", w[0], "key", w[1], "type", w[2],
+            "unit", w[3], "default", w[4], "range", "doc [source]");
+    for (int k = 0; param_view(k, &v); k++) {
+        int src = strcmp(v.source, "-") != 0;
+        fprintf(out, "%-*s  %-*s  %-*s  %-*s  %-*s  %s%s%s%s\n", w[0], v.key, w[1],
+                v.type, w[2], v.unit, w[3], v.def, w[4], v.range, v.doc, src ? " [" : "",
+                src ? v.source : "", src ? "]" : "");
+    }
+    return ferror(out) ? mw__trace_error(MW_ERR_IO) : 0;
+}

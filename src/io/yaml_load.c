@@ -1,0 +1,535 @@
+/*
+ * Scenario loading from YAML or JSON through libyaml's document API.  The node tree
+ * keeps every node's start mark, so each error is reported as file:line:col with its
+ * key path; all errors are collected, not only the first.  Which keys exist, their
+ * types, ranges and messages come from the parameter table in scenario.c.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+#include "core/core.h"
+#include "io/io.h"
+#include "tumour/traits.h"
+
+#define MAX_FILE_BYTES (64u << 20)
+
+typedef struct {
+    yaml_document_t *doc;
+    const char *file;
+    mw_diags_t *diags;
+    int n_err;
+} ld_t;
+
+static void err_at(ld_t *ld, const yaml_node_t *node, int code, const char *key,
+                   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* Record an error at @p node (1-based line and column of its start). */
+static void
+err_at(ld_t *ld, const yaml_node_t *node, int code, const char *key, const char *fmt, ...)
+{
+    char msg[320];
+    va_list ap;
+    int line = 0, col = 0;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    if (node != NULL) {
+        line = (int) node->start_mark.line + 1;
+        col = (int) node->start_mark.column + 1;
+    }
+    mw__diag_add(ld->diags, code, ld->file, line, col, key, "%s", msg);
+    ld->n_err++;
+}
+
+static yaml_node_t *
+node_at(ld_t *ld, int index)
+{
+    return yaml_document_get_node(ld->doc, index);
+}
+
+static const char *
+text(const yaml_node_t *n)
+{
+    return (const char *) n->data.scalar.value;
+}
+
+/* A plain empty, "~" or "null" scalar: the key is there with no value. */
+static int
+is_null(const yaml_node_t *n)
+{
+    const char *s;
+
+    if (n->type != YAML_SCALAR_NODE || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE) {
+        return 0;
+    }
+    s = text(n);
+    return s[0] == '\0' || strcmp(s, "~") == 0 || strcmp(s, "null") == 0 ||
+           strcmp(s, "Null") == 0 || strcmp(s, "NULL") == 0;
+}
+
+/* "a mapping", "a list" or the quoted scalar, for "got ..." */
+static void
+what(const yaml_node_t *n, char *buf, size_t len)
+{
+    if (n->type == YAML_MAPPING_NODE) {
+        snprintf(buf, len, "a mapping");
+    } else if (n->type == YAML_SEQUENCE_NODE) {
+        snprintf(buf, len, "a list");
+    } else if (text(n)[0] == '\0') {
+        snprintf(buf, len, "nothing");
+    } else {
+        snprintf(buf, len, "'%.60s'", text(n));
+    }
+}
+
+static void
+join(char *out, size_t len, const char *path, const char *seg)
+{
+    const char *parts[3] = {path, path[0] != '\0' ? "." : "", seg};
+    size_t used = 0;
+
+    for (int i = 0; i < 3; i++) {
+        size_t n = strlen(parts[i]);
+        if (n > len - 1 - used) {
+            n = len - 1 - used;
+        }
+        memcpy(out + used, parts[i], n);
+        used += n;
+    }
+    out[used] = '\0';
+}
+
+/* Line of an earlier key equal to @p pair's key in @p map (strcmp), or 0. */
+static int
+duplicate_of(ld_t *ld, const yaml_node_t *map, const yaml_node_pair_t *pair)
+{
+    const char *k = text(node_at(ld, pair->key));
+
+    for (const yaml_node_pair_t *q = map->data.mapping.pairs.start; q < pair; q++) {
+        const yaml_node_t *qk = node_at(ld, q->key);
+        if (qk->type == YAML_SCALAR_NODE && strcmp(text(qk), k) == 0) {
+            return (int) qk->start_mark.line + 1;
+        }
+    }
+    return 0;
+}
+
+/* Common checks of one mapping entry: the key is a name and not repeated. */
+static int
+entry_ok(ld_t *ld, const yaml_node_t *map, const yaml_node_pair_t *pair, const char *path)
+{
+    const yaml_node_t *k = node_at(ld, pair->key);
+    char got[80], key[256];
+    int dup;
+
+    if (k->type != YAML_SCALAR_NODE) {
+        what(k, got, sizeof(got));
+        err_at(ld, k, MW_ERR_CONFIG, path, "expected a key name, got %s", got);
+        return 0;
+    }
+    dup = duplicate_of(ld, map, pair);
+    if (dup > 0) {
+        join(key, sizeof(key), path, text(k));
+        err_at(ld, k, MW_ERR_CONFIG, key, "duplicate key '%s' (first given on line %d)",
+               text(k), dup);
+        return 0;
+    }
+    return 1;
+}
+
+static int
+want_mapping(ld_t *ld, const yaml_node_t *n, const char *path, const char *expected)
+{
+    char got[80];
+
+    if (n->type == YAML_MAPPING_NODE) {
+        return 1;
+    }
+    if (!is_null(n)) {
+        what(n, got, sizeof(got));
+        err_at(ld, n, MW_ERR_BAD_VALUE, path, "expected %s, got %s", expected, got);
+    }
+    return 0;
+}
+
+static void walk_map(ld_t *ld, const yaml_node_t *map, const char *prefix, void *base,
+                     const char *path);
+
+/* A clone's `antigens`: antigen name -> {density, spread, copies, epitope}. */
+static void
+walk_antigens(ld_t *ld, const yaml_node_t *map, mw_antigen_t *ags, const char *path)
+{
+    int first_line[MW_N_ANTIGENS] = {0};
+    char msg[320], key[256], fkey[320], got[80];
+
+    if (!want_mapping(ld, map, path, "a mapping of antigen names (BCMA, GPRC5D, ...)")) {
+        return;
+    }
+    for (yaml_node_pair_t *pr = map->data.mapping.pairs.start;
+         pr < map->data.mapping.pairs.top; pr++) {
+        const yaml_node_t *k = node_at(ld, pr->key), *v = node_at(ld, pr->value);
+        int a;
+        if (!entry_ok(ld, map, pr, path)) {
+            continue;
+        }
+        join(key, sizeof(key), path, text(k));
+        a = mw__antigen_lookup(text(k), msg, sizeof(msg));
+        if (a < 0) {
+            err_at(ld, k, MW_ERR_UNKNOWN_KEY, key, "%s", msg);
+            continue;
+        }
+        join(key, sizeof(key), path, mw_antigen_name(a));
+        if (first_line[a] > 0) {
+            err_at(ld, k, MW_ERR_CONFIG, key, "antigen %s given twice (first on line %d)",
+                   mw_antigen_name(a), first_line[a]);
+            continue;
+        }
+        first_line[a] = (int) k->start_mark.line + 1;
+        if (!want_mapping(ld, v, key, "a mapping of density, spread, copies, epitope")) {
+            continue;
+        }
+        for (yaml_node_pair_t *fp = v->data.mapping.pairs.start;
+             fp < v->data.mapping.pairs.top; fp++) {
+            const yaml_node_t *fk = node_at(ld, fp->key), *fv = node_at(ld, fp->value);
+            int r;
+            if (!entry_ok(ld, v, fp, key)) {
+                continue;
+            }
+            join(fkey, sizeof(fkey), key, text(fk));
+            if (fv->type != YAML_SCALAR_NODE) {
+                what(fv, got, sizeof(got));
+                /* Let the field check name the field first when it is unknown. */
+                r = mw__antigen_set_text(&ags[a], text(fk), "?", msg, sizeof(msg));
+                if (r == MW_ERR_UNKNOWN_KEY) {
+                    err_at(ld, fk, r, fkey, "%s", msg);
+                } else {
+                    err_at(ld, fv, MW_ERR_BAD_VALUE, fkey, "expected a number, got %s",
+                           got);
+                }
+                continue;
+            }
+            r = mw__antigen_set_text(&ags[a], text(fk), text(fv), msg, sizeof(msg));
+            if (r != 0) {
+                err_at(ld, r == MW_ERR_UNKNOWN_KEY ? fk : fv, r, fkey, "%s", msg);
+            }
+        }
+    }
+}
+
+/* `edits`: trait or antigen -> change, order kept.  A mapping replaces the edits. */
+static void
+walk_edits(ld_t *ld, const yaml_node_t *map, mw_edit_t *edits, int *n, const char *path)
+{
+    char msg[320], key[256], got[80];
+    int full = 0;
+
+    *n = 0;
+    if (!want_mapping(ld, map, path, "a mapping of traits or antigens to changes")) {
+        return;
+    }
+    for (yaml_node_pair_t *pr = map->data.mapping.pairs.start;
+         pr < map->data.mapping.pairs.top; pr++) {
+        const yaml_node_t *k = node_at(ld, pr->key), *v = node_at(ld, pr->value);
+        mw_edit_t e;
+        int r, dup = 0;
+        if (!entry_ok(ld, map, pr, path)) {
+            continue;
+        }
+        join(key, sizeof(key), path, text(k));
+        if (v->type != YAML_SCALAR_NODE) {
+            what(v, got, sizeof(got));
+            err_at(ld, v, MW_ERR_BAD_VALUE, key,
+                   "expected a change such as x0.5, +0.1, =2, lost or true, got %s", got);
+            continue;
+        }
+        r = mw__edit_parse(text(k), text(v), &e, msg, sizeof(msg));
+        if (r != 0) {
+            err_at(ld, r == MW_ERR_UNKNOWN_KEY ? k : v, r, key, "%s", msg);
+            continue;
+        }
+        for (int j = 0; j < *n; j++) {
+            dup |= mw__edit_same_target(&edits[j], &e);
+        }
+        if (dup) {
+            err_at(ld, k, MW_ERR_CONFIG, key,
+                   "'%s' changes the same trait as an earlier edit", text(k));
+            continue;
+        }
+        if (*n >= MW_MAX_EDITS) {
+            if (!full) {
+                err_at(ld, k, MW_ERR_TOO_MANY, path, "at most %d edits allowed",
+                       MW_MAX_EDITS);
+            }
+            full = 1;
+            continue;
+        }
+        edits[(*n)++] = e;
+    }
+}
+
+/* A list of mappings (clones, catalogue).  The list replaces earlier entries. */
+static void
+walk_list(ld_t *ld, const mw__param_t *row, const yaml_node_t *seq, void *base,
+          const char *path)
+{
+    char *arr = (char *) base + row->offset;
+    int *count = (int *) (void *) ((char *) base + row->aux);
+    const int max = (int) row->hi;
+    char prefix[128], ipath[256], got[80];
+    int i = 0;
+
+    memset(arr, 0, row->elem_size * (size_t) max);
+    *count = 0;
+    if (is_null(seq)) {
+        return;
+    }
+    if (seq->type != YAML_SEQUENCE_NODE) {
+        what(seq, got, sizeof(got));
+        err_at(ld, seq, MW_ERR_BAD_VALUE, path, "expected a list of mappings, got %s",
+               got);
+        return;
+    }
+    snprintf(prefix, sizeof(prefix), "%s[].", row->key);
+    for (yaml_node_item_t *it = seq->data.sequence.items.start;
+         it < seq->data.sequence.items.top; it++, i++) {
+        const yaml_node_t *item = node_at(ld, *it);
+        if (i >= max) {
+            err_at(ld, item, MW_ERR_TOO_MANY, path,
+                   "%d entries given; at most %d allowed",
+                   (int) (seq->data.sequence.items.top - seq->data.sequence.items.start),
+                   max);
+            break;
+        }
+        void *elem = arr + (size_t) i * row->elem_size;
+        mw__list_elem_init(row, elem, i);
+        *count = i + 1;
+        snprintf(ipath, sizeof(ipath), "%.200s[%d]", path, i);
+        if (item->type != YAML_MAPPING_NODE) {
+            what(item, got, sizeof(got));
+            err_at(ld, item, MW_ERR_BAD_VALUE, ipath, "expected a mapping, got %s", got);
+            continue;
+        }
+        walk_map(ld, item, prefix, elem, ipath);
+    }
+}
+
+/* One scalar value for a table row or a trait. */
+static void
+walk_scalar(ld_t *ld, const mw__param_t *row, int kind, int trait, const yaml_node_t *v,
+            void *base, const char *key)
+{
+    char msg[320], want[160], got[80];
+    const char *value;
+    int r;
+
+    if (v->type != YAML_SCALAR_NODE) {
+        mw__param_describe(row, trait, want, sizeof(want));
+        what(v, got, sizeof(got));
+        err_at(ld, v, MW_ERR_BAD_VALUE, key, "expected %s, got %s", want, got);
+        return;
+    }
+    value = is_null(v) ? "" : text(v); /* "got nothing" */
+    if (kind == MW__K_TRAIT) {
+        r = mw__trait_set_text((mw_traits_t *) (void *) ((char *) base + row->offset),
+                               trait, value, msg, sizeof(msg));
+    } else {
+        r = mw__param_set_text(row, base, value, msg, sizeof(msg));
+    }
+    if (r != 0) {
+        err_at(ld, v, r, key, "%s", msg);
+    }
+}
+
+/* A mapping of keys below the table pattern @p prefix; @p path is the concrete key
+ * path ("tumour.clones[0]") and @p base the scope struct. */
+static void
+walk_map(ld_t *ld, const yaml_node_t *map, const char *prefix, void *base,
+         const char *path)
+{
+    char msg[320], key[256], sub[128];
+
+    if (!want_mapping(ld, map, path[0] != '\0' ? path : "(top level)", "a mapping")) {
+        return;
+    }
+    for (yaml_node_pair_t *pr = map->data.mapping.pairs.start;
+         pr < map->data.mapping.pairs.top; pr++) {
+        const yaml_node_t *k = node_at(ld, pr->key), *v = node_at(ld, pr->value);
+        const mw__param_t *row = NULL;
+        int trait = -1, kind;
+        if (!entry_ok(ld, map, pr, path)) {
+            continue;
+        }
+        join(key, sizeof(key), path, text(k));
+        kind = mw__param_classify(prefix, text(k), &row, &trait);
+        switch (kind) {
+            case MW__K_GROUP:
+                snprintf(sub, sizeof(sub), "%s%s.", prefix, text(k));
+                walk_map(ld, v, sub, base, key);
+                break;
+            case MW__K_LIST:
+                walk_list(ld, row, v, base, key);
+                break;
+            case MW__K_TRAIT:
+                walk_scalar(ld, row, kind, trait, v, base, key);
+                break;
+            case MW__K_LEAF:
+                if (row->type == MW__P_ANTIGENS) {
+                    walk_antigens(ld, v,
+                                  (mw_antigen_t *) (void *) ((char *) base + row->offset),
+                                  key);
+                } else if (row->type == MW__P_EDITS) {
+                    walk_edits(ld, v,
+                               (mw_edit_t *) (void *) ((char *) base + row->offset),
+                               (int *) (void *) ((char *) base + row->aux), key);
+                } else {
+                    walk_scalar(ld, row, kind, trait, v, base, key);
+                }
+                break;
+            default:
+                mw__unknown_key_msg(prefix, text(k), msg, sizeof(msg));
+                err_at(ld, k, MW_ERR_UNKNOWN_KEY, key, "%s", msg);
+                break;
+        }
+    }
+}
+
+static void
+syntax_error(ld_t *ld, const yaml_parser_t *p)
+{
+    int line = (int) p->problem_mark.line + 1, col = (int) p->problem_mark.column + 1;
+    const char *problem = p->problem != NULL ? p->problem : "unknown problem";
+
+    switch (p->error) {
+        case YAML_MEMORY_ERROR:
+            mw__diag_add(ld->diags, MW_ERR_NO_MEMORY, ld->file, 0, 0, "",
+                         "out of memory while parsing");
+            break;
+        case YAML_READER_ERROR:
+            mw__diag_add(ld->diags, MW_ERR_CONFIG, ld->file, 0, 0, "",
+                         "cannot read the text: %s (byte %zu)", problem,
+                         p->problem_offset);
+            break;
+        default:
+            if (p->context != NULL) {
+                mw__diag_add(ld->diags, MW_ERR_CONFIG, ld->file, line, col, "",
+                             "YAML syntax error: %s %s started on line %d", problem,
+                             p->context, (int) p->context_mark.line + 1);
+            } else {
+                mw__diag_add(ld->diags, MW_ERR_CONFIG, ld->file, line, col, "",
+                             "YAML syntax error: %s", problem);
+            }
+            break;
+    }
+    ld->n_err++;
+}
+
+static int
+load_text(mw_scenario_t *self, const char *buf, size_t len, const char *file,
+          mw_diags_t *diags)
+{
+    ld_t ld = {NULL, file, diags, 0};
+    yaml_parser_t parser;
+    yaml_document_t doc, extra;
+    const yaml_node_t *root;
+
+    if (!yaml_parser_initialize(&parser)) {
+        mw__diag_add(diags, MW_ERR_NO_MEMORY, file, 0, 0, "", "out of memory");
+        return mw__trace_error(MW_ERR_CONFIG);
+    }
+    yaml_parser_set_input_string(&parser, (const unsigned char *) buf, len);
+    if (!yaml_parser_load(&parser, &doc)) {
+        syntax_error(&ld, &parser);
+        yaml_parser_delete(&parser);
+        return mw__trace_error(MW_ERR_CONFIG);
+    }
+    ld.doc = &doc;
+    root = yaml_document_get_root_node(&doc);
+    if (root == NULL) {
+        mw__diag_add(diags, MW_ERR_CONFIG, file, 0, 0, "",
+                     "empty scenario: expected a mapping");
+        ld.n_err++;
+    } else if (root->type != YAML_MAPPING_NODE) {
+        char got[80];
+        what(root, got, sizeof(got));
+        err_at(&ld, root, MW_ERR_CONFIG, "",
+               "expected a mapping of keys at the top level, got %s", got);
+    } else {
+        walk_map(&ld, root, "", self, "");
+    }
+    if (root != NULL) {
+        if (!yaml_parser_load(&parser, &extra)) {
+            syntax_error(&ld, &parser);
+        } else {
+            const yaml_node_t *r2 = yaml_document_get_root_node(&extra);
+            if (r2 != NULL) {
+                err_at(&ld, r2, MW_ERR_CONFIG, "",
+                       "only one YAML document is allowed (found a second '---')");
+            }
+            yaml_document_delete(&extra);
+        }
+    }
+    yaml_document_delete(&doc);
+    yaml_parser_delete(&parser);
+    return ld.n_err > 0 ? mw__trace_error(MW_ERR_CONFIG) : 0;
+}
+
+int
+mw_scenario_load_string(mw_scenario_t *self, const char *text_, const char *name,
+                        mw_diags_t *diags)
+{
+    return load_text(self, text_, strlen(text_), name != NULL ? name : "<string>", diags);
+}
+
+int
+mw_scenario_load(mw_scenario_t *self, const char *path, mw_diags_t *diags)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    int ret;
+
+    if (f == NULL) {
+        mw__diag_add(diags, MW_ERR_IO, path, 0, 0, "", "cannot open: %s",
+                     strerror(errno));
+        return mw__trace_error(MW_ERR_CONFIG);
+    }
+    for (;;) {
+        if (len == cap) {
+            size_t ncap = cap == 0 ? 4096 : 2 * cap;
+            char *nb = ncap <= MAX_FILE_BYTES ? realloc(buf, ncap + 1) : NULL;
+            if (nb == NULL) {
+                mw__diag_add(diags, ncap <= MAX_FILE_BYTES ? MW_ERR_NO_MEMORY : MW_ERR_IO,
+                             path, 0, 0, "", "cannot read: %s",
+                             ncap <= MAX_FILE_BYTES ? "out of memory"
+                                                    : "file larger than 64 MiB");
+                free(buf);
+                fclose(f);
+                return mw__trace_error(MW_ERR_CONFIG);
+            }
+            buf = nb;
+            cap = ncap;
+        }
+        size_t got = fread(buf + len, 1, cap - len, f);
+        len += got;
+        if (got == 0) {
+            break;
+        }
+    }
+    if (ferror(f)) {
+        mw__diag_add(diags, MW_ERR_IO, path, 0, 0, "", "cannot read: %s",
+                     strerror(errno));
+        free(buf);
+        fclose(f);
+        return mw__trace_error(MW_ERR_CONFIG);
+    }
+    fclose(f);
+    buf[len] = '\0';
+    ret = load_text(self, buf, len, path, diags);
+    free(buf);
+    return ret;
+}

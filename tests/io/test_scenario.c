@@ -1,0 +1,858 @@
+/*
+ * Scenario files: loading YAML and JSON, defaults, every class of error with its
+ * file:line:col and key, --set overrides, cross-field validation, the JSON echo
+ * (round trip), the provenance hash and the `marrow params` listing.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "testlib.h"
+
+/* The scenario of the format description, every key given. */
+static const char full_yaml[] =
+    "name: birth-death                # a comment\n"
+    "horizon_days: 50\n"
+    "output_every_days: 1\n"
+    "tumour:\n"
+    "  capacity: 1.0e+12\n"
+    "  theta: 1\n"
+    "  em_capacity: .inf\n"
+    "  em_seeding: 0\n"
+    "  il6:\n"
+    "    basal: 5\n"
+    "    gain: 20\n"
+    "    ec50: 10\n"
+    "    support_max: 0.5\n"
+    "  ras_birth_boost: 0.5\n"
+    "  ras_niche_relief: 0.5\n"
+    "  stem_birth_factor: 0.8\n"
+    "  tp53_mu_mult: 10\n"
+    "  founding: explicit\n"
+    "  grow_to_cells: 1e11\n"
+    "  clones:\n"
+    "    - name: founder\n"
+    "      cells: 100\n"
+    "      em_cells: 0\n"
+    "      influx: 0\n"
+    "      birth: 0.1\n"
+    "      death: 0.11\n"
+    "      tp53_loss: true\n"
+    "      antigens:\n"
+    "        BCMA: {density: 670, spread: 0.6, copies: 2, epitope: 0}\n"
+    "        gprc5d: {density: 250}\n"
+    "mutation:\n"
+    "  rate: 1e-7\n"
+    "  catalogue:\n"
+    "    - name: bcma_loss\n"
+    "      weight: 1\n"
+    "      fitness_cost: 0\n"
+    "      recurrent: false\n"
+    "      edits:\n"
+    "        BCMA: copy_loss\n"
+    "        BCMA.density: x0.5\n"
+    "        pdl1: +0.3\n"
+    "        efflux: x4\n"
+    "        ras: -0.1\n"
+    "        bcl2: 2\n"
+    "        CD38: epitope:3\n"
+    "        hla_loss: true\n"
+    "plasticity:\n"
+    "  rate: 0.01\n"
+    "  back_rate: 0.02\n"
+    "  edits: {GPRC5D.density: x0.01}\n"
+    "markers:\n"
+    "  mprotein: {per_1e11_cells: 3.0, half_life_days: 21}\n"
+    "  flc: {per_1e11_cells: 300, half_life_days: 0.125}\n"
+    "  sbcma: {per_1e11_cells: 300, ref_density: 670, half_life_days: 1.0}\n"
+    "  ctdna: {per_death: 1.0e-6, half_life_days: 0.08}\n"
+    "engine:\n"
+    "  mode: exact\n"
+    "  step_tolerance: 0.02\n"
+    "  max_step_days: 7\n"
+    "  marker_step_days: 0.05\n"
+    "  exact_cell_limit: 1.0e+8\n"
+    "  max_clones: 200000\n"
+    "  mean_max_depth: 2\n"
+    "  mean_rtol: 1.0e-8\n"
+    "  mean_atol: 1.0e-6\n";
+
+static const char minimal_yaml[] = "tumour:\n"
+                                   "  clones:\n"
+                                   "    - cells: 100\n";
+
+static void
+load_ok(mw_scenario_t *s, const char *text)
+{
+    mw_test_scenario(s, text);
+}
+
+/* Load @p text (expecting failure) into @p d. */
+static void
+load_bad(const char *text, mw_diags_t *d)
+{
+    mw_scenario_t s;
+
+    mw_diags_clear(d);
+    mw_scenario_init_defaults(&s);
+    int ret = mw_scenario_load_string(&s, text, "bad.yaml", d);
+    if (ret == 0) {
+        ret = mw_scenario_validate(&s, d);
+    }
+    assert_int_equal(ret, MW_ERR_CONFIG);
+    assert_true(d->n >= 1);
+}
+
+/* Assert that @p d holds an error at line:col for @p key whose message contains
+ * @p part. */
+static void
+expect_in(const mw_diags_t *d, int line, int col, const char *key, const char *part)
+{
+    for (int i = 0; i < d->n; i++) {
+        const mw_diag_t *x = &d->d[i];
+        if (x->line == line && x->col == col && strcmp(x->key, key) == 0 &&
+            strstr(x->msg, part) != NULL) {
+            return;
+        }
+    }
+    mw_diags_print(d, stdout);
+    fail_msg("no diagnostic %d:%d '%s' containing \"%s\"", line, col, key, part);
+}
+
+static void
+expect_error(const char *text, int line, int col, const char *key, const char *part)
+{
+    mw_diags_t d;
+
+    load_bad(text, &d);
+    expect_in(&d, line, col, key, part);
+    for (int i = 0; i < d.n; i++) {
+        if (d.d[i].line > 0) {
+            assert_string_equal(d.d[i].file, "bad.yaml");
+        }
+    }
+}
+
+/* The scenario as JSON text (malloc'd). */
+static char *
+json_of(const mw_scenario_t *s, int indent)
+{
+    FILE *f = tmpfile();
+    char *buf;
+    long n;
+
+    assert_non_null(f);
+    assert_int_equal(mw_scenario_write_json(s, f, indent), 0);
+    n = ftell(f);
+    assert_true(n > 0);
+    buf = malloc((size_t) n + 1);
+    assert_non_null(buf);
+    rewind(f);
+    assert_int_equal(fread(buf, 1, (size_t) n, f), (size_t) n);
+    buf[n] = '\0';
+    fclose(f);
+    return buf;
+}
+
+static void
+test_full_scenario(void **state)
+{
+    mw_scenario_t s;
+    (void) state;
+
+    load_ok(&s, full_yaml);
+    assert_string_equal(s.name, "birth-death");
+    assert_true(s.horizon_days == 50);
+    assert_true(s.tumour.capacity == 1e12);
+    assert_true(isinf(s.tumour.em_capacity));
+    assert_true(s.tumour.il6_basal == 5 && s.tumour.il6_gain == 20);
+    assert_true(s.tumour.il6_ec50 == 10 && s.tumour.il6_support_max == 0.5);
+    assert_true(s.tumour.stem_birth_factor == 0.8 && s.tumour.tp53_mu_mult == 10);
+    assert_int_equal(s.tumour.founding, MW_FOUND_EXPLICIT);
+    assert_true(s.tumour.grow_to_cells == 1e11);
+    assert_int_equal(s.tumour.n_clones, 1);
+
+    const mw_clone_spec_t *c = &s.tumour.clones[0];
+    assert_string_equal(c->name, "founder");
+    assert_true(c->cells == 100 && c->em_cells == 0 && c->influx == 0);
+    assert_true(c->traits.birth == 0.1 && c->traits.death == 0.11);
+    assert_int_equal(c->traits.tp53_loss, 1);
+    assert_true(c->traits.antigen[MW_AG_BCMA].density == 670);
+    assert_true(c->traits.antigen[MW_AG_BCMA].spread == 0.6);
+    assert_int_equal(c->traits.antigen[MW_AG_BCMA].copies, 2);
+    assert_true(c->traits.antigen[MW_AG_GPRC5D].density == 250); /* case-insensitive */
+    assert_true(c->traits.antigen[MW_AG_GPRC5D].spread == 0.6);  /* default kept */
+
+    assert_true(s.mutation.rate == 1e-7);
+    assert_int_equal(s.mutation.n_entries, 1);
+    const mw_mutation_t *m = &s.mutation.catalogue[0];
+    assert_string_equal(m->name, "bcma_loss");
+    assert_true(m->weight == 1 && m->fitness_cost == 0);
+    assert_int_equal(m->recurrent, 0);
+    assert_int_equal(m->n_edits, 8);
+    assert_int_equal(m->edits[0].trait, MW_TRAIT_ANTIGEN);
+    assert_int_equal(m->edits[0].antigen, MW_AG_BCMA);
+    assert_int_equal(m->edits[0].field, 0);
+    assert_int_equal(m->edits[0].op, MW_EDIT_COPY_LOSS);
+    assert_int_equal(m->edits[1].field, 1);
+    assert_int_equal(m->edits[1].op, MW_EDIT_MUL);
+    assert_true(m->edits[1].value == 0.5);
+    assert_string_equal(mw_trait_name(m->edits[2].trait), "pdl1");
+    assert_int_equal(m->edits[2].op, MW_EDIT_ADD);
+    assert_true(m->edits[2].value == 0.3);
+    assert_string_equal(mw_trait_name(m->edits[3].trait), "efflux");
+    assert_int_equal(m->edits[3].op, MW_EDIT_MUL);
+    assert_true(m->edits[3].value == 4);
+    assert_int_equal(m->edits[4].op, MW_EDIT_ADD);
+    assert_true(m->edits[4].value == -0.1);
+    assert_int_equal(m->edits[5].op, MW_EDIT_SET);
+    assert_true(m->edits[5].value == 2);
+    assert_int_equal(m->edits[6].antigen, MW_AG_CD38);
+    assert_int_equal(m->edits[6].op, MW_EDIT_EPITOPE);
+    assert_true(m->edits[6].value == 3);
+    assert_int_equal(m->edits[7].op, MW_EDIT_SET);
+    assert_true(m->edits[7].value == 1);
+
+    assert_true(s.plasticity.rate == 0.01 && s.plasticity.back_rate == 0.02);
+    assert_int_equal(s.plasticity.n_edits, 1);
+    assert_int_equal(s.plasticity.edits[0].antigen, MW_AG_GPRC5D);
+    assert_int_equal(s.plasticity.edits[0].field, 1);
+    assert_true(s.plasticity.edits[0].value == 0.01);
+
+    assert_true(s.markers.mprotein_per_1e11 == 3 && s.markers.mprotein_half_life == 21);
+    assert_true(s.markers.flc_per_1e11 == 300 && s.markers.flc_half_life == 0.125);
+    assert_true(s.markers.sbcma_per_1e11 == 300 && s.markers.sbcma_ref_density == 670);
+    assert_true(s.markers.sbcma_half_life == 1.0);
+    assert_true(s.markers.ctdna_per_death == 1e-6 && s.markers.ctdna_half_life == 0.08);
+    assert_int_equal(s.engine.mode, MW_MODE_EXACT);
+    assert_true(s.engine.exact_cell_limit == 1e8);
+    assert_int_equal(s.engine.max_clones, 200000);
+    assert_int_equal(s.engine.mean_max_depth, 2);
+    assert_true(s.engine.mean_rtol == 1e-8 && s.engine.mean_atol == 1e-6);
+}
+
+static void
+test_defaults(void **state)
+{
+    mw_scenario_t s, d;
+    (void) state;
+
+    mw_scenario_init_defaults(&d);
+    assert_string_equal(d.name, "scenario");
+    assert_int_equal(d.tumour.n_clones, 0);
+    assert_int_equal(d.mutation.n_entries, 0);
+    assert_true(d.horizon_days == 365 && d.output_every_days == 1);
+    assert_true(isinf(d.tumour.capacity) && isinf(d.tumour.em_capacity));
+    assert_true(d.tumour.theta == 1 && d.tumour.grow_to_cells == 1e11);
+    assert_true(d.markers.mprotein_half_life == 21);
+    assert_int_equal(d.engine.mode, MW_MODE_HYBRID);
+    assert_int_equal(d.engine.max_clones, 200000);
+
+    load_ok(&s, minimal_yaml);
+    const mw_clone_spec_t *c = &s.tumour.clones[0];
+    assert_string_equal(c->name, "clone0");
+    assert_true(c->cells == 100);
+    assert_true(c->traits.birth == 0.035);
+    assert_true(c->traits.death == 0.030);
+    assert_true(c->traits.efflux == 1);
+    assert_true(c->traits.antigen[MW_AG_BCMA].density == 670);
+    assert_true(c->traits.antigen[MW_AG_CD19].density == 0);
+    assert_int_equal(c->traits.antigen[MW_AG_BCMA].copies, 2);
+    /* Everything but the clone list equals the defaults. */
+    assert_true(s.horizon_days == d.horizon_days);
+    assert_memory_equal(&s.engine, &d.engine, sizeof(s.engine));
+    assert_memory_equal(&s.markers, &d.markers, sizeof(s.markers));
+}
+
+static void
+test_json_equivalent(void **state)
+{
+    static const char yaml[] = "name: twin\n"
+                               "tumour:\n"
+                               "  capacity: 1e12\n"
+                               "  clones:\n"
+                               "    - {name: a, cells: 1000, birth: 0.2, crbn_loss: 1}\n"
+                               "    - name: b\n"
+                               "      em_cells: 10\n"
+                               "      antigens: {CD38: {density: 1.5e+4, copies: 1}}\n"
+                               "mutation:\n"
+                               "  rate: 1e-6\n"
+                               "  catalogue:\n"
+                               "    - {name: m, recurrent: yes, edits: {pdl1: x2}}\n"
+                               "engine: {mode: mean}\n";
+    static const char json[] =
+        "{\"name\": \"twin\", \"tumour\": {\"capacity\": 1e12, \"clones\": [\n"
+        "  {\"name\": \"a\", \"cells\": 1000, \"birth\": 0.2, \"crbn_loss\": true},\n"
+        "  {\"name\": \"b\", \"em_cells\": 10,\n"
+        "   \"antigens\": {\"CD38\": {\"density\": 15000, \"copies\": 1}}}]},\n"
+        " \"mutation\": {\"rate\": 1e-6, \"catalogue\": [\n"
+        "  {\"name\": \"m\", \"recurrent\": true, \"edits\": {\"pdl1\": \"x2\"}}]},\n"
+        " \"engine\": {\"mode\": \"mean\"}}\n";
+    mw_scenario_t a, b;
+    mw_diags_t d;
+    (void) state;
+
+    load_ok(&a, yaml);
+    mw_diags_clear(&d);
+    mw_scenario_init_defaults(&b);
+    assert_int_equal(mw_scenario_load_string(&b, json, "twin.json", &d), 0);
+    assert_memory_equal(&a, &b, sizeof(a));
+    assert_int_equal(a.tumour.clones[0].traits.crbn_loss, 1);
+    assert_int_equal(a.tumour.clones[1].traits.antigen[MW_AG_CD38].copies, 1);
+}
+
+static void
+test_list_replaces(void **state)
+{
+    mw_scenario_t s;
+    mw_diags_t d;
+    (void) state;
+
+    load_ok(&s, "tumour:\n  clones: [{cells: 1}, {cells: 2}, {cells: 3}]\n");
+    mw_diags_clear(&d);
+    assert_int_equal(
+        mw_scenario_load_string(&s, "tumour: {clones: [{cells: 9}]}\n", "over.yaml", &d),
+        0);
+    assert_int_equal(s.tumour.n_clones, 1);
+    assert_true(s.tumour.clones[0].cells == 9);
+    assert_true(s.tumour.clones[1].cells == 0); /* cleared */
+}
+
+static void
+test_syntax_error(void **state)
+{
+    (void) state;
+    expect_error("name: x\ntumour:\n  capacity: 1\n   theta: 2\n", 4, 9, "",
+                 "mapping values are not allowed");
+    expect_error("name: x\ntumour: {capacity: 1\n", 3, 1, "", "did not find expected");
+}
+
+static void
+test_wrong_type(void **state)
+{
+    (void) state;
+    expect_error("horizon_days: high\n", 1, 15, "horizon_days",
+                 "expected a number in (0, 100000], got 'high'");
+    expect_error("tumour:\n  capacity: high\n", 2, 13, "tumour.capacity",
+                 "expected a number >= 1, got 'high'");
+    expect_error("tumour:\n  clones:\n    - cells: {a: 1}\n", 3, 14,
+                 "tumour.clones[0].cells", "got a mapping");
+    expect_error("tumour:\n  clones:\n    - cells: [1]\n", 3, 14,
+                 "tumour.clones[0].cells", "got a list");
+    expect_error("tumour: 5\n", 1, 9, "tumour", "expected a mapping, got '5'");
+    expect_error("tumour:\n  clones: {cells: 1}\n", 2, 11, "tumour.clones",
+                 "expected a list of mappings, got a mapping");
+    expect_error("tumour:\n  clones:\n    - 7\n", 3, 7, "tumour.clones[0]",
+                 "expected a mapping, got '7'");
+    expect_error("tumour:\n  clones:\n    - {cells: 1, tp53_loss: maybe}\n", 3, 29,
+                 "tumour.clones[0].tp53_loss", "expected true or false");
+    expect_error("tumour:\n  clones:\n    - {cells: 1, birth: }\n", 3, 25,
+                 "tumour.clones[0].birth", "got nothing");
+}
+
+static void
+test_trailing_junk(void **state)
+{
+    (void) state;
+    expect_error("engine:\n  max_clones: 42abc\n", 2, 15, "engine.max_clones",
+                 "expected an integer in [1, 100000000], got '42abc'");
+    expect_error("engine:\n  max_clones: 2.5\n", 2, 15, "engine.max_clones", "got '2.5'");
+    expect_error("mutation:\n  rate: 0x10\n", 2, 9, "mutation.rate", "got '0x10'");
+    expect_error("mutation:\n  rate: ' 0.1'\n", 2, 9, "mutation.rate", "got ' 0.1'");
+}
+
+static void
+test_range(void **state)
+{
+    (void) state;
+    expect_error("mutation:\n  rate: -1e-3\n", 2, 9, "mutation.rate",
+                 "-1e-3 is outside [0, 1]");
+    expect_error("tumour:\n  clones:\n    - {cells: -5}\n", 3, 15,
+                 "tumour.clones[0].cells", "-5 is outside [0, 1e+14]");
+    expect_error("tumour:\n  clones:\n    - {cells: 1, death: -0.5}\n", 3, 25,
+                 "tumour.clones[0].death", "-0.5 is outside [0, 100]");
+    expect_error("horizon_days: 0\n", 1, 15, "horizon_days", "0 is outside (0, 100000]");
+    expect_error("engine:\n  mean_max_depth: 7\n", 2, 19, "engine.mean_max_depth",
+                 "7 is outside [0, 6]");
+}
+
+static void
+test_nan_inf(void **state)
+{
+    mw_scenario_t s;
+    (void) state;
+
+    expect_error("tumour:\n  theta: nan\n", 2, 10, "tumour.theta",
+                 "expected a number in [0.01, 100], got 'nan'");
+    expect_error("tumour:\n  theta: .NaN\n", 2, 10, "tumour.theta", "got '.NaN'");
+    expect_error("tumour:\n  em_seeding: .inf\n", 2, 15, "tumour.em_seeding",
+                 ".inf is outside [0, 1]");
+    expect_error("tumour:\n  capacity: -.inf\n", 2, 13, "tumour.capacity",
+                 "-.inf is outside [1, inf]");
+    /* inf is accepted where the maximum is inf, in any YAML spelling. */
+    load_ok(&s, "tumour:\n  capacity: inf\n  em_capacity: .Inf\n"
+                "  clones: [{cells: 1}]\n");
+    assert_true(isinf(s.tumour.capacity) && isinf(s.tumour.em_capacity));
+    load_ok(&s, "tumour:\n  capacity: \".inf\"\n  clones: [{cells: 1}]\n");
+    assert_true(isinf(s.tumour.capacity));
+}
+
+static void
+test_unknown_key(void **state)
+{
+    (void) state;
+    expect_error("tumour:\n  clones:\n    - cells: 1\n      birht: 0.2\n", 4, 7,
+                 "tumour.clones[0].birht", "unknown key 'birht'; did you mean 'birth'?");
+    expect_error("horizon_day: 3\n", 1, 1, "horizon_day", "did you mean 'horizon_days'?");
+    expect_error("Name: 3\n", 1, 1, "Name", "did you mean 'name'?");
+    expect_error("tumor:\n  capacity: 3\n", 1, 1, "tumor", "did you mean 'tumour'?");
+    expect_error("zzzzzzz: 1\n", 1, 1, "zzzzzzz", "allowed: name, horizon_days");
+    expect_error("markers:\n  mprotein: {per_cell: 3}\n", 2, 14,
+                 "markers.mprotein.per_cell", "unknown key 'per_cell'");
+    expect_error("tumour:\n  capacity.x: 3\n", 2, 3, "tumour.capacity.x", "unknown key");
+}
+
+static void
+test_unknown_antigen(void **state)
+{
+    (void) state;
+    expect_error("tumour:\n  clones:\n    - cells: 1\n      antigens:\n"
+                 "        BCMX: {density: 3}\n",
+                 5, 9, "tumour.clones[0].antigens.BCMX",
+                 "unknown antigen 'BCMX'; did you mean 'BCMA'?");
+    expect_error("tumour:\n  clones:\n    - cells: 1\n      antigens:\n"
+                 "        BCMA: {densty: 3}\n",
+                 5, 16, "tumour.clones[0].antigens.BCMA.densty",
+                 "did you mean 'density'?");
+    expect_error("tumour:\n  clones:\n    - cells: 1\n      antigens:\n"
+                 "        BCMA: {copies: 3}\n",
+                 5, 24, "tumour.clones[0].antigens.BCMA.copies", "3 is outside [0, 2]");
+}
+
+static void
+test_bad_edit(void **state)
+{
+    static const char head[] = "mutation:\n  catalogue:\n    - edits:\n";
+    char text[256];
+    (void) state;
+
+    snprintf(text, sizeof(text), "%s        BCMA: gone\n", head);
+    expect_error(text, 4, 15, "mutation.catalogue[0].edits.BCMA",
+                 "expected lost, copy_loss, expressed or epitope:<0..1000>, got 'gone'");
+    snprintf(text, sizeof(text), "%s        pdl1: xx\n", head);
+    expect_error(text, 4, 15, "mutation.catalogue[0].edits.pdl1", "x<factor>");
+    snprintf(text, sizeof(text), "%s        pdl1: 2\n", head);
+    expect_error(text, 4, 15, "mutation.catalogue[0].edits.pdl1", "2 is outside [0, 1]");
+    snprintf(text, sizeof(text), "%s        pdll1: x2\n", head);
+    expect_error(text, 4, 9, "mutation.catalogue[0].edits.pdll1", "did you mean 'pdl1'?");
+    snprintf(text, sizeof(text), "%s        tp53_loss: x2\n", head);
+    expect_error(text, 4, 20, "mutation.catalogue[0].edits.tp53_loss", "true or false");
+    snprintf(text, sizeof(text), "%s        BCMA.size: x2\n", head);
+    expect_error(text, 4, 9, "mutation.catalogue[0].edits.BCMA.size",
+                 "unknown edit target");
+    snprintf(text, sizeof(text), "%s        BCMA: epitope:x\n", head);
+    expect_error(text, 4, 15, "mutation.catalogue[0].edits.BCMA", "got 'x'");
+    snprintf(text, sizeof(text), "%s        pdl1: x2\n        pdl1: x3\n", head);
+    expect_error(text, 5, 9, "mutation.catalogue[0].edits.pdl1", "duplicate key");
+}
+
+static void
+test_too_many(void **state)
+{
+    static char text[16384];
+    size_t used;
+    (void) state;
+
+    used = (size_t) snprintf(text, sizeof(text), "tumour:\n  clones:\n");
+    for (int i = 0; i < MW_MAX_CLONE_SPECS + 2; i++) {
+        used += (size_t) snprintf(text + used, sizeof(text) - used, "    - cells: 1\n");
+    }
+    char want[64];
+    snprintf(want, sizeof(want), "%d entries given; at most %d allowed",
+             MW_MAX_CLONE_SPECS + 2, MW_MAX_CLONE_SPECS);
+    expect_error(text, 3 + MW_MAX_CLONE_SPECS, 7, "tumour.clones", want);
+
+    used = (size_t) snprintf(text, sizeof(text), "plasticity:\n  edits:\n");
+    for (int i = 0; i < MW_MAX_EDITS + 1; i++) {
+        used += (size_t) snprintf(text + used, sizeof(text) - used, "    %s: 1\n",
+                                  mw_trait_name(i % mw_n_traits()));
+    }
+    expect_error(text, 3 + MW_MAX_EDITS, 5, "plasticity.edits", "at most 12 edits");
+}
+
+static void
+test_bad_enum(void **state)
+{
+    (void) state;
+    expect_error("engine:\n  mode: fast\n", 2, 9, "engine.mode",
+                 "expected one of hybrid, exact, mean, got 'fast'");
+    expect_error("tumour:\n  founding: seeded\n", 2, 13, "tumour.founding",
+                 "expected one of explicit, grow");
+}
+
+static void
+test_duplicate_and_names(void **state)
+{
+    char text[256];
+    (void) state;
+
+    expect_error("name: a\nhorizon_days: 3\nname: b\n", 3, 1, "name",
+                 "duplicate key 'name' (first given on line 1)");
+    snprintf(text, sizeof(text), "name: %0*d\n", MW_NAME_MAX, 0);
+    expect_error(text, 1, 7, "name", "64 characters long; at most 63 allowed");
+    expect_error("name: ''\n", 1, 7, "name", "got nothing");
+}
+
+static void
+test_multiple_errors(void **state)
+{
+    static const char text[] = "horizon_days: high\n"
+                               "tumour:\n"
+                               "  clones:\n"
+                               "    - birht: 0.2\n"
+                               "      death: -1\n"
+                               "engine:\n"
+                               "  mode: fast\n";
+    mw_diags_t d;
+    (void) state;
+
+    load_bad(text, &d);
+    assert_int_equal(d.n, 4);
+    assert_int_equal(d.n_total, 4);
+    expect_in(&d, 1, 15, "horizon_days", "got 'high'");
+    expect_in(&d, 4, 7, "tumour.clones[0].birht", "did you mean 'birth'?");
+    expect_in(&d, 5, 14, "tumour.clones[0].death", "outside [0, 100]");
+    expect_in(&d, 7, 9, "engine.mode", "got 'fast'");
+    /* File order. */
+    for (int i = 1; i < d.n; i++) {
+        assert_true(d.d[i].line > d.d[i - 1].line);
+    }
+}
+
+static void
+test_empty_and_top_level(void **state)
+{
+    mw_diags_t d;
+    (void) state;
+
+    load_bad("", &d);
+    expect_in(&d, 0, 0, "", "empty scenario: expected a mapping");
+    load_bad("# only a comment\n", &d);
+    expect_in(&d, 0, 0, "", "empty scenario");
+    expect_error("- 1\n- 2\n", 1, 1, "", "expected a mapping of keys at the top level");
+    expect_error("name: a\n---\nname: b\n", 3, 1, "", "only one YAML document");
+}
+
+static void
+test_files(void **state)
+{
+    char path[] = "/tmp/marrow_test_scenario_XXXXXX";
+    mw_scenario_t s;
+    mw_diags_t d;
+    int fd;
+    FILE *f;
+    (void) state;
+
+    mw_diags_clear(&d);
+    mw_scenario_init_defaults(&s);
+    assert_int_equal(mw_scenario_load(&s, "/nonexistent/x.yaml", &d), MW_ERR_CONFIG);
+    assert_int_equal(d.n, 1);
+    assert_string_equal(d.d[0].file, "/nonexistent/x.yaml");
+    assert_non_null(strstr(d.d[0].msg, "cannot open: No such file or directory"));
+
+    fd = mkstemp(path);
+    assert_true(fd >= 0);
+    f = fdopen(fd, "w");
+    assert_non_null(f);
+    fputs("tumour:\n  clones:\n    - cells: 5\n      birth: fast\n", f);
+    fclose(f);
+    mw_diags_clear(&d);
+    assert_int_equal(mw_scenario_load(&s, path, &d), MW_ERR_CONFIG);
+    assert_int_equal(d.n, 1);
+    assert_string_equal(d.d[0].file, path);
+    assert_int_equal(d.d[0].line, 4);
+    assert_int_equal(d.d[0].col, 14);
+
+    f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(full_yaml, f);
+    fclose(f);
+    mw_diags_clear(&d);
+    mw_scenario_init_defaults(&s);
+    assert_int_equal(mw_scenario_load(&s, path, &d), 0);
+    assert_string_equal(s.name, "birth-death");
+    unlink(path);
+}
+
+static void
+test_validate(void **state)
+{
+    mw_diags_t d;
+    (void) state;
+
+    load_bad("name: no-clones\n", &d);
+    expect_in(&d, 0, 0, "tumour.clones", "at least one clone is required");
+    load_bad("tumour:\n  clones: [{birth: 0.1}]\n", &d);
+    expect_in(&d, 0, 0, "tumour.clones", "the tumour is empty");
+    load_bad("tumour:\n  clones: [{cells: 1}]\nmutation:\n  rate: 1e-6\n", &d);
+    expect_in(&d, 0, 0, "mutation.catalogue", "rate > 0 needs at least one entry");
+    load_bad("tumour:\n  capacity: 100\n  clones: [{cells: 600}, {cells: 600}]\n", &d);
+    expect_in(&d, 0, 0, "tumour.clones", "exceeds 10x capacity");
+    load_bad("tumour:\n  founding: grow\n  grow_to_cells: 1\n  clones: [{birth: 0.1}]\n",
+             &d);
+    expect_in(&d, 0, 0, "tumour.grow_to_cells", "grow_to_cells >= 2");
+
+    /* A grown tumour needs no initial cells. */
+    mw_scenario_t s;
+    load_ok(&s, "tumour:\n  founding: grow\n  clones: [{birth: 0.1}]\n");
+    assert_int_equal(s.tumour.founding, MW_FOUND_GROW);
+
+    /* Structs filled by hand are range-checked too. */
+    s.tumour.clones[0].traits.death = NAN;
+    s.engine.mean_max_depth = 9;
+    mw_diags_clear(&d);
+    assert_int_equal(mw_scenario_validate(&s, &d), MW_ERR_CONFIG);
+    expect_in(&d, 0, 0, "tumour.clones[0].death", "outside [0, 100]");
+    expect_in(&d, 0, 0, "engine.mean_max_depth", "9 is outside [0, 6]");
+}
+
+/* Apply one --set and return its status. */
+static int
+set1(mw_scenario_t *s, const char *assignment, mw_diags_t *d)
+{
+    mw_diags_clear(d);
+    return mw_scenario_set(s, assignment, d);
+}
+
+static void
+test_set(void **state)
+{
+    mw_scenario_t s;
+    mw_diags_t d;
+    (void) state;
+
+    load_ok(&s, full_yaml);
+    assert_int_equal(set1(&s, "horizon_days=100", &d), 0);
+    assert_true(s.horizon_days == 100);
+    assert_int_equal(set1(&s, "tumour.clones[0].birth=0.2", &d), 0);
+    assert_true(s.tumour.clones[0].traits.birth == 0.2);
+    assert_int_equal(set1(&s, "tumour.clones[0].crbn_loss = yes", &d), 0);
+    assert_int_equal(s.tumour.clones[0].traits.crbn_loss, 1);
+    assert_int_equal(set1(&s, "tumour.clones[0].antigens.BCMA.density=300", &d), 0);
+    assert_true(s.tumour.clones[0].traits.antigen[MW_AG_BCMA].density == 300);
+    assert_int_equal(set1(&s, "tumour.clones[0].antigens.cd38.copies=1", &d), 0);
+    assert_int_equal(s.tumour.clones[0].traits.antigen[MW_AG_CD38].copies, 1);
+    assert_int_equal(set1(&s, "markers.mprotein.half_life_days=20", &d), 0);
+    assert_true(s.markers.mprotein_half_life == 20);
+    assert_int_equal(set1(&s, "engine.mode=mean", &d), 0);
+    assert_int_equal(s.engine.mode, MW_MODE_MEAN);
+    assert_int_equal(set1(&s, "tumour.capacity=inf", &d), 0);
+    assert_true(isinf(s.tumour.capacity));
+    assert_int_equal(set1(&s, "name=other", &d), 0);
+    assert_string_equal(s.name, "other");
+
+    /* Appending: index == count adds an element with defaults. */
+    assert_int_equal(set1(&s, "mutation.catalogue[1].weight=3", &d), 0);
+    assert_int_equal(s.mutation.n_entries, 2);
+    assert_string_equal(s.mutation.catalogue[1].name, "mut1");
+    assert_true(s.mutation.catalogue[1].weight == 3);
+    assert_int_equal(s.mutation.catalogue[1].n_edits, 0);
+    assert_int_equal(set1(&s, "tumour.clones[1].cells=5", &d), 0);
+    assert_int_equal(s.tumour.n_clones, 2);
+    assert_true(s.tumour.clones[1].traits.death == 0.030);
+    assert_int_equal(set1(&s, "tumour.clones[3].cells=5", &d), MW_ERR_CONFIG);
+    expect_in(&d, 0, 0, "tumour.clones[3].cells", "index 3 is out of range");
+    assert_int_equal(s.tumour.n_clones, 2);
+    /* A failed append adds nothing. */
+    assert_int_equal(set1(&s, "tumour.clones[2].cells=-5", &d), MW_ERR_CONFIG);
+    assert_int_equal(s.tumour.n_clones, 2);
+
+    /* Edits: replace in place, or append. */
+    assert_int_equal(set1(&s, "mutation.catalogue[0].edits.pdl1=+0.2", &d), 0);
+    assert_int_equal(s.mutation.catalogue[0].n_edits, 8);
+    assert_int_equal(s.mutation.catalogue[0].edits[2].op, MW_EDIT_ADD);
+    assert_true(s.mutation.catalogue[0].edits[2].value == 0.2);
+    assert_int_equal(set1(&s, "mutation.catalogue[0].edits.BCMA=lost", &d), 0);
+    assert_int_equal(s.mutation.catalogue[0].edits[0].op, MW_EDIT_LOST);
+    assert_int_equal(set1(&s, "mutation.catalogue[0].edits.tgfb=x3", &d), 0);
+    assert_int_equal(s.mutation.catalogue[0].n_edits, 9);
+    assert_int_equal(set1(&s, "plasticity.edits.GPRC5D.density=*0.1", &d), 0);
+    assert_int_equal(s.plasticity.n_edits, 1);
+    assert_true(s.plasticity.edits[0].value == 0.1);
+
+    /* Errors: file "--set", no line, same messages as in files. */
+    assert_int_equal(set1(&s, "tumour.clones[0].birht=0.2", &d), MW_ERR_CONFIG);
+    assert_int_equal(d.n, 1);
+    assert_string_equal(d.d[0].file, "--set");
+    assert_int_equal(d.d[0].line, 0);
+    expect_in(&d, 0, 0, "tumour.clones[0].birht", "did you mean 'birth'?");
+    assert_int_equal(set1(&s, "horizon_dayz=3", &d), MW_ERR_CONFIG);
+    expect_in(&d, 0, 0, "horizon_dayz", "did you mean 'horizon_days'?");
+    assert_int_equal(set1(&s, "horizon_days=high", &d), MW_ERR_CONFIG);
+    expect_in(&d, 0, 0, "horizon_days", "got 'high'");
+    assert_true(s.horizon_days == 100);
+    assert_int_equal(set1(&s, "mutation.rate=-1", &d), MW_ERR_CONFIG);
+    expect_in(&d, 0, 0, "mutation.rate", "-1 is outside [0, 1]");
+    assert_int_equal(set1(&s, "engine.mode=fast", &d), MW_ERR_CONFIG);
+    expect_in(&d, 0, 0, "engine.mode", "expected one of hybrid, exact, mean");
+    assert_int_equal(set1(&s, "mutation.catalogue[0].edits.pdl1=abc", &d), MW_ERR_CONFIG);
+    expect_in(&d, 0, 0, "mutation.catalogue[0].edits.pdl1", "got 'abc'");
+    assert_int_equal(set1(&s, "tumour.clones[0].antigens.BCMX.density=1", &d),
+                     MW_ERR_CONFIG);
+    expect_in(&d, 0, 0, "tumour.clones[0].antigens.BCMX.density", "did you mean 'BCMA'?");
+    assert_int_equal(set1(&s, "tumour=3", &d), MW_ERR_CONFIG);
+    expect_in(&d, 0, 0, "tumour", "is a section");
+    assert_int_equal(set1(&s, "tumour.clones.birth=3", &d), MW_ERR_CONFIG);
+    expect_in(&d, 0, 0, "tumour.clones.birth", "is a list");
+    assert_int_equal(set1(&s, "no-equals-sign", &d), MW_ERR_CONFIG);
+    expect_in(&d, 0, 0, "", "expected key=value");
+}
+
+static void
+test_json_round_trip(void **state)
+{
+    mw_scenario_t s, t;
+    mw_diags_t d;
+    (void) state;
+
+    load_ok(&s, full_yaml);
+    for (int indent = 0; indent <= 2; indent += 2) {
+        char *a = json_of(&s, indent), *b;
+        mw_diags_clear(&d);
+        mw_scenario_init_defaults(&t);
+        if (mw_scenario_load_string(&t, a, "echo.json", &d) != 0) {
+            mw_diags_print(&d, stdout);
+            fail_msg("the JSON echo does not load");
+        }
+        assert_memory_equal(&s, &t, sizeof(s));
+        b = json_of(&t, indent);
+        assert_string_equal(a, b);
+        free(a);
+        free(b);
+    }
+
+    /* Values that print long still read back exactly; inf is written as ".inf". */
+    s.horizon_days = 0.1 + 0.2;
+    s.tumour.clones[0].traits.birth = 1.0 / 3.0;
+    s.tumour.capacity = INFINITY;
+    char *a = json_of(&s, 2);
+    assert_non_null(strstr(a, "\"capacity\": \".inf\""));
+    assert_non_null(strstr(a, "\"BCMA.density\": \"x0.5\""));
+    assert_non_null(strstr(a, "\"pdl1\": \"+0.3\""));
+    assert_non_null(strstr(a, "\"ras\": \"-0.1\""));
+    assert_non_null(strstr(a, "\"BCMA\": \"copy_loss\""));
+    assert_non_null(strstr(a, "\"CD38\": \"epitope:3\""));
+    assert_non_null(strstr(a, "\"hla_loss\": true"));
+    mw_diags_clear(&d);
+    mw_scenario_init_defaults(&t);
+    assert_int_equal(mw_scenario_load_string(&t, a, "echo.json", &d), 0);
+    assert_memory_equal(&s, &t, sizeof(s));
+    free(a);
+}
+
+static void
+test_hash(void **state)
+{
+    mw_scenario_t s, t;
+    uint64_t h;
+    (void) state;
+
+    load_ok(&s, full_yaml);
+    load_ok(&t, full_yaml);
+    h = mw_scenario_hash(&s);
+    assert_true(h == mw_scenario_hash(&s));
+    assert_true(h == mw_scenario_hash(&t));
+    t.tumour.clones[0].traits.birth = 0.1000001;
+    assert_true(h != mw_scenario_hash(&t));
+    t = s;
+    t.engine.mode = MW_MODE_MEAN;
+    assert_true(h != mw_scenario_hash(&t));
+    t = s;
+    t.mutation.catalogue[0].edits[3].value = 5;
+    assert_true(h != mw_scenario_hash(&t));
+}
+
+static char *
+params_text(int markdown)
+{
+    FILE *f = tmpfile();
+    char *buf;
+    long n;
+
+    assert_non_null(f);
+    assert_int_equal(mw_params_write(f, markdown), 0);
+    n = ftell(f);
+    buf = malloc((size_t) n + 1);
+    assert_non_null(buf);
+    rewind(f);
+    assert_int_equal(fread(buf, 1, (size_t) n, f), (size_t) n);
+    buf[n] = '\0';
+    fclose(f);
+    return buf;
+}
+
+static void
+test_params(void **state)
+{
+    char *plain = params_text(0), *md = params_text(1);
+    (void) state;
+
+    assert_non_null(strstr(plain, "tumour.clones[].birth"));
+    assert_non_null(strstr(plain, "1/day"));
+    assert_non_null(strstr(plain, "Ucci 1987"));
+    assert_non_null(strstr(plain, "tumour.clones[].antigens.BCMA.density"));
+    assert_non_null(strstr(plain, "markers.mprotein.half_life_days"));
+    assert_non_null(strstr(plain, "engine.mode"));
+    assert_null(strstr(plain, "<trait>"));
+
+    assert_true(
+        strncmp(md, "| key | type | unit | default | range | source | doc |\n", 54) == 0);
+    assert_non_null(strstr(md, "\n|---|---|---|---|---|---|---|\n"));
+    assert_non_null(strstr(md, "| `tumour.clones[].birth` | double | 1/day | 0.035 |"));
+    /* Every line of the table has the same number of unescaped cells. */
+    for (char *line = md; *line != '\0';) {
+        char *end = strchr(line, '\n');
+        int bars = 0;
+        assert_non_null(end);
+        for (char *c = line; c < end; c++) {
+            bars += *c == '|' && (c == line || c[-1] != '\\');
+        }
+        assert_int_equal(bars, 8);
+        line = end + 1;
+    }
+    free(plain);
+    free(md);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_full_scenario),
+        cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_json_equivalent),
+        cmocka_unit_test(test_list_replaces),
+        cmocka_unit_test(test_syntax_error),
+        cmocka_unit_test(test_wrong_type),
+        cmocka_unit_test(test_trailing_junk),
+        cmocka_unit_test(test_range),
+        cmocka_unit_test(test_nan_inf),
+        cmocka_unit_test(test_unknown_key),
+        cmocka_unit_test(test_unknown_antigen),
+        cmocka_unit_test(test_bad_edit),
+        cmocka_unit_test(test_too_many),
+        cmocka_unit_test(test_bad_enum),
+        cmocka_unit_test(test_duplicate_and_names),
+        cmocka_unit_test(test_multiple_errors),
+        cmocka_unit_test(test_empty_and_top_level),
+        cmocka_unit_test(test_files),
+        cmocka_unit_test(test_validate),
+        cmocka_unit_test(test_set),
+        cmocka_unit_test(test_json_round_trip),
+        cmocka_unit_test(test_hash),
+        cmocka_unit_test(test_params),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
