@@ -110,6 +110,37 @@ mw_ran_gaussian(mw_rng_t *r, double sd)
 /* Exact (GSL) below a mean of 1e7.  Above, x = mean + sd (z + (z^2 - 1) / (6 sd))
  * rounded: the Cornish-Fisher term matches the skewness 1/sd, leaving an error of
  * order 1/mean in distribution. */
+/* Poisson for mean >= 10 by transformed rejection with squeeze (PTRS; Hormann
+ * 1993, Insurance Math Econ 12:39).  Exact; about 1.2 uniform pairs per draw and
+ * no logarithm for most of them.  (GSL's method for large means calls tan() and
+ * recurses through gamma and binomial draws, about 10x slower.) */
+static double
+poisson_ptrs(mw_rng_t *r, double mean)
+{
+    const double slam = sqrt(mean), loglam = log(mean);
+    const double b = 0.931 + 2.53 * slam;
+    const double a = -0.059 + 0.02483 * b;
+    const double inv_alpha = 1.1239 + 1.1328 / (b - 3.4);
+    const double vr = 0.9277 - 3.6224 / (b - 2.0);
+
+    for (;;) {
+        double u = mw__rng_uniform(r) - 0.5;
+        double v = mw__rng_uniform(r);
+        double us = 0.5 - fabs(u);
+        double k = floor((2.0 * a / us + b) * u + mean + 0.43);
+        if (us >= 0.07 && v <= vr) {
+            return k;
+        }
+        if (k < 0.0 || (us < 0.013 && v > us)) {
+            continue;
+        }
+        if (log(v) + log(inv_alpha) - log(a / (us * us) + b) <=
+            -mean + k * loglam - lgamma(k + 1.0)) {
+            return k;
+        }
+    }
+}
+
 double
 mw_ran_poisson(mw_rng_t *r, double mean)
 {
@@ -121,8 +152,11 @@ mw_ran_poisson(mw_rng_t *r, double mean)
     }
     gsl_rng g;
     mw__rng_as_gsl(r, &g);
-    if (mean < MW_POISSON_EXACT_MEAN) {
+    if (mean < 10.0) {
         return (double) gsl_ran_poisson(&g, mean);
+    }
+    if (mean < MW_POISSON_EXACT_MEAN) {
+        return poisson_ptrs(r, mean);
     }
     double sd = sqrt(mean);
     double z = gsl_ran_gaussian_ziggurat(&g, 1.0);

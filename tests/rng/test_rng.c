@@ -4,6 +4,11 @@
 #include <string.h>
 #include <gsl/gsl_randist.h>
 
+#include <gsl/gsl_cdf.h>
+#include <gsl/gsl_randist.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "testlib.h"
 #include "rng/rng.h"
 
@@ -482,6 +487,92 @@ test_gsl_wrapper(void **state)
     assert_true(memcmp(&before, &r, sizeof(r)) != 0);
 }
 
+/* The ziggurat exponential against its CDF: 40 equiprobable bins plus the far
+ * tail beyond the ziggurat's base (x > 7.697, probability 4.5e-4), chi-square. */
+static void
+test_exponential_distribution(void **state)
+{
+    (void) state;
+    enum { NB = 41, N = 2000000 };
+    static double obs[NB];
+    mw_rng_t r;
+    mw_rng_init(&r, 77, 1, MW_STREAM_DYNAMICS);
+    memset(obs, 0, sizeof(obs));
+    double tail_edge = 7.69711747013104972, p_tail = exp(-tail_edge);
+    for (int i = 0; i < N; i++) {
+        double x = mw__rng_exp1(&r);
+        assert_true(x > 0 && isfinite(x));
+        if (x > tail_edge) {
+            obs[NB - 1]++;
+            continue;
+        }
+        /* bin by CDF among the first 40 equiprobable bins of [0, tail_edge] */
+        double u = (1 - exp(-x)) / (1 - p_tail);
+        int b = (int) (u * (NB - 1));
+        obs[b < NB - 1 ? b : NB - 2]++;
+    }
+    double chisq = 0;
+    for (int b = 0; b < NB; b++) {
+        double e = b < NB - 1 ? N * (1 - p_tail) / (NB - 1) : N * p_tail;
+        chisq += (obs[b] - e) * (obs[b] - e) / e;
+    }
+    double p = mw_test_chisq_p(chisq, NB - 1);
+    printf("  exponential chi-square %.1f on %d df, p = %.3f\n", chisq, NB - 1, p);
+    assert_true(p > 1e-4);
+}
+
+/* Poisson by PTRS (mean >= 10) against the exact pmf, chi-square. */
+static void
+test_poisson_distribution(void **state)
+{
+    (void) state;
+    const double means[] = {10.0, 37.5, 1000.0};
+    for (int m = 0; m < 3; m++) {
+        enum { N = 400000 };
+        double mean = means[m], sd = sqrt(mean);
+        int lo = (int) floor(mean - 4 * sd), hi = (int) ceil(mean + 4 * sd);
+        if (lo < 0) {
+            lo = 0;
+        }
+        int nb = hi - lo + 3; /* below lo, lo..hi, above hi */
+        double *obs = calloc((size_t) nb, sizeof(double));
+        assert_non_null(obs);
+        mw_rng_t r;
+        mw_rng_init(&r, 78, (uint32_t) m, MW_STREAM_DYNAMICS);
+        for (int i = 0; i < N; i++) {
+            double x = mw_ran_poisson(&r, mean);
+            assert_true(x == floor(x) && x >= 0);
+            int b = x < lo ? 0 : (x > hi ? nb - 1 : (int) x - lo + 1);
+            obs[b]++;
+        }
+        double chisq = 0, below = gsl_cdf_poisson_P((unsigned) lo - (lo > 0 ? 1u : 0u), mean);
+        if (lo == 0) {
+            below = 0;
+        }
+        int df = 0;
+        for (int b = 0; b < nb; b++) {
+            double pb;
+            if (b == 0) {
+                pb = below;
+            } else if (b == nb - 1) {
+                pb = gsl_cdf_poisson_Q((unsigned) hi, mean);
+            } else {
+                pb = gsl_ran_poisson_pdf((unsigned) (lo + b - 1), mean);
+            }
+            double e = pb * N;
+            if (e < 5) {
+                continue; /* too sparse for the chi-square approximation */
+            }
+            chisq += (obs[b] - e) * (obs[b] - e) / e;
+            df++;
+        }
+        double p = mw_test_chisq_p(chisq, df - 1);
+        printf("  poisson(%g) chi-square %.1f on %d df, p = %.3f\n", mean, chisq, df - 1, p);
+        assert_true(p > 1e-4);
+        free(obs);
+    }
+}
+
 int
 main(void)
 {
@@ -493,6 +584,8 @@ main(void)
         cmocka_unit_test(test_uniform_open_interval),
         cmocka_unit_test(test_uniform_moments),
         cmocka_unit_test(test_exponential),
+        cmocka_unit_test(test_exponential_distribution),
+        cmocka_unit_test(test_poisson_distribution),
         cmocka_unit_test(test_binomial),
         cmocka_unit_test(test_poisson),
         cmocka_unit_test(test_negative_binomial),
