@@ -1,0 +1,108 @@
+#!/bin/sh
+# Command-line tests: reproducibility (byte for byte), outputs, and every class of
+# bad input giving a clear message and the documented exit code.
+# usage: run_and_errors.sh MARROW_BINARY SOURCE_DIR
+set -u
+M=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+SRC=$(cd "$2" && pwd)
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+fails=0
+passes=0
+
+ok() { passes=$((passes + 1)); }
+bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
+
+# expect CODE PATTERN -- command...: exit code and a stderr/stdout pattern
+expect() {
+    code="$1"; pat="$2"; shift 2
+    out=$("$@" 2>&1); rc=$?
+    if [ "$rc" -ne "$code" ]; then
+        bad "'$*' exited $rc, expected $code; output: $out"
+    elif ! printf '%s' "$out" | grep -q -- "$pat"; then
+        bad "'$*' output lacks '$pat': $out"
+    else
+        ok
+    fi
+}
+
+BD="$SRC/scenarios/birth-death.yaml"
+
+# --- reproducibility: same seed and scenario -> byte-identical files -------------
+# (run from two directories with the same relative -o, so run.json's command line
+# is the same too)
+for mode in hybrid exact mean; do
+    for r in a b; do
+        mkdir -p "$T/$r" && (cd "$T/$r" && "$M" run "$BD" -o "$mode" --seed 42 --mode "$mode" -q) ||
+            bad "run $mode failed"
+    done
+    for f in timeseries.csv clones.csv tree.nwk events.csv summary.json run.json; do
+        if cmp -s "$T/a/$mode/$f" "$T/b/$mode/$f"; then ok; else bad "$mode $f differs between identical runs"; fi
+    done
+    cp -r "$T/a/$mode" "$T/a_$mode"
+done
+"$M" run "$BD" -o "$T/c" --seed 43 -q
+if cmp -s "$T/a_hybrid/timeseries.csv" "$T/c/timeseries.csv"; then bad "seed 43 gave the seed-42 path"; else ok; fi
+# the default scenario as `make run` runs it
+"$M" run "$SRC/scenarios/default.yaml" -o "$T/default" --seed 1 -q || bad "default scenario failed"
+[ -s "$T/default/tree.nwk" ] && ok || bad "default: no tree"
+
+# --- output shapes --------------------------------------------------------------
+head -1 "$T/a_hybrid/timeseries.csv" | grep -qx 't_days,variable,value' && ok || bad "timeseries header"
+grep -q '^50,tumour_cells,' "$T/a_exact/timeseries.csv" && ok || bad "no tumour_cells at day 50"
+head -1 "$T/a_hybrid/clones.csv" | grep -q '^clone_id,parent_id,born_day,event,cells_final,' && ok || bad "clones header"
+grep -q '"seed": 42' "$T/a_hybrid/run.json" && ok || bad "run.json seed"
+grep -q '"scenario_hash"' "$T/a_hybrid/summary.json" && ok || bad "summary hash"
+"$M" run "$BD" -o "$T/rep" --seed 5 --replicates 20 --mode exact -q
+head -1 "$T/rep/timeseries.csv" | grep -qx 'replicate,t_days,variable,value' && ok || bad "replicate column"
+n=$(cut -d, -f1 "$T/rep/timeseries.csv" | sort -u | grep -c '^[0-9]')
+[ "$n" -eq 20 ] && ok || bad "expected 20 replicates, got $n"
+# replicate i does not depend on how many others run
+"$M" run "$BD" -o "$T/rep3" --seed 5 --replicates 3 --mode exact -q
+a=$(grep '^2,50,tumour_cells,' "$T/rep/timeseries.csv")
+b=$(grep '^2,50,tumour_cells,' "$T/rep3/timeseries.csv")
+[ -n "$a" ] && [ "$a" = "$b" ] && ok || bad "replicate 2 differs with the replicate count: '$a' vs '$b'"
+ls -a "$T/rep" | grep -q partial && bad "partial files left" || ok
+
+# --- bad input: file:line:col messages and exit 2 --------------------------------
+printf 'name: x\ntumour:\n  clones:\n    - {cells: 10, birth: 0.1\n' > "$T/syntax.yaml"
+expect 2 "syntax.yaml:[0-9]*:[0-9]*:" "$M" check "$T/syntax.yaml"
+printf 'horizon_days: 10\ntumour:\n  clones:\n    - {cells: 10, birht: 0.1}\n' > "$T/typo.yaml"
+expect 2 "typo.yaml:4:19: tumour.clones\[0\].birht: unknown key 'birht'; did you mean 'birth'" "$M" check "$T/typo.yaml"
+printf 'horizon_days: 10\ntumour:\n  clones:\n    - {cells: 10, death: -0.5}\n' > "$T/neg.yaml"
+expect 2 "neg.yaml:4:26: tumour.clones\[0\].death" "$M" run "$T/neg.yaml" -o "$T/neg"
+[ -e "$T/neg" ] && bad "bad scenario created an output dir" || ok
+printf 'horizon_days: 0\ntumour:\n  clones:\n    - {cells: 10}\n' > "$T/h0.yaml"
+expect 2 "h0.yaml:1:15: horizon_days" "$M" check "$T/h0.yaml"
+printf 'horizon_days: 10\ntumour:\n  clones:\n    - {cells: high}\n' > "$T/type.yaml"
+expect 2 "expected a number" "$M" check "$T/type.yaml"
+printf 'horizon_days: .nan\ntumour:\n  clones:\n    - {cells: 1}\n' > "$T/nan.yaml"
+expect 2 "nan.yaml:1:15: horizon_days" "$M" check "$T/nan.yaml"
+printf 'horizon_days: 10\n' > "$T/empty.yaml"
+expect 2 "at least one clone" "$M" check "$T/empty.yaml"
+expect 2 "cannot open" "$M" check "$T/missing.yaml"
+expect 2 "seed" "$M" run "$BD" --seed 12abc -o "$T/x"
+expect 2 "seed" "$M" run "$BD" --seed -1 -o "$T/x"
+expect 2 "replicates" "$M" run "$BD" --replicates 0 -o "$T/x"
+expect 2 "did you mean" "$M" run "$BD" --set tumour.clones[0].birht=1 -o "$T/x"
+expect 2 "engine.mode" "$M" run "$BD" --mode fast -o "$T/x"
+expect 2 "unknown command" "$M" frobnicate
+expect 2 "" "$M"
+# unwritable output directory: exit 1, nothing that looks complete
+echo x > "$T/afile"
+expect 1 "afile" "$M" run "$BD" -o "$T/afile/sub" --seed 1 -q
+# a run that fails part-way leaves no outputs
+printf 'horizon_days: 100\ntumour:\n  clones:\n    - {cells: 100, birth: 1, death: 0.5}\nmutation:\n  rate: 0.2\n  catalogue: [{name: a, edits: {pdl1: +0.1}}]\nengine: {max_clones: 20}\n' > "$T/many.yaml"
+expect 1 "clone count" "$M" run "$T/many.yaml" -o "$T/many" --seed 1 -q
+if [ -n "$(ls -A "$T/many" 2>/dev/null)" ]; then bad "failed run left files: $(ls -A "$T/many")"; else ok; fi
+
+# --- other commands ----------------------------------------------------------------
+expect 0 "^marrow [0-9]" "$M" --version
+expect 0 "usage" "$M" --help
+expect 0 "replicates" "$M" help run
+expect 0 "ok" "$M" check "$BD"
+expect 0 "| \`tumour.clones\[\].birth\` |" "$M" params --markdown
+expect 0 "1/day" "$M" params
+
+echo "$passes passed, $fails failed"
+[ "$fails" -eq 0 ]
