@@ -141,6 +141,7 @@ step(mw_sim_t *s, double t_end, double stop_cells)
     double g_bm = 0, g_em = 0, net_max = 0, out_max = 0, h;
     double int_n = 0, int_nb = 0;
     int n_live0 = s->n_live;
+    int ev0 = s->n_events;
 
     mw__env(s, s->n_bm, s->n_em, &e0.crowd_bm, &e0.support, &e0.crowd_em, NULL);
     for (int i = 0; i < n_live0; i++) {
@@ -287,6 +288,16 @@ step(mw_sim_t *s, double t_end, double stop_cells)
         s->clones[c].cells_em = x[1] + x[3];
         s->n_bm += s->clones[c].cells_bm;
         s->n_em += s->clones[c].cells_em;
+    }
+    /* events of this step (clone births at their arrival times) in time order */
+    for (int i = ev0 + 1; i < s->n_events; i++) {
+        mw_event_t e_i = s->events[i];
+        int j = i - 1;
+        while (j >= ev0 && s->events[j].t_days > e_i.t_days) {
+            s->events[j + 1] = s->events[j];
+            j--;
+        }
+        s->events[j + 1] = e_i;
     }
     mw__markers_advance(s, h, int_n, int_nb);
     s->t += h;

@@ -298,9 +298,16 @@ clones_rows(FILE *f, const mw_scenario_t *sc, const mw_sim_t *sim, int rep, int 
     }
 }
 
-/* Newick: every clone is a node labelled c<id>; a clone's children hang below it,
- * and the clone itself appears as a zero-length leaf so that clones with
- * descendants are still tips.  Branch lengths are days between births. */
+/* Newick: every clone is a tip labelled c<id>; a clone with descendants is an
+ * unlabelled internal node holding its own tip (length 0) and its children's
+ * subtrees.  Branch lengths are days between births; founders hang from a root. */
+static double
+branch_days(const mw_sim_t *sim, int v)
+{
+    const mw_clone_t *c = mw_sim_clone(sim, v);
+    return c->parent >= 0 ? c->born_day - mw_sim_clone(sim, c->parent)->born_day : 0.0;
+}
+
 static int
 write_newick(FILE *f, const mw_sim_t *sim)
 {
@@ -333,12 +340,18 @@ write_newick(FILE *f, const mw_sim_t *sim)
         int v = stack[sp - 1];
         if (state[v] == 0) {
             state[v] = 1;
-            fputc('(', f);
-            if (v < n) {
-                fprintf(f, "c%d:0", v);
-                if (first[v] >= 0) {
+            if (v < n && first[v] < 0) {
+                /* a leaf clone: print it whole */
+                sp--;
+                fprintf(f, "c%d:%.12g", v, branch_days(sim, v));
+                if (next[v] >= 0) {
                     fputc(',', f);
                 }
+                continue;
+            }
+            fputc('(', f);
+            if (v < n) {
+                fprintf(f, "c%d:0,", v);
             }
             /* push children, then reverse them so the smallest id is on top */
             int base = sp;
@@ -355,9 +368,7 @@ write_newick(FILE *f, const mw_sim_t *sim)
         sp--;
         fputc(')', f);
         if (v < n) {
-            const mw_clone_t *c = mw_sim_clone(sim, v);
-            double pb = c->parent >= 0 ? mw_sim_clone(sim, c->parent)->born_day : c->born_day;
-            fprintf(f, "c%d:%.12g", v, c->born_day - pb);
+            fprintf(f, ":%.12g", branch_days(sim, v));
             /* a sibling follows if the parent has more children after v */
             if (next[v] >= 0) {
                 fputc(',', f);

@@ -46,6 +46,13 @@ if cmp -s "$T/a_hybrid/timeseries.csv" "$T/c/timeseries.csv"; then bad "seed 43 
 # the default scenario as `make run` runs it
 "$M" run "$SRC/scenarios/default.yaml" -o "$T/default" --seed 1 -q || bad "default scenario failed"
 [ -s "$T/default/tree.nwk" ] && ok || bad "default: no tree"
+# every clone is one tip of the tree, parentheses balance, events are in time order
+tips=$(grep -o 'c[0-9]*:' "$T/default/tree.nwk" | sort -u | wc -l)
+rows=$(($(wc -l < "$T/default/clones.csv") - 1))
+[ "$tips" -eq "$rows" ] && ok || bad "tree has $tips tips for $rows clones"
+o=$(tr -cd '(' < "$T/default/tree.nwk" | wc -c); c=$(tr -cd ')' < "$T/default/tree.nwk" | wc -c)
+[ "$o" -eq "$c" ] && ok || bad "unbalanced tree"
+tail -n +2 "$T/default/events.csv" | cut -d, -f1 | sort -g -c && ok || bad "events not in time order"
 
 # --- output shapes --------------------------------------------------------------
 head -1 "$T/a_hybrid/timeseries.csv" | grep -qx 't_days,variable,value' && ok || bad "timeseries header"
