@@ -174,7 +174,7 @@ static const mw__param_t params[] = {
     P_ENUM("engine.mode", S(engine.mode), mode_names,
            "assumed: hybrid is exact for small clones and fast for large ones",
            "simulation engine: hybrid, exact (Gillespie) or mean (ODE)"),
-    P_DBL("engine.step_tolerance", S(engine.step_tolerance), 1, 0, 1, 0.02, "fraction",
+    P_DBL("engine.step_tolerance", S(engine.step_tolerance), 1, 0, 1, 0.01, "fraction",
           "assumed: numerical setting",
           "hybrid: max relative change of a per-cell rate within a step"),
     P_DBL("engine.max_step_days", S(engine.max_step_days), 1, 0, 365, 7, "days",
