@@ -180,7 +180,12 @@ mw__exact_free(mw_sim_t *s)
 }
 
 /* Run events until t_stop (exclusive), or until the tumour reaches stop_cells.
- * Returns 0, MW_EXIT_TARGET_SIZE or MW_ERR_*. */
+ * Returns 0, MW_EXIT_TARGET_SIZE or MW_ERR_*.
+ *
+ * The running sums (W, compartment totals, BCMA-weighted cells, the integrals for
+ * the markers) live in locals so that the compiler keeps them in registers; they
+ * are written back to the simulation before any call that reads or changes them
+ * (rare events: mutation, switching, seeding, immigration, a recount). */
 static int
 events_until(mw_sim_t *s, double t_stop, double stop_cells)
 {
@@ -192,17 +197,37 @@ events_until(mw_sim_t *s, double t_stop, double stop_cells)
     const double il6_ec50 = sc->tumour.il6_ec50, smax = sc->tumour.il6_support_max;
     const double limit = sc->engine.exact_cell_limit;
     double t = s->t;
+    double W = s->W, n_bm = s->n_bm, n_em = s->n_em, nb = s->nb;
+    double int_n = s->int_n, int_nb = s->int_nb;
     uint64_t events = 0, rejections = 0;
     int ret = 0;
+
+#define SAVE()                                                                        \
+    do {                                                                              \
+        s->W = W;                                                                     \
+        s->n_bm = n_bm;                                                               \
+        s->n_em = n_em;                                                               \
+        s->nb = nb;                                                                   \
+    } while (0)
+#define LOAD()                                                                        \
+    do {                                                                              \
+        W = s->W;                                                                     \
+        n_bm = s->n_bm;                                                               \
+        n_em = s->n_em;                                                               \
+        nb = s->nb;                                                                   \
+    } while (0)
 
     while (1) {
         if (++s->since_recompute == 4096) {
             /* bound the drift of the running sums */
             s->since_recompute = 0;
+            SAVE();
             recompute_w(s);
+            LOAD();
         }
-        double W = s->W;
         if (!(W > 0) || s->n_pops == 0) {
+            int_n += (n_bm + n_em) * (t_stop - t);
+            int_nb += nb * (t_stop - t);
             t = t_stop;
             s->exp_residual = -1;
             break;
@@ -218,29 +243,33 @@ events_until(mw_sim_t *s, double t_stop, double stop_cells)
                 s->exp_residual = 0;
             }
             s->since_recompute--;
-            s->int_n += (s->n_bm + s->n_em) * (t_stop - t);
-            s->int_nb += s->nb * (t_stop - t);
+            int_n += (n_bm + n_em) * (t_stop - t);
+            int_nb += nb * (t_stop - t);
             t = t_stop;
             break;
         }
-        s->int_n += (s->n_bm + s->n_em) * tau;
-        s->int_nb += s->nb * tau;
+        int_n += (n_bm + n_em) * tau;
+        int_nb += nb * tau;
         t += tau;
         events++;
 
         double x = mw__rng_uniform(&s->rng_dyn) * W;
+        mw_pop_t *pops = s->pops;
         int i = 0;
         for (; i < s->n_pops - 1; i++) {
-            double w = s->pops[i].n * s->pops[i].rbar;
+            double w = pops[i].n * pops[i].rbar;
             if (x < w) {
                 break;
             }
             x -= w;
         }
-        mw_pop_t *p = &s->pops[i];
+        mw_pop_t *p = &pops[i];
         int c = p->clone;
-        if (p->comp == INFLUX) {
+        int comp = p->comp;
+        if (comp == INFLUX) {
+            SAVE();
             ret = add_cell(s, c, MW_BM);
+            LOAD();
             if (ret != 0) {
                 break;
             }
@@ -249,42 +278,51 @@ events_until(mw_sim_t *s, double t_stop, double stop_cells)
         const mw_rates_t *r = &s->rates[c];
         double y = x / p->n; /* position in [0, rbar) of this cell's rate space */
         if (y < r->d) {
+            /* death: the commonest event, handled inline */
             s->deaths[c] += 1.0;
-            remove_cell(s, i);
+            p->n -= 1.0;
+            W -= p->rbar;
+            if (comp == MW_BM) {
+                n_bm -= 1.0;
+            } else {
+                n_em -= 1.0;
+            }
+            nb -= r->bcma_w;
+            if (p->n <= 0) {
+                p->n = 0;
+                pop_remove(s, i);
+            }
             continue;
         }
         y -= r->d;
-        if (p->comp == MW_BM && y < r->m) {
+        double m = comp == MW_BM ? r->m : 0.0;
+        if (y < m + r->sw) {
+            /* seeding or switching: a cell moves to another population */
+            int k = c, to = MW_EM;
+            if (y >= m) {
+                SAVE();
+                ret = mw__clone_twin(s, c, t, &k);
+                if (ret != 0) {
+                    break;
+                }
+                to = comp;
+            } else {
+                SAVE();
+            }
             remove_cell(s, i);
-            ret = add_cell(s, c, MW_EM);
+            ret = add_cell(s, k, to);
+            LOAD();
             if (ret != 0) {
                 break;
             }
             continue;
         }
-        if (p->comp == MW_BM) {
-            y -= r->m;
-        }
-        if (y < r->sw) {
-            int k;
-            ret = mw__clone_twin(s, c, t, &k);
-            if (ret != 0) {
-                break;
-            }
-            int comp = p->comp;
-            remove_cell(s, i);
-            ret = add_cell(s, k, comp);
-            if (ret != 0) {
-                break;
-            }
-            continue;
-        }
-        y -= r->sw;
+        y -= m + r->sw;
         double lam;
-        if (p->comp == MW_BM) {
+        if (comp == MW_BM) {
             double crowd = 1.0, occ = 0.0;
             if (finite_cap) {
-                occ = s->n_bm / cap;
+                occ = n_bm / cap;
                 double f = theta == 1.0 ? occ : pow(occ, theta);
                 crowd = f >= 1.0 ? 0.0 : 1.0 - f;
             }
@@ -293,7 +331,7 @@ events_until(mw_sim_t *s, double t_stop, double stop_cells)
         } else {
             double crowd = 1.0;
             if (finite_em) {
-                double occ = s->n_em / cap_em;
+                double occ = n_em / cap_em;
                 double f = theta == 1.0 ? occ : pow(occ, theta);
                 crowd = f >= 1.0 ? 0.0 : 1.0 - f;
             }
@@ -303,28 +341,28 @@ events_until(mw_sim_t *s, double t_stop, double stop_cells)
             rejections++;
             continue;
         }
-        int comp = p->comp;
         if (y < lam * (1.0 - r->mu)) {
             p->n += 1.0;
-            s->W += p->rbar;
+            W += p->rbar;
             if (comp == MW_BM) {
-                s->n_bm += 1.0;
+                n_bm += 1.0;
             } else {
-                s->n_em += 1.0;
+                n_em += 1.0;
             }
-            s->nb += r->bcma_w;
+            nb += r->bcma_w;
         } else {
             int k;
+            SAVE();
             ret = mw__clone_mutant(s, c, t, &k);
-            if (ret != 0) {
-                break;
+            if (ret == 0) {
+                ret = add_cell(s, k, comp);
             }
-            ret = add_cell(s, k, comp);
+            LOAD();
             if (ret != 0) {
                 break;
             }
         }
-        double n = s->n_bm + s->n_em;
+        double n = n_bm + n_em;
         if (n >= stop_cells) {
             ret = MW_EXIT_TARGET_SIZE;
             break;
@@ -334,6 +372,14 @@ events_until(mw_sim_t *s, double t_stop, double stop_cells)
             break;
         }
     }
+#undef SAVE
+#undef LOAD
+    s->W = W;
+    s->n_bm = n_bm;
+    s->n_em = n_em;
+    s->nb = nb;
+    s->int_n = int_n;
+    s->int_nb = int_nb;
     s->counters.events += events;
     s->counters.rejections += rejections;
     s->t = t;
