@@ -265,17 +265,6 @@ mw__event(mw_sim_t *s, double t, int kind, int clone, int other)
     return 0;
 }
 
-static double
-crowding(double n, double cap, double theta)
-{
-    if (!isfinite(cap)) {
-        return 1.0;
-    }
-    double occ = n / cap;
-    double f = theta == 1.0 ? occ : pow(occ, theta);
-    return f >= 1.0 ? 0.0 : 1.0 - f;
-}
-
 void
 mw__env(const mw_sim_t *s, double n_bm, double n_em, double *crowd_bm, double *support,
         double *crowd_em, double *il6)
@@ -284,8 +273,8 @@ mw__env(const mw_sim_t *s, double n_bm, double n_em, double *crowd_bm, double *s
     double occ = isfinite(sc->tumour.capacity) ? n_bm / sc->tumour.capacity : 0.0;
     double x = sc->tumour.il6_basal + sc->tumour.il6_gain * (occ > 1.0 ? 1.0 : occ);
 
-    *crowd_bm = crowding(n_bm, sc->tumour.capacity, sc->tumour.theta);
-    *crowd_em = crowding(n_em, sc->tumour.em_capacity, sc->tumour.theta);
+    *crowd_bm = mw__crowding(n_bm, sc->tumour.capacity, sc->tumour.theta);
+    *crowd_em = mw__crowding(n_em, sc->tumour.em_capacity, sc->tumour.theta);
     *support = sc->tumour.il6_support_max * x / (x + sc->tumour.il6_ec50);
     if (il6 != NULL) {
         *il6 = x;

@@ -2,6 +2,8 @@
 #ifndef MW_ENGINE_H
 #define MW_ENGINE_H
 
+#include <math.h>
+
 #include "marrow.h"
 
 /* Per-clone per-cell rates derived once from the traits (SPEC.md §2.2-2.3). */
@@ -90,6 +92,18 @@ struct mw_sim {
     /* rate helpers, precomputed */
     double s_max; /* IL-6 support at full occupancy */
 };
+
+/* Theta-logistic crowding max(0, 1 - (n/cap)^theta); 1 without a capacity. */
+static inline double
+mw__crowding(double n, double cap, double theta)
+{
+    if (!(cap < HUGE_VAL)) {
+        return 1.0;
+    }
+    double occ = n / cap;
+    double f = theta == 1.0 ? occ : pow(occ, theta);
+    return f >= 1.0 ? 0.0 : 1.0 - f;
+}
 
 /* engine.c */
 int mw__clone_new(mw_sim_t *s, int parent, int born, int mutation, int switched,

@@ -192,7 +192,7 @@ events_until(mw_sim_t *s, double t_stop, double stop_cells)
     const mw_scenario_t *sc = &s->sc;
     const double cap = sc->tumour.capacity, cap_em = sc->tumour.em_capacity;
     const double theta = sc->tumour.theta;
-    const int finite_cap = isfinite(cap), finite_em = isfinite(cap_em);
+    const int finite_cap = isfinite(cap);
     const double il6_basal = sc->tumour.il6_basal, il6_gain = sc->tumour.il6_gain;
     const double il6_ec50 = sc->tumour.il6_ec50, smax = sc->tumour.il6_support_max;
     const double limit = sc->engine.exact_cell_limit;
@@ -320,22 +320,12 @@ events_until(mw_sim_t *s, double t_stop, double stop_cells)
         y -= m + r->sw;
         double lam;
         if (comp == MW_BM) {
-            double crowd = 1.0, occ = 0.0;
-            if (finite_cap) {
-                occ = n_bm / cap;
-                double f = theta == 1.0 ? occ : pow(occ, theta);
-                crowd = f >= 1.0 ? 0.0 : 1.0 - f;
-            }
+            double occ = finite_cap ? n_bm / cap : 0.0;
+            double crowd = mw__crowding(n_bm, cap, theta);
             double il6 = il6_basal + il6_gain * (occ > 1.0 ? 1.0 : occ);
             lam = r->b * crowd * (1.0 + r->nd * smax * il6 / (il6 + il6_ec50));
         } else {
-            double crowd = 1.0;
-            if (finite_em) {
-                double occ = n_em / cap_em;
-                double f = theta == 1.0 ? occ : pow(occ, theta);
-                crowd = f >= 1.0 ? 0.0 : 1.0 - f;
-            }
-            lam = r->b_em * crowd;
+            lam = r->b_em * mw__crowding(n_em, cap_em, theta);
         }
         if (y >= lam) {
             rejections++;

@@ -108,15 +108,17 @@ rhs(sunrealtype t, N_Vector yv, N_Vector ydotv, void *data)
     return 0;
 }
 
-/* Create the mutant types (breadth first) and twins of every type. */
+/* Create the mutant types breadth first, one per (parent type, catalogue entry),
+ * for engine.mean_max_depth generations, then the switched twin of every type
+ * when plasticity is on.  kids[type * n_entries + e] is the child type or -1 (the
+ * last generation does not mutate); a twin's children are the twins of its
+ * primary's children, so the switched state is inherited. */
 static int
 build_types(mw_sim_t *s, mw_mean_t *mm)
 {
     const mw_scenario_t *sc = &s->sc;
     int ne = sc->mutation.n_entries;
-    int first = 0, last = s->n_clones;
-    int cap = 0;
-    int ret;
+    int first = 0, last = s->n_clones, n_primary;
 
     if (ne > 0 && sc->mutation.rate > 0) {
         for (int depth = 1; depth <= sc->engine.mean_max_depth; depth++) {
@@ -130,89 +132,46 @@ build_types(mw_sim_t *s, mw_mean_t *mm)
                     if (c < 0) {
                         return c;
                     }
-                    ret = mw__grow((void **) &mm->kids, sizeof(int), &cap,
-                                   (p + 1) * ne);
-                    if (ret != 0) {
-                        return ret;
-                    }
-                    mm->kids[p * ne + e] = c;
                 }
             }
             first = last;
             last = s->n_clones;
         }
     }
+    n_primary = s->n_clones;
     if (sc->plasticity.rate > 0) {
-        int n = s->n_clones;
-        for (int i = 0; i < n; i++) {
+        for (int i = 0; i < n_primary; i++) {
             int tw;
-            ret = mw__clone_twin(s, i, 0.0, &tw);
+            int ret = mw__clone_twin(s, i, 0.0, &tw);
             if (ret != 0) {
                 return ret;
             }
         }
-        /* Twins mutate into the twins of their primary's children. */
     }
     mm->n_types = s->n_clones;
-    ret = mw__grow((void **) &mm->kids, sizeof(int), &cap,
-                   mm->n_types * (ne > 0 ? ne : 1));
-    if (ret != 0) {
-        return ret;
-    }
-    for (int i = 0; i < mm->n_types; i++) {
-        int defined = 0;
-        for (int e = 0; e < ne; e++) {
-            int primary = s->clones[i].born == MW_BORN_SWITCH ? s->twin[i] : i;
-            int k = (primary < last && primary >= 0 && sc->mutation.rate > 0 &&
-                     i * ne + e < cap && primary * ne + e < cap)
-                        ? mm->kids[primary * ne + e]
-                        : -1;
-            (void) defined;
-            (void) k;
-        }
-    }
-    return 0;
-}
-
-/* kids[] for every type: primaries from build_types, twins map to the twins of
- * their primary's children so that the switched state is inherited. */
-static int
-finish_kids(mw_sim_t *s, mw_mean_t *mm, int n_primary)
-{
-    int ne = s->sc.mutation.n_entries;
-    int T = mm->n_types;
-    int *k2;
-
     if (ne == 0) {
         return 0;
     }
-    k2 = malloc((size_t) T * (size_t) ne * sizeof(int));
-    if (k2 == NULL) {
-        return MW_ERR_NO_MEMORY;
+    mm->kids = malloc((size_t) mm->n_types * (size_t) ne * sizeof(int));
+    if (mm->kids == NULL) {
+        return mw__trace_error(MW_ERR_NO_MEMORY);
     }
-    for (int i = 0; i < T; i++) {
-        for (int e = 0; e < ne; e++) {
-            int primary = i < n_primary ? i : s->twin[i];
-            int kid = -1;
-            if (s->sc.mutation.rate > 0 && primary >= 0 && primary < n_primary) {
-                int parent_has = 0;
-                /* types created by build_types as parents have kids recorded */
-                for (int j = 0; j < n_primary && !parent_has; j++) {
-                    parent_has = s->clones[j].parent == primary &&
-                                 s->clones[j].born == MW_BORN_MUTATION;
-                }
-                if (parent_has) {
-                    kid = mm->kids[primary * ne + e];
-                }
-            }
-            if (kid >= 0 && i >= n_primary) {
-                kid = s->twin[kid];
-            }
-            k2[i * ne + e] = kid;
+    for (int i = 0; i < mm->n_types * ne; i++) {
+        mm->kids[i] = -1;
+    }
+    for (int c = 0; c < n_primary; c++) {
+        const mw_clone_t *k = &s->clones[c];
+        if (k->born == MW_BORN_MUTATION) {
+            mm->kids[k->parent * ne + k->mutation] = c;
         }
     }
-    free(mm->kids);
-    mm->kids = k2;
+    for (int t = n_primary; t < mm->n_types; t++) {
+        int primary = s->twin[t];
+        for (int e = 0; e < ne; e++) {
+            int kid = mm->kids[primary * ne + e];
+            mm->kids[t * ne + e] = kid >= 0 ? s->twin[kid] : -1;
+        }
+    }
     return 0;
 }
 
@@ -221,38 +180,14 @@ mw__mean_init(mw_sim_t *s)
 {
     const mw_scenario_t *sc = &s->sc;
     mw_mean_t *mm = calloc(1, sizeof(*mm));
-    int ret = 0, n_primary;
+    int ret = 0;
 
     if (mm == NULL) {
         return mw__trace_error(MW_ERR_NO_MEMORY);
     }
     s->mean = mm;
     mm->sim = s;
-    {
-        /* build_types creates mutants first, then twins */
-        int before_twins;
-        const int plastic = sc->plasticity.rate > 0;
-        double saved = s->sc.plasticity.rate;
-        s->sc.plasticity.rate = 0;
-        ret = build_types(s, mm);
-        s->sc.plasticity.rate = saved;
-        if (ret != 0) {
-            return ret;
-        }
-        n_primary = s->n_clones;
-        before_twins = n_primary;
-        if (plastic) {
-            for (int i = 0; i < before_twins; i++) {
-                int tw;
-                ret = mw__clone_twin(s, i, 0.0, &tw);
-                if (ret != 0) {
-                    return ret;
-                }
-            }
-        }
-        mm->n_types = s->n_clones;
-    }
-    ret = finish_kids(s, mm, n_primary);
+    ret = build_types(s, mm);
     if (ret != 0) {
         return ret;
     }

@@ -427,6 +427,40 @@ test_mean_closed_form(void **state)
     mw_sim_free(sim);
 }
 
+/* Mean mode with plasticity and mutation: two-state switching with no birth or
+ * death has switched(t) = n0 s/(s+o) (1 - e^{-(s+o)t}); mutant types of the
+ * switched state inherit it. */
+static void
+test_mean_switching(void **state)
+{
+    (void) state;
+    mw_scenario_t sc;
+    mw_sim_t *sim;
+    mw_test_scenario(&sc, "horizon_days: 20\n"
+                          "tumour:\n  clones:\n    - {cells: 1000, birth: 0, death: 0}\n"
+                          "mutation:\n  rate: 0.001\n  catalogue: [{name: a, edits: {pdl1: +0.1}}]\n"
+                          "plasticity: {rate: 0.2, back_rate: 0.3}\n"
+                          "engine: {mode: mean, mean_rtol: 1.0e-10, mean_atol: 1.0e-10}\n");
+    assert_int_equal(mw_sim_create(&sc, SEED, 0, &sim), 0);
+    for (double t = 1; t <= 20; t *= 2) {
+        assert_int_equal(mw_sim_run_until(sim, t), 0);
+        double sw = 0;
+        for (int c = 0; c < mw_sim_n_clones(sim); c++) {
+            const mw_clone_t *k = mw_sim_clone(sim, c);
+            if (k->switched) {
+                sw += k->cells_bm;
+                if (k->born == MW_BORN_MUTATION) {
+                    assert_true(mw_sim_clone(sim, k->parent)->switched);
+                }
+            }
+        }
+        double expect = 1000 * 0.2 / 0.5 * (1 - exp(-0.5 * t));
+        printf("  mean switching t=%g: %.10g vs %.10g\n", t, sw, expect);
+        assert_true(fabs(sw / expect - 1) < 1e-7);
+    }
+    mw_sim_free(sim);
+}
+
 /* The deterministic limit: large-population hybrid means match mean mode. */
 static void
 test_hybrid_mean_limit(void **state)
@@ -533,6 +567,7 @@ main(void)
         cmocka_unit_test(test_pure_death),
         cmocka_unit_test(test_luria_delbrueck),
         cmocka_unit_test(test_mean_closed_form),
+        cmocka_unit_test(test_mean_switching),
         cmocka_unit_test(test_hybrid_mean_limit),
         cmocka_unit_test(test_hybrid_vs_exact),
     };
