@@ -32,6 +32,14 @@ mw_test_scenario(mw_scenario_t *s, const char *yaml)
     }
 }
 
+void
+mw_test_set_mode(mw_scenario_t *s, const char *mode)
+{
+    char buf[64];
+    snprintf(buf, sizeof(buf), "engine.mode=%s", mode);
+    assert_int_equal(mw_scenario_set(s, buf, NULL), 0);
+}
+
 double
 mw_test_chisq_p(double chisq, int k)
 {

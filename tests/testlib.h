@@ -22,6 +22,9 @@ void mw_test_assert_z(double observed, double expected, double se, double zmax,
 /* Load a scenario from a YAML string; fails the test on any diagnostic. */
 void mw_test_scenario(mw_scenario_t *s, const char *yaml);
 
+/* Set engine.mode ("exact", "hybrid", "mean"); fails the test if rejected. */
+void mw_test_set_mode(mw_scenario_t *s, const char *mode);
+
 /* Chi-square statistic's upper-tail p-value with k degrees of freedom. */
 double mw_test_chisq_p(double chisq, int k);
 

@@ -40,9 +40,6 @@ rates_compute(const mw_sim_t *s, int c)
     r->bcma_w = t->antigen[MW_AG_BCMA].copies > 0
                     ? t->antigen[MW_AG_BCMA].density / sc->markers.sbcma_ref_density
                     : 0.0;
-    if (r->influx < 0) {
-        r->influx = 0;
-    }
     r->rbar[MW_BM] = r->b * (1.0 + r->nd * s->s_max) + r->d + r->m + r->sw;
     r->rbar[MW_EM] = r->b_em + r->d + r->sw;
 }
@@ -81,6 +78,9 @@ clones_reserve(mw_sim_t *s, int n)
     GROW(s->deaths, cap);
     GROW(s->em_seen, cap);
     GROW(s->is_live, cap);
+    GROW(s->in_decay, cap);
+    GROW(s->live, cap);  /* each clone is listed at most once: no growth later */
+    GROW(s->decay, cap);
     GROW(s->pop_of, 2 * (size_t) cap);
     GROW(s->scratch, 4 * (size_t) cap);
 #undef GROW
@@ -125,6 +125,7 @@ mw__clone_new(mw_sim_t *s, int parent, int born, int mutation, int switched,
     s->deaths[c] = 0;
     s->em_seen[c] = 0;
     s->is_live[c] = 0;
+    s->in_decay[c] = 0;
     s->rates[c].influx = 0;
     s->n_clones = c + 1;
     rates_compute(s, c);
@@ -203,11 +204,7 @@ mw__live_add(mw_sim_t *s, int c)
     if (s->is_live[c]) {
         return;
     }
-    if (mw__grow((void **) &s->live, sizeof(int), &s->cap_live, s->n_live + 1) != 0) {
-        /* live is sized with the clone table below; cannot fail in practice */
-        mw__bug_assert(0);
-    }
-    s->live[s->n_live++] = c;
+    s->live[s->n_live++] = c; /* sized with the clone table */
     s->is_live[c] = 1;
 }
 
@@ -237,8 +234,8 @@ mw__note_extinctions(mw_sim_t *s, double t)
         if (k->peak_cells >= 2) {
             (void) mw__event(s, t, MW_EV_CLONE_EXTINCT, c, MW_NULL_ID);
         }
-        if (s->ctdna[c] > 0 &&
-            mw__grow((void **) &s->decay, sizeof(int), &s->cap_decay, s->n_decay + 1) == 0) {
+        if (s->ctdna[c] > 0 && !s->in_decay[c]) {
+            s->in_decay[c] = 1;
             s->decay[s->n_decay++] = c;
         }
     }
@@ -325,12 +322,14 @@ mw__markers_advance(mw_sim_t *s, double h, double int_n, double int_nb)
     for (int i = 0; i < s->n_decay; i++) {
         int c = s->decay[i];
         if (s->is_live[c]) {
-            continue; /* counted above; revived by recurrent mutation or switching */
+            s->in_decay[c] = 0; /* revived: counted with the live clones above */
+            continue;
         }
         s->ctdna[c] = s->ctdna[c] * decay + gain * s->deaths[c];
         s->deaths[c] = 0;
         if (s->ctdna[c] < 1e-12) {
             s->ctdna[c] = 0;
+            s->in_decay[c] = 0;
             continue;
         }
         total += s->ctdna[c];
@@ -571,6 +570,7 @@ mw_sim_free(mw_sim_t *s)
     free(s->deaths);
     free(s->em_seen);
     free(s->is_live);
+    free(s->in_decay);
     free(s->pop_of);
     free(s->scratch);
     free(s->live);

@@ -54,12 +54,13 @@ struct mw_sim {
     int *em_seen;         /* the clone has seeded extramedullary disease before */
 
     /* live clones (cells > 0 or influx > 0) */
-    int n_live, cap_live;
+    int n_live;
     int *live;
     int *is_live;
     /* clones whose ctDNA is still decaying after extinction */
-    int n_decay, cap_decay;
+    int n_decay;
     int *decay;
+    int *in_decay;
 
     double n_bm, n_em;   /* totals */
     mw_markers_t mk;

@@ -60,16 +60,24 @@ arrival(double u, double g, double h)
     return log1p(u * expm1(g * h)) / g;
 }
 
+/* This step's bookkeeping for clone c: end-of-step sizes of its own cells (BM,
+ * EM) start at the current sizes, arrivals (BM, EM) at 0. */
+static void
+scratch_init(mw_sim_t *s, int c)
+{
+    double *x = &s->scratch[4 * c];
+    x[0] = s->clones[c].cells_bm;
+    x[1] = s->clones[c].cells_em;
+    x[2] = 0;
+    x[3] = 0;
+}
+
 /* Ensure clone c takes part in this step's bookkeeping. */
 static void
 touch(mw_sim_t *s, int c)
 {
     if (!s->is_live[c]) {
-        double *x = &s->scratch[4 * c];
-        x[0] = s->clones[c].cells_bm;
-        x[1] = s->clones[c].cells_em;
-        x[2] = 0;
-        x[3] = 0;
+        scratch_init(s, c);
         mw__live_add(s, c);
     }
 }
@@ -198,12 +206,7 @@ step(mw_sim_t *s, double t_end, double stop_cells)
     }
 
     for (int i = 0; i < n_live0; i++) {
-        int c = s->live[i];
-        double *x = &s->scratch[4 * c];
-        x[0] = s->clones[c].cells_bm;
-        x[1] = s->clones[c].cells_em;
-        x[2] = 0;
-        x[3] = 0;
+        scratch_init(s, s->live[i]);
     }
 
     for (int i = 0; i < n_live0; i++) {

@@ -15,14 +15,6 @@ total(mw_sim_t *s)
 
 static const char *modes[] = {"exact", "hybrid"};
 
-static void
-mode(mw_scenario_t *sc, const char *m)
-{
-    char buf[64];
-    snprintf(buf, sizeof(buf), "engine.mode=%s", m);
-    assert_int_equal(mw_scenario_set(sc, buf, NULL), 0);
-}
-
 static const char *mut_yaml = "horizon_days: 30\n"
                               "tumour:\n  capacity: 5000\n  clones:\n"
                               "    - {cells: 500, birth: 0.6, death: 0.3}\n"
@@ -38,7 +30,7 @@ test_determinism(void **state)
         mw_scenario_t sc;
         mw_sim_t *a, *b, *c;
         mw_test_scenario(&sc, mut_yaml);
-        mode(&sc, modes[k]);
+        mw_test_set_mode(&sc, modes[k]);
         assert_int_equal(mw_sim_create(&sc, 7, 3, &a), 0);
         assert_int_equal(mw_sim_create(&sc, 7, 3, &b), 0);
         assert_int_equal(mw_sim_create(&sc, 7, 4, &c), 0);
@@ -77,7 +69,7 @@ test_clone_tree(void **state)
         mw_scenario_t sc;
         mw_sim_t *s;
         mw_test_scenario(&sc, mut_yaml);
-        mode(&sc, modes[k]);
+        mw_test_set_mode(&sc, modes[k]);
         assert_int_equal(mw_sim_create(&sc, 11, 0, &s), 0);
         assert_true(mw_sim_run_until(s, 30) >= 0);
         int n = mw_sim_n_clones(s);
@@ -129,7 +121,7 @@ test_plasticity(void **state)
                               "plasticity: {rate: 0.2, back_rate: 0.3, "
                               "edits: {GPRC5D.density: x0.01}}\n"
                               "engine: {step_tolerance: 0.001}\n");
-        mode(&sc, modes[k]);
+        mw_test_set_mode(&sc, modes[k]);
         for (int i = 0; i < reps; i++) {
             mw_sim_t *s;
             assert_int_equal(mw_sim_create(&sc, 5, (uint32_t) i, &s), 0);
@@ -175,7 +167,7 @@ test_em_seeding(void **state)
         mw_test_scenario(&sc, "horizon_days: 2\n"
                               "tumour:\n  em_seeding: 0.1\n  clones:\n"
                               "    - {cells: 500, birth: 0, death: 0, niche_dependence: 0}\n");
-        mode(&sc, modes[k]);
+        mw_test_set_mode(&sc, modes[k]);
         for (int i = 0; i < reps; i++) {
             mw_sim_t *s;
             double bm, em;
@@ -208,7 +200,7 @@ test_growth_founding(void **state)
                               "  clones:\n    - {birth: 0.5, death: 0.25}\n"
                               "mutation:\n  rate: 0.001\n  catalogue:\n"
                               "    - {name: a, edits: {pdl1: +0.1}}\n");
-        mode(&sc, modes[k]);
+        mw_test_set_mode(&sc, modes[k]);
         assert_int_equal(mw_sim_create(&sc, 3, 0, &s), 0);
         assert_true(total(s) >= 20000);
         assert_true(mw_sim_time(s) == 0);
@@ -265,7 +257,7 @@ test_limits(void **state)
     mw_scenario_t sc;
     mw_sim_t *s = NULL;
     mw_test_scenario(&sc, "tumour:\n  clones:\n    - {cells: 1.0e+9}\n");
-    mode(&sc, "exact");
+    mw_test_set_mode(&sc, "exact");
     assert_int_equal(mw_sim_create(&sc, 1, 0, &s), MW_ERR_EXACT_TOO_LARGE);
     assert_null(s);
 
@@ -274,7 +266,7 @@ test_limits(void **state)
                           "mutation:\n  rate: 0.1\n  catalogue: [{name: a, edits: {pdl1: +0.1}}]\n"
                           "engine: {max_clones: 50}\n");
     for (int k = 0; k < 2; k++) {
-        mode(&sc, modes[k]);
+        mw_test_set_mode(&sc, modes[k]);
         assert_int_equal(mw_sim_create(&sc, 1, 0, &s), 0);
         assert_int_equal(mw_sim_run_until(s, 50), MW_ERR_TOO_MANY_CLONES);
         mw_sim_free(s);
@@ -291,7 +283,7 @@ test_extinction_exit(void **state)
         mw_sim_t *s;
         mw_test_scenario(&sc, "horizon_days: 200\ntumour:\n  clones:\n"
                               "    - {cells: 50, birth: 0.1, death: 0.5}\n");
-        mode(&sc, modes[k]);
+        mw_test_set_mode(&sc, modes[k]);
         assert_int_equal(mw_sim_create(&sc, 1, 0, &s), 0);
         /* P(alive at 200 d) ~ 50 e^{-80}: extinct */
         assert_int_equal(mw_sim_run_until(s, 200), MW_EXIT_EXTINCT);

@@ -101,16 +101,6 @@ sample_totals(const mw_scenario_t *sc, int n, const double *times, int nt, acc_t
     }
 }
 
-static void
-set_mode(mw_scenario_t *sc, const char *mode)
-{
-    mw_diags_t d;
-    char buf[64];
-    mw_diags_clear(&d);
-    snprintf(buf, sizeof(buf), "engine.mode=%s", mode);
-    assert_int_equal(mw_scenario_set(sc, buf, &d), 0);
-}
-
 /* Linear birth-death moments (Kendall 1948), checked against DSMTS 001-01. */
 static void
 bd_moments(double lam, double mu, double n0, double t, double *mean, double *sd)
@@ -135,7 +125,7 @@ run_birth_death(const char *mode, double lam, double mu, double n0, int n)
              "engine: {marker_step_days: 1}\n",
              n0, lam, mu);
     mw_test_scenario(&sc, yaml);
-    set_mode(&sc, mode);
+    mw_test_set_mode(&sc, mode);
     sample_totals(&sc, n, times, 4, acc);
     for (int j = 0; j < 4; j++) {
         double m, sd;
@@ -195,7 +185,7 @@ run_extinction(const char *mode, double lam, double mu, double n0, double t, int
              "engine: {marker_step_days: 1, exact_cell_limit: 1.0e+9}\n",
              t, n0, lam, mu);
     mw_test_scenario(&sc, yaml);
-    set_mode(&sc, mode);
+    mw_test_set_mode(&sc, mode);
     for (int i = 0; i < n; i++) {
         mw_sim_t *sim;
         assert_int_equal(mw_sim_create(&sc, SEED, (uint32_t) i, &sim), 0);
@@ -239,7 +229,7 @@ run_immigration(const char *mode, double a, double d, int n)
              "engine: {marker_step_days: 1}\n",
              a, d);
     mw_test_scenario(&sc, yaml);
-    set_mode(&sc, mode);
+    mw_test_set_mode(&sc, mode);
     sample_totals(&sc, n, times, 3, acc);
     for (int j = 0; j < 3; j++) {
         double m = a / d * (1 - exp(-d * times[j]));
@@ -273,7 +263,7 @@ test_pure_death(void **state)
         static acc_t acc[3];
         mw_test_scenario(&sc, "horizon_days: 20\ntumour:\n  clones:\n"
                               "    - {cells: 200, birth: 0, death: 0.1}\n");
-        set_mode(&sc, modes[k]);
+        mw_test_set_mode(&sc, modes[k]);
         sample_totals(&sc, 10000, times, 3, acc);
         for (int j = 0; j < 3; j++) {
             double p = exp(-0.1 * times[j]);
@@ -320,7 +310,7 @@ run_luria_delbrueck(const char *mode, double size, double mu, int n)
              "engine: {marker_step_days: 1, exact_cell_limit: 1.0e+7}\n",
              size, mu);
     mw_test_scenario(&sc, yaml);
-    set_mode(&sc, mode);
+    mw_test_set_mode(&sc, mode);
     int none = 0;
     for (int i = 0; i < n; i++) {
         mw_sim_t *sim;
@@ -482,7 +472,7 @@ test_hybrid_mean_limit(void **state)
     /* keep the hybrid to one generation of mutation, as mean mode follows */
     assert_int_equal(mw_scenario_set(&sc, "mutation.catalogue[0].edits.mu_mult=0", NULL), 0);
     sample_totals(&sc, 200, times, 3, acc);
-    set_mode(&sc, "mean");
+    mw_test_set_mode(&sc, "mean");
     mw_sim_t *sim;
     assert_int_equal(mw_sim_create(&sc, SEED, 0, &sim), 0);
     for (int j = 0; j < 3; j++) {
@@ -517,7 +507,7 @@ test_hybrid_vs_exact(void **state)
     for (int k = 0; k < 2; k++) {
         mw_scenario_t sc;
         mw_test_scenario(&sc, yaml);
-        set_mode(&sc, modes[k]);
+        mw_test_set_mode(&sc, modes[k]);
         fin[k].n = 0;
         mut[k].n = 0;
         nclones[k].n = 0;
