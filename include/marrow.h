@@ -71,6 +71,7 @@ typedef enum {
 enum {
     MW_EXIT_EXTINCT = 1,     /**< every tumour cell is gone and nothing can refill it */
     MW_EXIT_TARGET_SIZE = 2, /**< the tumour reached the requested size (growth phase) */
+    MW_EXIT_DEATH = 3,       /**< the patient died (grade-5 toxicity); the clock stops */
 };
 
 /** Message for an MW_ERR_* code ("unknown error" otherwise); never NULL. */
@@ -202,6 +203,86 @@ typedef struct {
     mw_edit_t edits[MW_MAX_EDITS];
 } mw_mutation_t;
 
+/* ------------------------------------------------------------------------------
+ * Immune model (SPEC.md §3): CAR-T products, T-cell engagers, endogenous T and NK
+ * cells, suppression, toxicity.  See docs/model.md "Immune model".
+ * ---------------------------------------------------------------------------- */
+
+#define MW_MAX_PRODUCTS 4  /**< CAR-T products one patient may receive */
+#define MW_MAX_TARGETS 3   /**< binders per CAR-T product */
+#define MW_MAX_ENGAGERS 2  /**< T-cell engagers one patient may receive */
+#define MW_MAX_STEP_UP 4   /**< step-up doses of an engager */
+
+/** How a multi-binder CAR combines its binders' recognition. */
+typedef enum {
+    MW_LOGIC_SINGLE = 0, /**< one binder (the first target) */
+    MW_LOGIC_OR,         /**< tandem / bicistronic: 1 - prod(1 - r_a) */
+    MW_LOGIC_AND         /**< synthetic AND gate: prod r_a */
+} mw_logic_t;
+
+typedef enum { MW_COSTIM_41BB = 0, MW_COSTIM_CD28, MW_COSTIM_BOTH } mw_costim_id_t;
+typedef enum { MW_ARMOR_NONE = 0, MW_ARMOR_IL12, MW_ARMOR_IL18, MW_ARMOR_CCL19 } mw_armor_t;
+typedef enum { MW_SWITCH_NONE = 0, MW_SWITCH_ICASP9, MW_SWITCH_RQR8 } mw_switch_t;
+
+/** One binder: which antigen and epitope it sees and how much antigen it needs. */
+typedef struct {
+    int antigen;  /**< mw_antigen_id_t */
+    int epitope;  /**< epitope the binder recognises: 0 = wild type */
+    double d50;   /**< density giving half-maximal activation, molecules/cell */
+    double hill;  /**< Hill coefficient of activation vs density */
+} mw_target_t;
+
+/** A costimulation domain's kinetic parameter set. */
+typedef struct {
+    double expansion_max;  /**< rho: antigen-driven effector division, 1/day */
+    double effector_death; /**< 1/day */
+    double memory_rate;    /**< effector -> memory, 1/day */
+    double memory_death;   /**< 1/day */
+    double d50_factor;     /**< multiplies every binder's D50 (antigen threshold) */
+} mw_costim_t;
+
+/** A CAR-T product and its infusion. */
+typedef struct {
+    char name[MW_NAME_MAX];
+    int n_targets;
+    mw_target_t targets[MW_MAX_TARGETS];
+    int logic;            /**< mw_logic_t */
+    int costim;           /**< mw_costim_id_t */
+    int armor;            /**< mw_armor_t */
+    int pd1_ko;           /**< PD-1 knockout: ignores the PD-L1 brake */
+    int tgfbr_dn;         /**< dominant-negative TGF-beta receptor */
+    int safety_switch;    /**< mw_switch_t */
+    double switch_day;    /**< scheduled safety-switch activation (inf = never) */
+    double dose_cells;    /**< CAR+ cells infused */
+    double infusion_day;
+    double memory_fraction; /**< memory-like fraction of the infused cells */
+} mw_product_t;
+
+/** One step-up dose of an engager. */
+typedef struct {
+    double mg_kg;
+} mw_dose_t;
+
+/** A bispecific T-cell engager (BCMAxCD3, GPRC5DxCD3) and its schedule. */
+typedef struct {
+    char name[MW_NAME_MAX];
+    mw_target_t target;
+    double start_day;        /**< first (step-up) dose */
+    int n_step_up;
+    mw_dose_t step_up[MW_MAX_STEP_UP];
+    double step_up_every_days;
+    double dose_mg_kg;       /**< maintenance dose */
+    double every_days;       /**< maintenance interval */
+    double stop_day;         /**< no dose on or after this day */
+    double bioavailability;  /**< fraction of an SC dose reaching plasma */
+    double volume_l_kg;      /**< distribution volume, L/kg */
+    double half_life_days;
+    double ec50_ug_ml;       /**< free concentration giving half-maximal T-cell redirection */
+    double sink_ng_ml;       /**< sBCMA giving half the drug bound (BCMA engagers only) */
+    double kill_max;         /**< per tumour cell per day at full occupancy and T-cell engagement */
+    double exhaustion;       /**< T-cell exhaustion per day at full occupancy and antigen */
+} mw_engager_t;
+
 typedef enum { MW_MODE_HYBRID = 0, MW_MODE_EXACT, MW_MODE_MEAN } mw_mode_t;
 const char *mw_mode_name(int mode);
 
@@ -257,6 +338,67 @@ typedef struct {
         double ctdna_per_death;     /**< haploid genome equivalents per mL per dying cell */
         double ctdna_half_life;     /**< days */
     } markers;
+
+    /* Immune model shared by every product (SPEC.md §3). */
+    struct {
+        double antigen_half_sat;   /**< K_A: antigen load (recognised cells) for half-maximal expansion */
+        double kill_max;           /**< gamma: CAR-T kill per recognised tumour cell per day */
+        double effector_half_sat;  /**< k_E: effectors giving half-maximal killing, cells */
+        double exhaustion_base;    /**< E -> X per day without antigen */
+        double exhaustion_stim;    /**< E -> X per day at saturating antigen */
+        double exhaustion_pdl1;    /**< fold rise of stimulation-driven exhaustion at PD-L1 = 1 */
+        double exhausted_death;    /**< 1/day */
+        double reactivation;       /**< M -> E per day at saturating antigen */
+        double homeostatic_boost;  /**< extra effector division per day with T cells fully depleted */
+        double trogocytosis;       /**< extra switch-down per day of a fully engaged clone */
+        double suppression_half;   /**< S50: suppressive burden halving T-cell function, cell equivalents */
+        double il12_relief;        /**< fraction of suppression removed by IL-12 armor */
+        double il18_expansion;     /**< fractional rise of expansion with IL-18 armor */
+        double ccl19_recruit;      /**< fold rise of endogenous T/NK influx with CCL19 armor */
+        double blood_fraction;     /**< fraction of CAR-T cells in blood */
+        double blood_volume_ul;    /**< microlitres */
+        double vcn;                /**< transgene copies per CAR+ cell */
+        double leukocytes_ul;      /**< non-CAR leukocytes per microlitre after lymphodepletion */
+        double lloq_copies_ug;     /**< qPCR lower limit of quantification, copies/ug gDNA */
+        mw_costim_t costim_41bb;
+        mw_costim_t costim_cd28;
+        double ld_day;             /**< lymphodepletion day (when ld_depth > 0) */
+        double ld_depth;           /**< fraction of T and NK cells removed by lymphodepletion */
+        double t_cells;            /**< endogenous tumour-reactive T cells at steady state */
+        double t_death;            /**< 1/day (recovery after depletion) */
+        double t_kill_max;         /**< per tumour cell per day */
+        double t_half_sat;         /**< T cells giving half-maximal killing */
+        double tx_death;           /**< exhausted T cells, 1/day */
+        double nk_cells;
+        double nk_death;
+        double nk_kill_max;
+        double nk_half_sat;
+        double nk_hla_boost;       /**< fractional rise of NK killing of HLA-lost clones */
+        double imid_boost;         /**< fold T/NK killing (IMiD stimulation; 1 = none) */
+        double pd1_blockade;       /**< PD-1 blockade occupancy 0..1 from pd1_blockade_day */
+        double pd1_blockade_day;
+        int n_products;
+        mw_product_t products[MW_MAX_PRODUCTS];
+        int n_engagers;
+        mw_engager_t engagers[MW_MAX_ENGAGERS];
+    } immune;
+
+    /* Cytokine release, CRS and ICANS (SPEC.md §3.4). */
+    struct {
+        double il6_per_kill;       /**< pg/mL per day per 1e9 immune-mediated kills per day */
+        double il6_per_expansion;  /**< pg/mL per day per 1e9 CAR-T divisions per day */
+        double il6_half_life_days;
+        double armor_factor;       /**< fold cytokine release of armored products */
+        double crs[5];             /**< effective IL-6 (pg/mL) at which CRS grade 1..5 is reached */
+        double icans[5];           /**< same for ICANS grade 1..5 */
+        int toci_at_grade;         /**< give tocilizumab at this CRS grade (0 = never) */
+        double toci_block;         /**< fraction of IL-6 signalling blocked */
+        double toci_days;          /**< duration of the block */
+        int steroid_at_grade;      /**< give corticosteroids at this CRS or ICANS grade (0 = never) */
+        double steroid_relief;     /**< fraction of the cytokine effect removed */
+        double steroid_expansion_cut; /**< fractional cut of CAR-T expansion */
+        double steroid_days;
+    } toxicity;
 
     struct {
         int mode;                 /**< mw_mode_t */
@@ -340,7 +482,16 @@ typedef enum {
     MW_EV_EM_SEEDED,
     MW_EV_CLONE_EXTINCT,
     MW_EV_TUMOUR_EXTINCT,
-    MW_EV_DIAGNOSIS
+    MW_EV_DIAGNOSIS,
+    MW_EV_LYMPHODEPLETION,
+    MW_EV_INFUSION,       /**< other = product */
+    MW_EV_ENGAGER_DOSE,   /**< other = engager */
+    MW_EV_SAFETY_SWITCH,  /**< other = product */
+    MW_EV_CRS,            /**< CRS reached grade @c other */
+    MW_EV_ICANS,          /**< ICANS reached grade @c other */
+    MW_EV_TOCILIZUMAB,
+    MW_EV_STEROID,
+    MW_EV_DEATH           /**< treatment-related death */
 } mw_event_kind_t;
 
 typedef struct {
@@ -385,6 +536,51 @@ double mw_sim_clone_ctdna(const mw_sim_t *self, int i);
 /** Events so far (in time order). */
 int mw_sim_n_events(const mw_sim_t *self);
 const mw_event_t *mw_sim_event(const mw_sim_t *self, int i);
+/** One CAR-T product now.  Blood values use the documented conversion
+ *  cells/uL = cells * blood_fraction / blood_volume_ul and
+ *  copies/ug = cells/uL * vcn / ((leukocytes_ul + CAR-T cells/uL) * 6.6e-6 ug). */
+typedef struct {
+    double effector, memory, exhausted; /**< CAR-T cells in the body */
+    double blood_cells_ul;
+    double copies_ug;
+    double antigen_load;                /**< recognised tumour cells A */
+} mw_cart_state_t;
+/** @return 0, or MW_ERR_BAD_PARAM for a product index out of range. */
+int mw_sim_cart(const mw_sim_t *self, int product, mw_cart_state_t *out);
+
+/** Blood kinetics of one product so far (copies/ug gDNA unless stated). */
+typedef struct {
+    int infused;
+    double cmax, cmax_cells_ul;
+    double tmax_days;         /**< after infusion */
+    double auc0_28;           /**< copies/ug x day over days 0-28 after infusion */
+    double persistence_days;  /**< last time above the LLOQ, after infusion */
+} mw_cart_pk_t;
+int mw_sim_cart_pk(const mw_sim_t *self, int product, mw_cart_pk_t *out);
+
+typedef struct {
+    double t_cells, t_exhausted, nk_cells;
+    double engager_ug_ml[MW_MAX_ENGAGERS];   /**< total plasma concentration */
+    double engager_occupancy[MW_MAX_ENGAGERS]; /**< T-cell redirection 0..1 (after the sBCMA sink) */
+} mw_immune_state_t;
+void mw_sim_immune(const mw_sim_t *self, mw_immune_state_t *out);
+
+typedef struct {
+    double il6_pg_ml;          /**< systemic cytokine (IL-6) now */
+    int crs_grade, icans_grade; /**< now */
+    int crs_max, icans_max;     /**< worst so far */
+    double crs_onset_day;       /**< first day with grade >= 1; NaN if none */
+    int toci_given, steroid_given;
+} mw_toxicity_t;
+void mw_sim_toxicity(const mw_sim_t *self, mw_toxicity_t *out);
+
+/** Recognition 0..1 of clone @p clone by product @p k (0..n_products-1) or
+ *  engager k - n_products. */
+double mw_sim_recognition(const mw_sim_t *self, int clone, int k);
+/** Activate product @p product's safety switch now (a clinic action).
+ *  @return 0, or MW_ERR_BAD_PARAM when it has none or the index is bad. */
+int mw_sim_safety_switch(mw_sim_t *self, int product);
+
 /** Engine work counters: events (exact), rejected proposals (exact), steps (hybrid),
  *  clone-steps (hybrid), right-hand-side calls (mean). */
 typedef struct {
