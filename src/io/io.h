@@ -26,7 +26,10 @@ typedef enum {
  * One scenario key.  @c key is the dotted path as written in YAML; "[]" marks a list
  * element ("tumour.clones[].cells") and "<trait>" the place of the trait keys.
  * Offsets are into the struct of the row's scope: mw_scenario_t at the top level,
- * the element struct below a list (mw_clone_spec_t, mw_mutation_t).
+ * the element struct below a list (mw_clone_spec_t, mw_mutation_t, mw_product_t),
+ * and below a list inside a list the inner element struct ("products[].targets[].d50"
+ * is an offset into mw_target_t).  A top-level key may lie anywhere in
+ * mw_scenario_t: the YAML list `products` is sc.immune.products.
  */
 typedef struct {
     const char *key;
@@ -35,6 +38,7 @@ typedef struct {
     size_t aux;               /* EDITS, LIST: offset of the int count */
     size_t elem_size;         /* LIST: sizeof one element */
     int lo_open;              /* 1: the value must be > lo rather than >= lo */
+    int hi_open;              /* 1: the value must be < hi rather than <= hi */
     double lo, hi;            /* valid range; hi = INFINITY accepts "inf"/".inf" */
     double def;               /* default (ENUM, BOOL: as a number) */
     const char *defstr;       /* STRING default; below a list the index is appended */

@@ -25,29 +25,52 @@
 #define S(f)  offsetof(mw_scenario_t, f)
 #define CL(f) offsetof(mw_clone_spec_t, f)
 #define MU(f) offsetof(mw_mutation_t, f)
+#define PR(f) offsetof(mw_product_t, f)
+#define TG(f) offsetof(mw_target_t, f)
+#define EG(f) offsetof(mw_engager_t, f)
+#define DS(f) offsetof(mw_dose_t, f)
 
 /* clang-format off */
 #define P_DBL(k, off, lo_open, lo, hi, def, unit, src, doc)                           \
-    {k, MW__P_DOUBLE, off, 0, 0, lo_open, lo, hi, def, NULL, NULL, unit, src, doc}
+    {k, MW__P_DOUBLE, off, 0, 0, lo_open, 0, lo, hi, def, NULL, NULL, unit, src, doc}
+/* A double whose range is open at the top: [lo, hi) or (lo, hi). */
+#define P_DBL_HO(k, off, lo_open, lo, hi, def, unit, src, doc)                        \
+    {k, MW__P_DOUBLE, off, 0, 0, lo_open, 1, lo, hi, def, NULL, NULL, unit, src, doc}
 #define P_INT(k, off, lo, hi, def, unit, src, doc)                                    \
-    {k, MW__P_INT, off, 0, 0, 0, lo, hi, def, NULL, NULL, unit, src, doc}
+    {k, MW__P_INT, off, 0, 0, 0, 0, lo, hi, def, NULL, NULL, unit, src, doc}
 #define P_BOOL(k, off, def, src, doc)                                                 \
-    {k, MW__P_BOOL, off, 0, 0, 0, 0, 1, def, NULL, NULL, "flag", src, doc}
+    {k, MW__P_BOOL, off, 0, 0, 0, 0, 0, 1, def, NULL, NULL, "flag", src, doc}
 #define P_ENUM(k, off, names, src, doc)                                               \
-    {k, MW__P_ENUM, off, 0, 0, 0, 0, 0, 0, NULL, names, "", src, doc}
+    {k, MW__P_ENUM, off, 0, 0, 0, 0, 0, 0, 0, NULL, names, "", src, doc}
 #define P_STR(k, off, defstr, doc)                                                    \
-    {k, MW__P_STRING, off, 0, 0, 0, 0, 0, 0, defstr, NULL, "", "", doc}
+    {k, MW__P_STRING, off, 0, 0, 0, 0, 0, 0, 0, defstr, NULL, "", "", doc}
 #define P_LIST(k, off, count, elem, max, doc)                                         \
-    {k, MW__P_LIST, off, count, elem, 0, 0, max, 0, NULL, NULL, "", "", doc}
+    {k, MW__P_LIST, off, count, elem, 0, 0, 0, max, 0, NULL, NULL, "", "", doc}
 #define P_EDITS(k, off, count, doc)                                                   \
-    {k, MW__P_EDITS, off, count, 0, 0, 0, MW_MAX_EDITS, 0, NULL, NULL, "", "", doc}
-#define P_TRAITS(k, off) {k, MW__P_TRAITS, off, 0, 0, 0, 0, 0, 0, NULL, NULL, "", "", ""}
+    {k, MW__P_EDITS, off, count, 0, 0, 0, 0, MW_MAX_EDITS, 0, NULL, NULL, "", "", doc}
+#define P_TRAITS(k, off)                                                              \
+    {k, MW__P_TRAITS, off, 0, 0, 0, 0, 0, 0, 0, NULL, NULL, "", "", ""}
 #define P_ANTIGENS(k, off)                                                            \
-    {k, MW__P_ANTIGENS, off, 0, 0, 0, 0, 0, 0, NULL, NULL, "", "", ""}
+    {k, MW__P_ANTIGENS, off, 0, 0, 0, 0, 0, 0, 0, NULL, NULL, "", "", ""}
 /* clang-format on */
 
 static const char *const founding_names[] = {"explicit", "grow", NULL};
 static const char *const mode_names[] = {"hybrid", "exact", "mean", NULL};
+/* In mw_antigen_id_t order (the same names as mw_antigen_name()). */
+static const char *const antigen_names[] = {"BCMA", "GPRC5D", "FcRH5", "SLAMF7",
+                                            "CD38", "CD19",   NULL};
+_Static_assert(sizeof(antigen_names) / sizeof(antigen_names[0]) == MW_N_ANTIGENS + 1,
+               "antigen_names must list every mw_antigen_id_t");
+static const char *const logic_names[] = {"single", "or", "and", NULL};
+static const char *const costim_names[] = {"4-1BB", "CD28", "both", NULL};
+static const char *const armor_names[] = {"none", "il12", "il18", "ccl19", NULL};
+static const char *const switch_names[] = {"none", "icasp9", "rqr8", NULL};
+
+#define CRS_SRC                                                                          \
+    "assumed: ordered IL-6 thresholds; calibrate to KarMMa CRS 84% any grade, 5% "       \
+    "grade>=3 (science.md §2.4)"
+#define ICANS_SRC                                                                        \
+    "assumed: ICANS follows severe cytokine release (KarMMa neurotoxicity 18%)"
 
 #define EDIT_DOC                                                                         \
     "trait or antigen -> change: x<f> or *<f> multiply, +<f>/-<f> add, =<v> or <v> "     \
@@ -170,6 +193,305 @@ static const mw__param_t params[] = {
     P_DBL("markers.ctdna.half_life_days", S(markers.ctdna_half_life), 1, 0, 1e4, 0.08,
           "days", "assumed: ~2 h (literature range minutes to hours)",
           "plasma half-life of ctDNA"),
+
+    P_DBL("immune.antigen_half_sat", S(immune.antigen_half_sat), 1, 0, 1e14, 1e10,
+          "cells",
+          "assumed: calibrated so a 1e11-cell BCMA+ tumour drives near-maximal expansion "
+          "with a blood peak on days 9-14 (science.md §1.5, §2.2)",
+          "K_A: recognised tumour cells giving half-maximal CAR-T expansion"),
+    P_DBL("immune.kill_max", S(immune.kill_max), 0, 0, 100, 1.15, "1/day",
+          "Kimmel 2021 Proc R Soc B Table 1 (gamma_B, CD19 CAR-T in LBCL)",
+          "gamma: CAR-T kill per recognised tumour cell per day at saturating effectors"),
+    P_DBL("immune.effector_half_sat", S(immune.effector_half_sat), 1, 0, 1e14, 2.0e9,
+          "cells", "Kimmel 2021 Proc R Soc B Table 1 (k_B)",
+          "k_E: CAR-T effectors giving half-maximal killing"),
+    P_DBL("immune.exhaustion_base", S(immune.exhaustion_base), 0, 0, 10, 0.01, "1/day",
+          "assumed: small antigen-independent exhaustion; with effector_death and "
+          "memory_rate gives Stein 2019 alpha = 0.16/day",
+          "effector -> exhausted per day without antigen"),
+    P_DBL("immune.exhaustion_stim", S(immune.exhaustion_stim), 0, 0, 10, 0.05, "1/day",
+          "assumed: chronic-stimulation exhaustion (no MM value retrieved; science.md "
+          "§1.6 gap)",
+          "effector -> exhausted per day at saturating antigen"),
+    P_DBL("immune.exhaustion_pdl1", S(immune.exhaustion_pdl1), 0, 0, 100, 4, "fold",
+          "assumed: PD-L1 engagement quintuples stimulation-driven exhaustion at "
+          "PD-L1 = 1",
+          "fold rise of stimulation-driven exhaustion at tumour PD-L1 = 1"),
+    P_DBL("immune.exhausted_death", S(immune.exhausted_death), 0, 0, 10, 0.1, "1/day",
+          "assumed: exhausted T cells are short-lived",
+          "death rate of exhausted CAR-T cells"),
+    P_DBL("immune.reactivation", S(immune.reactivation), 0, 0, 10, 0.05, "1/day",
+          "assumed: memory re-activation on antigen re-encounter (CARTmath theta is "
+          "mass-action, not comparable)",
+          "memory -> effector per day at saturating antigen"),
+    P_DBL("immune.homeostatic_boost", S(immune.homeostatic_boost), 0, 0, 10, 0.2, "1/day",
+          "assumed: IL-7/IL-15-driven homeostatic division after lymphodepletion",
+          "extra effector division per day with endogenous T cells fully depleted"),
+    P_DBL("immune.trogocytosis", S(immune.trogocytosis), 0, 0, 10, 0.02, "1/day",
+          "assumed: Hamieh 2019 Nature shows trogocytosis lowers antigen density; rate "
+          "not reported",
+          "extra antigen switch-down per day of a fully engaged clone"),
+    P_DBL("immune.suppression_half", S(immune.suppression_half), 1, 0, 1e16, 1e12,
+          "cell equivalents",
+          "assumed: a 1e11-cell tumour of typical IL-10/TGF-beta secretion (2e11 "
+          "equivalents) cuts T-cell function by about 17%",
+          "S50: suppressive burden (IL-10 + TGF-beta) halving T-cell function"),
+    P_DBL("immune.il12_relief", S(immune.il12_relief), 0, 0, 1, 0.5, "fraction",
+          "assumed: IL-12 armor counters suppression (seed 000 §5.3.1, magnitude not "
+          "reported)",
+          "fraction of suppression removed by IL-12 armor"),
+    P_DBL("immune.il18_expansion", S(immune.il18_expansion), 0, 0, 10, 0.3, "fraction",
+          "assumed: IL-18 armor boosts expansion (seed 000 §5.3.1, magnitude not "
+          "reported)",
+          "fractional rise of CAR-T expansion with IL-18 armor"),
+    P_DBL("immune.ccl19_recruit", S(immune.ccl19_recruit), 0, 1, 100, 2, "fold",
+          "assumed: CCL19 armor recruits endogenous T/NK cells (seed 000 §5.3.1, "
+          "magnitude not reported)",
+          "fold rise of endogenous T/NK influx with CCL19 armor"),
+    P_DBL("immune.blood_fraction", S(immune.blood_fraction), 1, 0, 1, 0.02, "fraction",
+          "Westermann & Pabst 1992 Clin Investig 70:539 (about 2% of lymphocytes "
+          "circulate)",
+          "fraction of CAR-T cells in the blood"),
+    P_DBL("immune.blood_volume_ul", S(immune.blood_volume_ul), 1, 0, 1e8, 5e6, "uL",
+          "assumed: 5 L adult blood volume", "blood volume for CAR-T counts per uL"),
+    P_DBL("immune.vcn", S(immune.vcn), 1, 0, 100, 2, "copies/cell",
+          "assumed: typical lentiviral vector copy number 1-3",
+          "transgene copies per CAR+ cell (for qPCR copies/ug)"),
+    P_DBL("immune.leukocytes_ul", S(immune.leukocytes_ul), 1, 0, 1e6, 3000, "cells/uL",
+          "assumed: leukocyte count in the weeks after Flu/Cy lymphodepletion",
+          "non-CAR leukocytes per uL (the DNA the transgene copies are diluted in)"),
+    P_DBL("immune.lloq_copies_ug", S(immune.lloq_copies_ug), 1, 0, 1e6, 5, "copies/ug",
+          "assumed: typical transgene qPCR lower limit of quantification",
+          "qPCR lower limit of quantification, copies per ug genomic DNA"),
+    P_DBL("immune.costim_41bb.expansion_max", S(immune.costim_41bb.expansion_max), 0, 0,
+          20, 1.05, "1/day",
+          "Stein 2019 CPT PSP: doubling time 0.78 d (net 0.89/day) plus the contraction "
+          "losses",
+          "4-1BB CARs: rho, antigen-driven effector division"),
+    P_DBL("immune.costim_41bb.effector_death", S(immune.costim_41bb.effector_death), 0, 0,
+          20, 0.15, "1/day",
+          "Stein 2019: alpha = 0.16/day less memory and base exhaustion",
+          "4-1BB CARs: effector death rate"),
+    P_DBL("immune.costim_41bb.memory_rate", S(immune.costim_41bb.memory_rate), 0, 0, 10,
+          0.0013, "1/day", "Stein 2019: FB x alpha = 0.0079 x 0.16",
+          "4-1BB CARs: effector -> memory per day"),
+    P_DBL("immune.costim_41bb.memory_death", S(immune.costim_41bb.memory_death), 0, 0, 10,
+          0.0032, "1/day", "Stein 2019: beta (terminal half-life 220 d)",
+          "4-1BB CARs: memory death rate"),
+    P_DBL("immune.costim_41bb.d50_factor", S(immune.costim_41bb.d50_factor), 1, 0, 100, 1,
+          "fold", "assumed: reference threshold",
+          "4-1BB CARs: multiplies every binder's antigen threshold d50"),
+    P_DBL("immune.costim_cd28.expansion_max", S(immune.costim_cd28.expansion_max), 0, 0,
+          20, 1.4, "1/day",
+          "assumed: CD28 CARs expand faster (SPEC.md §3.1; no MM value retrieved)",
+          "CD28 CARs: rho, antigen-driven effector division"),
+    P_DBL("immune.costim_cd28.effector_death", S(immune.costim_cd28.effector_death), 0, 0,
+          20, 0.25, "1/day", "assumed: faster contraction of CD28 CARs",
+          "CD28 CARs: effector death rate"),
+    P_DBL("immune.costim_cd28.memory_rate", S(immune.costim_cd28.memory_rate), 0, 0, 10,
+          0.0006, "1/day", "assumed: less memory formation with CD28",
+          "CD28 CARs: effector -> memory per day"),
+    P_DBL("immune.costim_cd28.memory_death", S(immune.costim_cd28.memory_death), 0, 0, 10,
+          0.02, "1/day", "assumed: shorter persistence of CD28 CARs (weeks)",
+          "CD28 CARs: memory death rate"),
+    P_DBL("immune.costim_cd28.d50_factor", S(immune.costim_cd28.d50_factor), 1, 0, 100,
+          0.5, "fold",
+          "Majzner 2020 Cancer Discov 10:702: CD28 CARs need less antigen than 4-1BB "
+          "CARs (magnitude assumed)",
+          "CD28 CARs: multiplies every binder's antigen threshold d50"),
+    P_DBL("immune.ld_day", S(immune.ld_day), 0, -1e5, 1e5, -3, "days",
+          "KarMMa/CARTITUDE protocols: fludarabine/cyclophosphamide on days -5 to -3",
+          "lymphodepletion day (when ld_depth > 0)"),
+    P_DBL_HO("immune.ld_depth", S(immune.ld_depth), 0, 0, 1, 0, "fraction",
+             "assumed: no lymphodepletion unless the scenario gives one",
+             "fraction of endogenous T and NK cells removed by lymphodepletion"),
+    P_DBL("immune.t_cells", S(immune.t_cells), 0, 0, 1e13, 1e9, "cells",
+          "assumed: effective tumour-reactive endogenous T-cell pool",
+          "endogenous tumour-reactive T cells at steady state"),
+    P_DBL("immune.t_death", S(immune.t_death), 1, 0, 10, 0.05, "1/day",
+          "assumed: lymphocyte counts recover about a month after Flu/Cy",
+          "endogenous T-cell turnover (sets recovery after depletion)"),
+    P_DBL("immune.t_kill_max", S(immune.t_kill_max), 0, 0, 100, 0, "1/day",
+          "assumed: off by default, so clone birth/death rates are net of endogenous "
+          "control",
+          "endogenous T-cell kill per recognised tumour cell per day"),
+    P_DBL("immune.t_half_sat", S(immune.t_half_sat), 1, 0, 1e14, 1e9, "cells", "assumed",
+          "endogenous T cells giving half-maximal killing"),
+    P_DBL("immune.tx_death", S(immune.tx_death), 0, 0, 10, 0.05, "1/day", "assumed",
+          "death rate of exhausted endogenous T cells"),
+    P_DBL("immune.nk_cells", S(immune.nk_cells), 0, 0, 1e13, 1e10, "cells",
+          "assumed: order of the body's NK-cell pool", "NK cells at steady state"),
+    P_DBL("immune.nk_death", S(immune.nk_death), 1, 0, 10, 0.07, "1/day",
+          "assumed: NK-cell lifespan about two weeks",
+          "NK-cell turnover (sets recovery after depletion)"),
+    P_DBL("immune.nk_kill_max", S(immune.nk_kill_max), 0, 0, 100, 0, "1/day",
+          "assumed: off by default", "NK kill per tumour cell per day"),
+    P_DBL("immune.nk_half_sat", S(immune.nk_half_sat), 1, 0, 1e14, 1e10, "cells",
+          "assumed", "NK cells giving half-maximal killing"),
+    P_DBL("immune.nk_hla_boost", S(immune.nk_hla_boost), 0, 0, 100, 2, "fraction",
+          "assumed: missing-self raises NK killing of HLA-lost cells threefold",
+          "fractional rise of NK killing of HLA-lost clones"),
+    P_DBL("immune.imid_boost", S(immune.imid_boost), 0, 0, 100, 1, "fold",
+          "assumed: no IMiD stimulation unless set",
+          "fold T/NK killing from IMiD stimulation (1 = none)"),
+    P_DBL("immune.pd1_blockade", S(immune.pd1_blockade), 0, 0, 1, 0, "fraction",
+          "assumed: no checkpoint blockade unless set",
+          "PD-1 blockade occupancy from pd1_blockade_day on"),
+    P_DBL("immune.pd1_blockade_day", S(immune.pd1_blockade_day), 0, -1e5, 1e5, 0, "days",
+          "assumed", "day PD-1 blockade starts"),
+
+    P_LIST("products", S(immune.products), S(immune.n_products), sizeof(mw_product_t),
+           MW_MAX_PRODUCTS,
+           "CAR-T products given to the patient (a list REPLACES earlier ones)"),
+    P_STR("products[].name", PR(name), "product", "product label"),
+    P_LIST("products[].targets", PR(targets), PR(n_targets), sizeof(mw_target_t),
+           MW_MAX_TARGETS, "the CAR's binders (a list REPLACES earlier ones)"),
+    P_ENUM("products[].targets[].antigen", TG(antigen), antigen_names,
+           "assumed: BCMA, the commonest MM CAR target", "antigen the binder recognises"),
+    P_INT("products[].targets[].epitope", TG(epitope), 0, MW_EPITOPE_MAX, 0, "id",
+          "assumed: binds the wild-type epitope",
+          "epitope the binder recognises: 0 = wild type, k > 0 = mutated epitope k"),
+    P_DBL("products[].targets[].d50", TG(d50), 1, 0, 1e7, 200, "molecules/cell",
+          "assumed: BCMA CARs act on MM cells with a few hundred molecules (science.md "
+          "§2.5: median BCMA 670/cell; CD19 CAR threshold ~2000)",
+          "antigen density giving half-maximal activation"),
+    P_DBL("products[].targets[].hill", TG(hill), 1, 0, 20, 2, "1", "assumed",
+          "Hill coefficient of activation vs antigen density"),
+    P_ENUM("products[].logic", PR(logic), logic_names,
+           "assumed: a single-binder CAR unless set",
+           "single: one binder; or: any binder activates; and: every binder must"),
+    P_ENUM("products[].costim", PR(costim), costim_names,
+           "assumed: 4-1BB, as in ide-cel and cilta-cel",
+           "costimulation domain: picks immune.costim_41bb or immune.costim_cd28"),
+    P_ENUM("products[].armor", PR(armor), armor_names, "assumed: no armor unless set",
+           "secreted armor cytokine or chemokine"),
+    P_BOOL("products[].pd1_ko", PR(pd1_ko), 0, "assumed: no PD-1 knockout unless set",
+           "PD-1 knockout: the CAR-T cells ignore the PD-L1 brake"),
+    P_BOOL("products[].tgfbr_dn", PR(tgfbr_dn), 0,
+           "assumed: no dominant-negative TGF-beta receptor unless set",
+           "dominant-negative TGF-beta receptor: ignores TGF-beta suppression"),
+    P_ENUM("products[].safety_switch", PR(safety_switch), switch_names,
+           "assumed: no safety switch unless set",
+           "suicide switch that removes the product when activated"),
+    P_DBL("products[].switch_day", PR(switch_day), 0, -1e5, INFINITY, INFINITY, "days",
+          "assumed: never activated unless scheduled",
+          "day the safety switch is activated (inf = never)"),
+    P_DBL("products[].dose_cells", PR(dose_cells), 0, 0, 1e13, 4.5e8, "cells",
+          "Munshi 2021 NEJM KarMMa (450e6 CAR+ cells)", "CAR+ cells infused"),
+    P_DBL("products[].infusion_day", PR(infusion_day), 0, -1e5, 1e5, 0, "days",
+          "assumed: infusion on day 0", "day of infusion"),
+    P_DBL("products[].memory_fraction", PR(memory_fraction), 0, 0, 1, 0.3, "fraction",
+          "assumed: memory-like share of the infused product",
+          "memory-like fraction of the infused cells"),
+
+    P_LIST("engagers", S(immune.engagers), S(immune.n_engagers), sizeof(mw_engager_t),
+           MW_MAX_ENGAGERS,
+           "bispecific T-cell engagers given to the patient (a list REPLACES earlier "
+           "ones)"),
+    P_STR("engagers[].name", EG(name), "engager", "engager label"),
+    P_ENUM("engagers[].target.antigen", EG(target.antigen), antigen_names,
+           "assumed: BCMA, the commonest MM engager target",
+           "antigen the engager's tumour arm binds"),
+    P_INT("engagers[].target.epitope", EG(target.epitope), 0, MW_EPITOPE_MAX, 0, "id",
+          "assumed: binds the wild-type epitope",
+          "epitope the engager recognises: 0 = wild type, k > 0 = mutated epitope k"),
+    P_DBL("engagers[].target.d50", EG(target.d50), 1, 0, 1e7, 100, "molecules/cell",
+          "assumed: engagers act at lower antigen density than CARs",
+          "antigen density giving half-maximal activation"),
+    P_DBL("engagers[].target.hill", EG(target.hill), 1, 0, 20, 2, "1", "assumed",
+          "Hill coefficient of activation vs antigen density"),
+    P_DBL("engagers[].start_day", EG(start_day), 0, -1e5, 1e5, 0, "days",
+          "assumed: first dose on day 0", "day of the first (step-up) dose"),
+    P_LIST("engagers[].step_up", EG(step_up), EG(n_step_up), sizeof(mw_dose_t),
+           MW_MAX_STEP_UP,
+           "step-up doses before the maintenance dose (a list REPLACES earlier ones)"),
+    P_DBL("engagers[].step_up[].mg_kg", DS(mg_kg), 0, 0, 100, 0, "mg/kg",
+          "Moreau 2022 NEJM MajesTEC-1: 0.06 and 0.3 mg/kg step-up", "step-up dose"),
+    P_DBL("engagers[].step_up_every_days", EG(step_up_every_days), 1, 0, 100, 2, "days",
+          "Moreau 2022: step-up doses 2-4 days apart",
+          "interval between step-up doses (and to the first maintenance dose)"),
+    P_DBL("engagers[].dose_mg_kg", EG(dose_mg_kg), 0, 0, 100, 1.5, "mg/kg",
+          "Moreau 2022 NEJM (1.5 mg/kg weekly SC)", "maintenance dose"),
+    P_DBL("engagers[].every_days", EG(every_days), 1, 0, 365, 7, "days", "Moreau 2022",
+          "maintenance dosing interval"),
+    P_DBL("engagers[].stop_day", EG(stop_day), 0, -1e5, INFINITY, INFINITY, "days",
+          "assumed: dosed until the end unless set",
+          "no dose on or after this day (inf = never stop)"),
+    P_DBL("engagers[].bioavailability", EG(bioavailability), 1, 0, 1, 0.7, "fraction",
+          "assumed: typical SC antibody bioavailability",
+          "fraction of an SC dose reaching plasma"),
+    P_DBL("engagers[].volume_l_kg", EG(volume_l_kg), 1, 0, 10, 0.1, "L/kg",
+          "assumed: antibody central+peripheral volume ~7 L", "distribution volume"),
+    P_DBL("engagers[].half_life_days", EG(half_life_days), 1, 0, 1000, 7.56, "days",
+          "Gong 2025 Clin Pharmacol Ther (talquetamab 7.56 d initial); assumed for "
+          "others",
+          "plasma half-life"),
+    P_DBL("engagers[].ec50_ug_ml", EG(ec50_ug_ml), 1, 0, 1e4, 0.1, "ug/mL", "assumed",
+          "free concentration giving half-maximal T-cell redirection"),
+    P_DBL("engagers[].sink_ng_ml", EG(sink_ng_ml), 1, 0, 1e7, 100, "ng/mL",
+          "assumed: sBCMA at ~100 ng/mL (Visram 2021: SMM median 128) halves free BCMA "
+          "engager",
+          "sBCMA binding half the drug (BCMA engagers only)"),
+    P_DBL("engagers[].kill_max", EG(kill_max), 0, 0, 100, 0.5, "1/day", "assumed",
+          "kill per tumour cell per day at full occupancy and T-cell engagement"),
+    P_DBL("engagers[].exhaustion", EG(exhaustion), 0, 0, 10, 0.02, "1/day", "assumed",
+          "T-cell exhaustion per day at full occupancy and antigen"),
+
+    P_DBL("toxicity.il6_per_kill", S(toxicity.il6_per_kill), 0, 0, 1e9, 20,
+          "pg/mL/day per 1e9 kills/day",
+          "assumed: calibrated so a 1e11-cell tumour cleared in ~2 weeks gives grade 1-2 "
+          "CRS (KarMMa: mostly grade 1-2)",
+          "effective IL-6 released per immune-mediated kill"),
+    P_DBL("toxicity.il6_per_expansion", S(toxicity.il6_per_expansion), 0, 0, 1e9, 1,
+          "pg/mL/day per 1e9 divisions/day", "assumed",
+          "effective IL-6 released per CAR-T division"),
+    P_DBL("toxicity.il6_half_life_days", S(toxicity.il6_half_life_days), 1, 0, 100, 0.5,
+          "days", "assumed: the surge lasts days although free IL-6 clears in hours",
+          "half-life of the effective IL-6 signal"),
+    P_DBL("toxicity.armor_factor", S(toxicity.armor_factor), 0, 1, 100, 1.5, "fold",
+          "assumed: armored CARs raise cytokine release (seed 000 §5.3.1)",
+          "fold cytokine release of armored products"),
+    P_DBL("toxicity.crs.grade1", S(toxicity.crs[0]), 1, 0, 1e9, 20, "pg/mL", CRS_SRC,
+          "effective IL-6 at which CRS reaches grade 1"),
+    P_DBL("toxicity.crs.grade2", S(toxicity.crs[1]), 1, 0, 1e9, 80, "pg/mL", CRS_SRC,
+          "effective IL-6 at which CRS reaches grade 2"),
+    P_DBL("toxicity.crs.grade3", S(toxicity.crs[2]), 1, 0, 1e9, 300, "pg/mL", CRS_SRC,
+          "effective IL-6 at which CRS reaches grade 3"),
+    P_DBL("toxicity.crs.grade4", S(toxicity.crs[3]), 1, 0, 1e9, 1000, "pg/mL", CRS_SRC,
+          "effective IL-6 at which CRS reaches grade 4"),
+    P_DBL("toxicity.crs.grade5", S(toxicity.crs[4]), 1, 0, 1e9, 5000, "pg/mL", CRS_SRC,
+          "effective IL-6 at which CRS reaches grade 5 (death)"),
+    P_DBL("toxicity.icans.grade1", S(toxicity.icans[0]), 1, 0, 1e9, 500, "pg/mL",
+          ICANS_SRC, "effective IL-6 at which ICANS reaches grade 1"),
+    P_DBL("toxicity.icans.grade2", S(toxicity.icans[1]), 1, 0, 1e9, 1500, "pg/mL",
+          ICANS_SRC, "effective IL-6 at which ICANS reaches grade 2"),
+    P_DBL("toxicity.icans.grade3", S(toxicity.icans[2]), 1, 0, 1e9, 3000, "pg/mL",
+          ICANS_SRC, "effective IL-6 at which ICANS reaches grade 3"),
+    P_DBL("toxicity.icans.grade4", S(toxicity.icans[3]), 1, 0, 1e9, 6000, "pg/mL",
+          ICANS_SRC, "effective IL-6 at which ICANS reaches grade 4"),
+    P_DBL("toxicity.icans.grade5", S(toxicity.icans[4]), 1, 0, 1e9, 20000, "pg/mL",
+          ICANS_SRC, "effective IL-6 at which ICANS reaches grade 5 (death)"),
+    P_INT("toxicity.toci_at_grade", S(toxicity.toci_at_grade), 0, 5, 2, "grade",
+          "Lee 2019 Biol Blood Marrow Transplant ASTCT consensus: tocilizumab from grade "
+          "2 CRS",
+          "give tocilizumab when CRS reaches this grade (0 = never)"),
+    P_DBL("toxicity.toci_block", S(toxicity.toci_block), 0, 0, 1, 0.7, "fraction",
+          "assumed", "fraction of IL-6 signalling blocked by tocilizumab"),
+    P_DBL("toxicity.toci_days", S(toxicity.toci_days), 1, 0, 365, 14, "days",
+          "assumed: tocilizumab half-life 1-2 weeks",
+          "duration of the tocilizumab block"),
+    P_INT("toxicity.steroid_at_grade", S(toxicity.steroid_at_grade), 0, 5, 3, "grade",
+          "Lee 2019 ASTCT consensus: corticosteroids for grade 3 CRS or grade 2 ICANS "
+          "(simplified to one grade)",
+          "give corticosteroids when CRS or ICANS reaches this grade (0 = never)"),
+    P_DBL("toxicity.steroid_relief", S(toxicity.steroid_relief), 0, 0, 1, 0.5, "fraction",
+          "assumed", "fraction of the cytokine effect removed by corticosteroids"),
+    P_DBL("toxicity.steroid_expansion_cut", S(toxicity.steroid_expansion_cut), 0, 0, 1,
+          0.3, "fraction",
+          "assumed: SPEC.md §3.4 (Stein 2019 saw no effect on expansion)",
+          "fractional cut of CAR-T expansion under corticosteroids"),
+    P_DBL("toxicity.steroid_days", S(toxicity.steroid_days), 1, 0, 365, 7, "days",
+          "assumed", "duration of the corticosteroid effect"),
 
     P_ENUM("engine.mode", S(engine.mode), mode_names,
            "assumed: hybrid is exact for small clones and fast for large ones",
@@ -528,9 +850,28 @@ parse_bool(const char *s, int *out)
     return -1;
 }
 
-/* "[0, 100]", "(0, 1]", "[1, inf]". */
+/* Which ends of a range are open: a bit set of OPEN_LO and OPEN_HI (so a row's
+ * lo_open flag, 0 or 1, is already a valid set). */
+#define OPEN_LO 1
+#define OPEN_HI 2
+
+static int
+open_of(const mw__param_t *p)
+{
+    return (p->lo_open ? OPEN_LO : 0) | (p->hi_open ? OPEN_HI : 0);
+}
+
+/* 1 when @p v lies outside the range (NaN is outside). */
+static int
+out_of_range(double v, int open, double lo, double hi)
+{
+    return isnan(v) || v < lo || v > hi || ((open & OPEN_LO) && v == lo) ||
+           ((open & OPEN_HI) && v == hi);
+}
+
+/* "[0, 100]", "(0, 1]", "[0, 1)", "[1, inf]". */
 static void
-fmt_range(char *buf, size_t len, int lo_open, double lo, double hi, int is_int)
+fmt_range(char *buf, size_t len, int open, double lo, double hi, int is_int)
 {
     char a[24], b[24];
 
@@ -540,20 +881,21 @@ fmt_range(char *buf, size_t len, int lo_open, double lo, double hi, int is_int)
     } else {
         snprintf(b, sizeof(b), is_int ? "%.0f" : "%g", hi);
     }
-    snprintf(buf, len, "%s%s, %s]", lo_open ? "(" : "[", a, b);
+    snprintf(buf, len, "%s%s, %s%s", (open & OPEN_LO) ? "(" : "[", a, b,
+             (open & OPEN_HI) ? ")" : "]");
 }
 
 /* "a number >= 0", "a number in (0, 1]", "an integer in [0, 6]". */
 static void
-describe_number(char *buf, size_t len, int lo_open, double lo, double hi, int is_int)
+describe_number(char *buf, size_t len, int open, double lo, double hi, int is_int)
 {
     const char *what = is_int ? "an integer" : "a number";
 
     if (isinf(hi)) {
-        snprintf(buf, len, "%s %s %g", what, lo_open ? ">" : ">=", lo);
+        snprintf(buf, len, "%s %s %g", what, (open & OPEN_LO) ? ">" : ">=", lo);
     } else {
         char r[80];
-        fmt_range(r, sizeof(r), lo_open, lo, hi, is_int);
+        fmt_range(r, sizeof(r), open, lo, hi, is_int);
         snprintf(buf, len, "%s in %s", what, r);
     }
 }
@@ -570,22 +912,22 @@ quote_text(char *buf, size_t len, const char *text)
 }
 
 static int
-number_in_range(const char *text, int lo_open, double lo, double hi, int is_int,
-                double *out, char *msg, size_t len)
+number_in_range(const char *text, int open, double lo, double hi, int is_int, double *out,
+                char *msg, size_t len)
 {
     char want[112], got[80];
     double v;
 
     if (parse_number(text, &v) != 0 || isnan(v) ||
         (is_int && isfinite(v) && v != floor(v))) {
-        describe_number(want, sizeof(want), lo_open, lo, hi, is_int);
+        describe_number(want, sizeof(want), open, lo, hi, is_int);
         quote_text(got, sizeof(got), text);
         snprintf(msg, len, "expected %s, got %s", want, got);
         return MW_ERR_BAD_VALUE;
     }
-    if (v < lo || (lo_open && v == lo) || v > hi) {
+    if (out_of_range(v, open, lo, hi)) {
         char r[80];
-        fmt_range(r, sizeof(r), lo_open, lo, hi, is_int);
+        fmt_range(r, sizeof(r), open, lo, hi, is_int);
         snprintf(msg, len, "%.60s is outside %s", text, r);
         return MW_ERR_BAD_VALUE;
     }
@@ -613,7 +955,7 @@ mw__param_describe(const mw__param_t *p, int trait, char *buf, size_t len)
     switch (p->type) {
         case MW__P_DOUBLE:
         case MW__P_INT:
-            describe_number(buf, len, p->lo_open, p->lo, p->hi, p->type == MW__P_INT);
+            describe_number(buf, len, open_of(p), p->lo, p->hi, p->type == MW__P_INT);
             break;
         case MW__P_BOOL:
             snprintf(buf, len, "true or false");
@@ -683,7 +1025,7 @@ mw__param_set_text(const mw__param_t *p, void *base, const char *text, char *msg
     switch (p->type) {
         case MW__P_DOUBLE:
         case MW__P_INT:
-            r = number_in_range(text, p->lo_open, p->lo, p->hi, p->type == MW__P_INT, &v,
+            r = number_in_range(text, open_of(p), p->lo, p->hi, p->type == MW__P_INT, &v,
                                 msg, len);
             if (r != 0) {
                 return r;
@@ -1179,10 +1521,15 @@ set_leaf(const mw__param_t *p, void *base, const char *rest, const char *value, 
     return mw__param_set_text(p, base, value, msg, len);
 }
 
-/* "'tumour.clones' is a list; give a full key such as tumour.clones[0].name".
- * @p group is the pattern of the section ("tumour.il6"), @p row its first row. */
+/* "'tumour.clones' is a list; give a full key such as tumour.clones[0].name" or
+ * "'tumour.il6' is a section; give a full key such as tumour.il6.basal".  @p row is
+ * the LIST row or the section's first row, @p prefix the table pattern the section
+ * lies in ("engagers[].") and @p at the concrete key of the list or section
+ * ("engagers[0].target"), whose first @p at_base characters are the concrete
+ * form of @p prefix ("engagers[0]."). */
 static void
-example_key(const mw__param_t *row, int kind, const char *group, char *msg, size_t len)
+example_key(const mw__param_t *row, int kind, const char *prefix, const char *at,
+            size_t at_base, char *msg, size_t len)
 {
     size_t n = strlen(row->key);
 
@@ -1194,26 +1541,42 @@ example_key(const mw__param_t *row, int kind, const char *group, char *msg, size
                 break;
             }
         }
-        snprintf(msg, len, "'%s' is a list; give a full key such as %s[0].%s", row->key,
-                 row->key, child);
+        snprintf(msg, len, "'%.120s' is a list; give a full key such as %.120s[0].%s", at,
+                 at, child);
     } else {
-        snprintf(msg, len, "'%.120s' is a section; give a full key such as %s", group,
-                 row->key);
+        snprintf(msg, len, "'%.120s' is a section; give a full key such as %.*s%s", at,
+                 (int) at_base, at, row->key + strlen(prefix));
     }
 }
+
+/* Most nested lists one key can pass through ("products[0].targets[1]"). */
+#define SET_DEPTH 4
+
+/* A list element that `--set` appends (index == count).  It is filled in @c elem and
+ * copied into the list held by @c holder only when the whole assignment succeeded;
+ * @c holder may be the @c elem of an enclosing append. */
+typedef struct {
+    const mw__param_t *list;
+    void *holder;
+    union {
+        mw_clone_spec_t clone;
+        mw_mutation_t mutation;
+        mw_product_t product;
+        mw_target_t target;
+        mw_engager_t engager;
+        mw_dose_t dose;
+    } elem;
+} set_append_t;
 
 int
 mw_scenario_set(mw_scenario_t *self, const char *assignment, mw_diags_t *diags)
 {
-    union {
-        mw_clone_spec_t clone;
-        mw_mutation_t mutation;
-    } tmp;
-    const mw__param_t *list = NULL, *row = NULL;
+    set_append_t app[SET_DEPTH];
+    const mw__param_t *row = NULL;
     const char *eq = strchr(assignment, '=');
-    char key[256], value[512], prefix[256] = "", msg[320], seg[96];
+    char key[256], value[512], prefix[256] = "", msg[320], seg[96], at[256] = "";
     void *base = self;
-    int append = 0, code = 0, trait = 0;
+    int n_app = 0, depth = 0, code = 0, trait = 0;
     const char *p;
 
     if (eq == NULL || (size_t) (eq - assignment) >= sizeof(key) ||
@@ -1229,9 +1592,12 @@ mw_scenario_set(mw_scenario_t *self, const char *assignment, mw_diags_t *diags)
     trim(key);
     trim(value);
 
+    /* @c prefix is the table pattern walked so far ("products[].targets[]."), @c at
+     * the same path as written ("products[0].targets[1].") and @c base the struct
+     * the pattern's rows are offsets into. */
     p = key;
     for (;;) {
-        size_t n = seg_len(p);
+        size_t n = seg_len(p), at_base = strlen(at);
         long index = -1;
         const char *rest;
         int kind;
@@ -1271,11 +1637,10 @@ mw_scenario_set(mw_scenario_t *self, const char *assignment, mw_diags_t *diags)
         }
         if (kind == MW__K_GROUP || kind == MW__K_LIST) {
             size_t used = strlen(prefix);
+            snprintf(at + at_base, sizeof(at) - at_base, "%s", seg);
             if (rest == NULL || (kind == MW__K_LIST && index < 0)) {
                 code = MW_ERR_UNKNOWN_KEY;
-                char group[256];
-                snprintf(group, sizeof(group), "%.120s%.60s", prefix, seg);
-                example_key(row, kind, group, msg, sizeof(msg));
+                example_key(row, kind, prefix, at, at_base, msg, sizeof(msg));
                 break;
             }
             if (kind == MW__K_LIST) {
@@ -1283,20 +1648,31 @@ mw_scenario_set(mw_scenario_t *self, const char *assignment, mw_diags_t *diags)
                 if (index > count || index >= (long) row->hi) {
                     code = index >= (long) row->hi ? MW_ERR_TOO_MANY : MW_ERR_UNKNOWN_KEY;
                     snprintf(msg, sizeof(msg),
-                             "index %ld is out of range: %s has %d entries (index %d "
+                             "index %ld is out of range: %.120s has %d entries (index %d "
                              "appends one; at most %d)",
-                             index, row->key, count, count, (int) row->hi);
+                             index, at, count, count, (int) row->hi);
                     break;
                 }
-                list = row;
+                if (++depth > SET_DEPTH) {
+                    code = MW_ERR_UNKNOWN_KEY;
+                    snprintf(msg, sizeof(msg), "lists nested too deeply");
+                    break;
+                }
                 if (index == count) {
-                    append = 1;
-                    mw__list_elem_init(row, &tmp, (int) index);
-                    base = &tmp;
+                    set_append_t *a = &app[n_app++];
+                    mw__bug_assert(row->elem_size <= sizeof(a->elem));
+                    a->list = row;
+                    a->holder = base;
+                    mw__list_elem_init(row, &a->elem, (int) index);
+                    base = &a->elem;
                 } else {
                     base = (char *) field_at(row, base) + (size_t) index * row->elem_size;
                 }
+                at_base = strlen(at);
+                snprintf(at + at_base, sizeof(at) - at_base, "[%ld]", index);
             }
+            at_base = strlen(at);
+            snprintf(at + at_base, sizeof(at) - at_base, ".");
             snprintf(prefix + used, sizeof(prefix) - used, "%s%s", seg,
                      kind == MW__K_LIST ? "[]." : ".");
             p = rest;
@@ -1319,10 +1695,14 @@ mw_scenario_set(mw_scenario_t *self, const char *assignment, mw_diags_t *diags)
         mw__diag_add(diags, code, SET_FILE, 0, 0, key, "%s", msg);
         return mw__trace_error(MW_ERR_CONFIG);
     }
-    if (append) {
-        int *count = count_at(list, self);
-        memcpy((char *) field_at(list, self) + (size_t) *count * list->elem_size, &tmp,
-               list->elem_size);
+    /* Innermost first: an inner element goes into its enclosing new element, which
+     * is then copied into its own holder. */
+    while (n_app > 0) {
+        const set_append_t *a = &app[--n_app];
+        int *count = count_at(a->list, a->holder);
+        memcpy((char *) field_at(a->list, a->holder) +
+                   (size_t) *count * a->list->elem_size,
+               &a->elem, a->list->elem_size);
         (*count)++;
     }
     return 0;
@@ -1354,14 +1734,13 @@ vdiag(vctx_t *v, const char *key, const char *fmt, ...)
 }
 
 static void
-check_number(vctx_t *v, const char *key, double x, int lo_open, double lo, double hi,
+check_number(vctx_t *v, const char *key, double x, int open, double lo, double hi,
              int is_int)
 {
     char r[80];
 
-    if (isnan(x) || x < lo || (lo_open && x == lo) || x > hi ||
-        (is_int && isfinite(x) && x != floor(x))) {
-        fmt_range(r, sizeof(r), lo_open, lo, hi, is_int);
+    if (out_of_range(x, open, lo, hi) || (is_int && isfinite(x) && x != floor(x))) {
+        fmt_range(r, sizeof(r), open, lo, hi, is_int);
         vdiag(v, key, "%g is outside %s", x, r);
     }
 }
@@ -1425,7 +1804,7 @@ check_scope(vctx_t *v, const char *prefix, const void *base, const char *path)
         snprintf(key, sizeof(key), "%s%s", path, p->key + plen);
         switch (p->type) {
             case MW__P_DOUBLE:
-                check_number(v, key, get_double(f), p->lo_open, p->lo, p->hi, 0);
+                check_number(v, key, get_double(f), open_of(p), p->lo, p->hi, 0);
                 break;
             case MW__P_INT:
                 check_number(v, key, get_int(f), 0, p->lo, p->hi, 1);
@@ -1489,6 +1868,20 @@ check_scope(vctx_t *v, const char *prefix, const void *base, const char *path)
     }
 }
 
+/* CRS or ICANS thresholds @p t (grade 1..5) must rise strictly. */
+static void
+check_grades(vctx_t *v, const char *key, const double *t)
+{
+    for (int g = 1; g < 5; g++) {
+        if (!(t[g] > t[g - 1])) {
+            vdiag(v, key,
+                  "thresholds must rise strictly from grade1 to grade5; grade%d = %g is "
+                  "not above grade%d = %g",
+                  g + 1, t[g], g, t[g - 1]);
+        }
+    }
+}
+
 int
 mw_scenario_validate(const mw_scenario_t *self, mw_diags_t *diags)
 {
@@ -1538,6 +1931,23 @@ mw_scenario_validate(const mw_scenario_t *self, mw_diags_t *diags)
     if (self->mutation.rate > 0 && self->mutation.n_entries == 0) {
         vdiag(&v, "mutation.catalogue", "rate > 0 needs at least one entry");
     }
+    for (int i = 0; i < self->immune.n_products; i++) {
+        const mw_product_t *pr = &self->immune.products[i];
+        char key[64];
+        snprintf(key, sizeof(key), "products[%d].targets", i);
+        if (pr->n_targets < 1) {
+            vdiag(&v, key, "a product needs at least one target (antigen it binds)");
+        } else if (pr->logic == MW_LOGIC_SINGLE && pr->n_targets != 1) {
+            vdiag(&v, key,
+                  "logic single takes one target; use or / and for several (%d given)",
+                  pr->n_targets);
+        } else if (pr->logic != MW_LOGIC_SINGLE && pr->n_targets < 2) {
+            vdiag(&v, key, "logic %s needs at least two targets; use single for one",
+                  pr->logic == MW_LOGIC_OR ? "or" : "and");
+        }
+    }
+    check_grades(&v, "toxicity.crs", self->toxicity.crs);
+    check_grades(&v, "toxicity.icans", self->toxicity.icans);
     return v.n > 0 ? mw__trace_error(MW_ERR_CONFIG) : 0;
 }
 
@@ -1836,7 +2246,7 @@ typedef struct {
 } pview_t;
 
 static void
-view_number(pview_t *v, const char *type, double def, int lo_open, double lo, double hi)
+view_number(pview_t *v, const char *type, double def, int open, double lo, double hi)
 {
     int is_int = strcmp(type, "int") == 0;
 
@@ -1846,7 +2256,7 @@ view_number(pview_t *v, const char *type, double def, int lo_open, double lo, do
     } else {
         snprintf(v->def, sizeof(v->def), "%g", def);
     }
-    fmt_range(v->range, sizeof(v->range), lo_open, lo, hi, is_int);
+    fmt_range(v->range, sizeof(v->range), open, lo, hi, is_int);
 }
 
 /* Antigen row @p k of the ANTIGENS row @p p: density and spread of each antigen
@@ -1924,7 +2334,7 @@ param_view(int k, pview_t *v)
         } else if (p->type == MW__P_ANTIGENS) {
             antigen_view(p, k, v);
         } else if (p->type == MW__P_DOUBLE || p->type == MW__P_INT) {
-            view_number(v, type_names[p->type], p->def, p->lo_open, p->lo, p->hi);
+            view_number(v, type_names[p->type], p->def, open_of(p), p->lo, p->hi);
         } else if (p->type == MW__P_BOOL) {
             snprintf(v->def, sizeof(v->def), "%s", p->def != 0 ? "true" : "false");
             snprintf(v->range, sizeof(v->range), "true|false");

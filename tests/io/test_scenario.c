@@ -826,6 +826,380 @@ test_params(void **state)
     free(md);
 }
 
+/* The immune sections of the format description: products and engagers are top-level
+ * lists (sc.immune.products, sc.immune.engagers). */
+static const char immune_yaml[] = "tumour:\n"
+                                  "  clones:\n"
+                                  "    - cells: 1e9\n"
+                                  "immune:\n"
+                                  "  ld_depth: 0.9\n"
+                                  "  costim_41bb: {expansion_max: 1.05}\n"
+                                  "products:\n"
+                                  "  - name: ide-cel\n"
+                                  "    dose_cells: 4.5e8\n"
+                                  "    targets:\n"
+                                  "      - {antigen: BCMA, d50: 200, hill: 2}\n"
+                                  "    costim: 4-1BB\n"
+                                  "  - name: dual\n"
+                                  "    logic: or\n"
+                                  "    costim: CD28\n"
+                                  "    armor: il18\n"
+                                  "    pd1_ko: true\n"
+                                  "    targets:\n"
+                                  "      - {antigen: BCMA}\n"
+                                  "      - {antigen: GPRC5D, epitope: 2, d50: 500}\n"
+                                  "engagers:\n"
+                                  "  - name: tec\n"
+                                  "    target: {antigen: BCMA, d50: 100}\n"
+                                  "    step_up: [{mg_kg: 0.06}, {mg_kg: 0.3}]\n"
+                                  "toxicity:\n"
+                                  "  crs: {grade1: 20, grade2: 80}\n"
+                                  "  toci_at_grade: 2\n";
+
+static void
+test_immune_defaults(void **state)
+{
+    mw_scenario_t d;
+    (void) state;
+
+    mw_scenario_init_defaults(&d);
+    assert_true(d.immune.kill_max == 1.15);
+    assert_true(d.immune.antigen_half_sat == 1e10);
+    assert_true(d.immune.effector_half_sat == 2.0e9);
+    assert_true(d.immune.costim_41bb.expansion_max == 1.05);
+    assert_true(d.immune.costim_41bb.memory_death == 0.0032);
+    assert_true(d.immune.costim_cd28.expansion_max == 1.4);
+    assert_true(d.immune.costim_cd28.d50_factor == 0.5);
+    assert_true(d.immune.ld_day == -3 && d.immune.ld_depth == 0);
+    assert_true(d.immune.nk_cells == 1e10 && d.immune.imid_boost == 1);
+    assert_int_equal(d.immune.n_products, 0);
+    assert_int_equal(d.immune.n_engagers, 0);
+    assert_true(d.toxicity.il6_per_kill == 20 && d.toxicity.armor_factor == 1.5);
+    assert_true(d.toxicity.crs[0] == 20 && d.toxicity.crs[1] == 80);
+    assert_true(d.toxicity.crs[4] == 5000);
+    assert_true(d.toxicity.icans[0] == 500 && d.toxicity.icans[4] == 20000);
+    assert_int_equal(d.toxicity.toci_at_grade, 2);
+    assert_int_equal(d.toxicity.steroid_at_grade, 3);
+    assert_true(d.toxicity.steroid_days == 7);
+}
+
+static void
+test_immune_load(void **state)
+{
+    mw_scenario_t s;
+    (void) state;
+
+    load_ok(&s, immune_yaml);
+    assert_true(s.immune.ld_depth == 0.9);
+    assert_true(s.immune.kill_max == 1.15); /* default kept */
+    assert_int_equal(s.immune.n_products, 2);
+
+    const mw_product_t *a = &s.immune.products[0];
+    assert_string_equal(a->name, "ide-cel");
+    assert_true(a->dose_cells == 4.5e8);
+    assert_int_equal(a->n_targets, 1);
+    assert_int_equal(a->targets[0].antigen, MW_AG_BCMA);
+    assert_true(a->targets[0].d50 == 200 && a->targets[0].hill == 2);
+    assert_int_equal(a->logic, MW_LOGIC_SINGLE);
+    assert_int_equal(a->costim, MW_COSTIM_41BB);
+    assert_true(isinf(a->switch_day));
+    assert_true(a->memory_fraction == 0.3);
+
+    const mw_product_t *b = &s.immune.products[1];
+    assert_string_equal(b->name, "dual");
+    assert_int_equal(b->logic, MW_LOGIC_OR);
+    assert_int_equal(b->costim, MW_COSTIM_CD28);
+    assert_int_equal(b->armor, MW_ARMOR_IL18);
+    assert_int_equal(b->pd1_ko, 1);
+    assert_int_equal(b->tgfbr_dn, 0);
+    assert_int_equal(b->n_targets, 2);
+    assert_int_equal(b->targets[0].antigen, MW_AG_BCMA);
+    assert_true(b->targets[0].d50 == 200); /* element default */
+    assert_int_equal(b->targets[1].antigen, MW_AG_GPRC5D);
+    assert_int_equal(b->targets[1].epitope, 2);
+    assert_true(b->targets[1].d50 == 500);
+    assert_true(b->dose_cells == 4.5e8);
+
+    assert_int_equal(s.immune.n_engagers, 1);
+    const mw_engager_t *e = &s.immune.engagers[0];
+    assert_string_equal(e->name, "tec");
+    assert_int_equal(e->target.antigen, MW_AG_BCMA);
+    assert_true(e->target.d50 == 100 && e->target.hill == 2);
+    assert_int_equal(e->n_step_up, 2);
+    assert_true(e->step_up[0].mg_kg == 0.06 && e->step_up[1].mg_kg == 0.3);
+    assert_true(e->step_up[2].mg_kg == 0);
+    assert_true(e->dose_mg_kg == 1.5 && e->every_days == 7 && isinf(e->stop_day));
+    assert_true(e->half_life_days == 7.56);
+
+    assert_true(s.toxicity.crs[0] == 20 && s.toxicity.crs[1] == 80);
+    assert_int_equal(s.toxicity.toci_at_grade, 2);
+
+    /* Element defaults without a name: the index is appended. */
+    load_ok(&s, "tumour: {clones: [{cells: 1}]}\n"
+                "products: [{targets: [{antigen: CD19}]}, {targets: [{antigen: CD38}]}]\n"
+                "engagers: [{target: {antigen: GPRC5D}}]\n");
+    assert_string_equal(s.immune.products[1].name, "product1");
+    assert_int_equal(s.immune.products[0].targets[0].antigen, MW_AG_CD19);
+    assert_int_equal(s.immune.products[1].targets[0].antigen, MW_AG_CD38);
+    assert_string_equal(s.immune.engagers[0].name, "engager0");
+    assert_int_equal(s.immune.engagers[0].target.antigen, MW_AG_GPRC5D);
+    assert_true(s.immune.engagers[0].target.d50 == 100);
+    assert_int_equal(s.immune.engagers[0].n_step_up, 0);
+}
+
+static void
+test_immune_errors(void **state)
+{
+    char want[64];
+    (void) state;
+
+    expect_error("products:\n  - targets:\n      - {antigen: BCMZ}\n", 3, 19,
+                 "products[0].targets[0].antigen",
+                 "expected one of BCMA, GPRC5D, FcRH5, SLAMF7, CD38, CD19, got 'BCMZ'");
+    expect_error("products:\n  - targets:\n      - {antigen: BCMA, hil: 2}\n", 3, 25,
+                 "products[0].targets[0].hil", "unknown key 'hil'; did you mean 'hill'?");
+    expect_error("products:\n  - targets: [{antigen: BCMA}]\n    costm: CD28\n", 3, 5,
+                 "products[0].costm", "did you mean 'costim'?");
+    expect_error("products:\n  - costim: CD29\n", 2, 13, "products[0].costim",
+                 "expected one of 4-1BB, CD28, both, got 'CD29'");
+    expect_error("engagers:\n  - target: {antigen: BCMA, d5: 3}\n", 2, 29,
+                 "engagers[0].target.d5", "did you mean 'd50'?");
+    expect_error("engagers:\n  - step_up: [{mg_kg: -1}]\n", 2, 23,
+                 "engagers[0].step_up[0].mg_kg", "-1 is outside [0, 100]");
+    expect_error("engagers:\n  - step_up: {mg_kg: 1}\n", 2, 14, "engagers[0].step_up",
+                 "expected a list of mappings, got a mapping");
+    expect_error("immune:\n  ld_depth: 1\n", 2, 13, "immune.ld_depth",
+                 "1 is outside [0, 1)");
+    expect_error("immune:\n  ld_depth: x\n", 2, 13, "immune.ld_depth",
+                 "expected a number in [0, 1), got 'x'");
+    expect_error("immune:\n  costim_41bb: {memory_deth: 1}\n", 2, 17,
+                 "immune.costim_41bb.memory_deth", "did you mean 'memory_death'?");
+    expect_error("toxicity:\n  crs: {grade6: 1}\n", 2, 9, "toxicity.crs.grade6",
+                 "unknown key 'grade6'");
+    expect_error("toxicity:\n  toci_at_grade: 6\n", 2, 18, "toxicity.toci_at_grade",
+                 "6 is outside [0, 5]");
+    snprintf(want, sizeof(want), "%d entries given; at most %d allowed",
+             MW_MAX_TARGETS + 1, MW_MAX_TARGETS);
+    expect_error("products:\n  - targets: [{d50: 1}, {d50: 2}, {d50: 3}, {d50: 4}]\n", 2,
+                 45, "products[0].targets", want);
+}
+
+static void
+test_immune_validate(void **state)
+{
+    static const char clone[] = "tumour: {clones: [{cells: 1}]}\n";
+    char text[512];
+    mw_scenario_t s;
+    mw_diags_t d;
+    (void) state;
+
+    snprintf(text, sizeof(text),
+             "%sproducts:\n  - targets: [{antigen: BCMA}, "
+             "{antigen: GPRC5D}]\n",
+             clone);
+    load_bad(text, &d);
+    expect_in(&d, 0, 0, "products[0].targets",
+              "logic single takes one target; use or / and for several");
+    snprintf(text, sizeof(text),
+             "%sproducts:\n  - {name: x}\n  - {logic: and, "
+             "targets: [{antigen: CD38}]}\n",
+             clone);
+    load_bad(text, &d);
+    expect_in(&d, 0, 0, "products[0].targets", "at least one target");
+    expect_in(&d, 0, 0, "products[1].targets", "logic and needs at least two targets");
+    snprintf(text, sizeof(text), "%stoxicity:\n  crs: {grade2: 10}\n", clone);
+    load_bad(text, &d);
+    expect_in(&d, 0, 0, "toxicity.crs",
+              "thresholds must rise strictly from grade1 to grade5; grade2 = 10 is not "
+              "above grade1 = 20");
+    snprintf(text, sizeof(text), "%stoxicity:\n  icans: {grade5: 6000}\n", clone);
+    load_bad(text, &d);
+    expect_in(&d, 0, 0, "toxicity.icans", "grade5 = 6000 is not above grade4 = 6000");
+
+    /* Structs filled by hand: nested lists are range-checked too. */
+    load_ok(&s, immune_yaml);
+    s.immune.products[1].targets[1].antigen = 99;
+    s.immune.engagers[0].step_up[1].mg_kg = -2;
+    s.immune.ld_depth = 1;
+    mw_diags_clear(&d);
+    assert_int_equal(mw_scenario_validate(&s, &d), MW_ERR_CONFIG);
+    expect_in(&d, 0, 0, "products[1].targets[1].antigen", "99 is not a valid choice");
+    expect_in(&d, 0, 0, "engagers[0].step_up[1].mg_kg", "-2 is outside [0, 100]");
+    expect_in(&d, 0, 0, "immune.ld_depth", "1 is outside [0, 1)");
+    load_ok(&s, immune_yaml);
+    s.immune.products[0].n_targets = MW_MAX_TARGETS + 1;
+    mw_diags_clear(&d);
+    assert_int_equal(mw_scenario_validate(&s, &d), MW_ERR_CONFIG);
+    expect_in(&d, 0, 0, "products[0].targets", "4 entries; expected 0 to 3");
+}
+
+static void
+test_immune_set(void **state)
+{
+    mw_scenario_t s;
+    mw_diags_t d;
+    (void) state;
+
+    load_ok(&s, minimal_yaml);
+    /* Two appends in one key: a product, then its first target. */
+    assert_int_equal(set1(&s, "products[0].targets[0].antigen=BCMA", &d), 0);
+    assert_int_equal(s.immune.n_products, 1);
+    assert_string_equal(s.immune.products[0].name, "product0");
+    assert_int_equal(s.immune.products[0].n_targets, 1);
+    assert_true(s.immune.products[0].targets[0].d50 == 200);
+    /* A nested append goes into product 0, not into the product list. */
+    assert_int_equal(set1(&s, "products[0].targets[1].antigen=GPRC5D", &d), 0);
+    assert_int_equal(s.immune.n_products, 1);
+    assert_int_equal(s.immune.products[0].n_targets, 2);
+    assert_int_equal(s.immune.products[0].targets[1].antigen, MW_AG_GPRC5D);
+    assert_true(s.immune.products[0].targets[1].hill == 2);
+    assert_int_equal(s.immune.products[1].n_targets, 0);
+    assert_int_equal(set1(&s, "products[0].logic=or", &d), 0);
+    assert_int_equal(s.immune.products[0].logic, MW_LOGIC_OR);
+    assert_int_equal(set1(&s, "products[0].targets[1].d50=350", &d), 0);
+    assert_true(s.immune.products[0].targets[1].d50 == 350);
+    mw_diags_clear(&d);
+    assert_int_equal(mw_scenario_validate(&s, &d), 0);
+
+    /* Out-of-range nested indices name the concrete list. */
+    assert_int_equal(set1(&s, "products[0].targets[3].d50=5", &d), MW_ERR_CONFIG);
+    expect_in(&d, 0, 0, "products[0].targets[3].d50",
+              "index 3 is out of range: products[0].targets has 2 entries (index 2 "
+              "appends one; at most 3)");
+    assert_int_equal(set1(&s, "products[0].targets[7].d50=5", &d), MW_ERR_CONFIG);
+    expect_in(&d, 0, 0, "products[0].targets[7].d50", "at most 3");
+    assert_int_equal(set1(&s, "products[2].targets[0].d50=5", &d), MW_ERR_CONFIG);
+    expect_in(&d, 0, 0, "products[2].targets[0].d50",
+              "index 2 is out of range: products has 1 entries");
+    assert_int_equal(s.immune.products[0].n_targets, 2);
+    /* A failed nested append adds nothing at either level. */
+    assert_int_equal(set1(&s, "products[1].targets[0].d50=-1", &d), MW_ERR_CONFIG);
+    expect_in(&d, 0, 0, "products[1].targets[0].d50", "-1 is outside (0, 1e+07]");
+    assert_int_equal(s.immune.n_products, 1);
+    assert_int_equal(s.immune.products[1].n_targets, 0);
+    assert_int_equal(set1(&s, "products[1].targets[0].d50=50", &d), 0);
+    assert_int_equal(s.immune.n_products, 2);
+    assert_string_equal(s.immune.products[1].name, "product1");
+    assert_int_equal(s.immune.products[1].n_targets, 1);
+    assert_true(s.immune.products[1].targets[0].d50 == 50);
+    assert_int_equal(s.immune.products[0].n_targets, 2);
+
+    /* A group inside a list element, and a list below it. */
+    assert_int_equal(set1(&s, "engagers[0].target.d50=50", &d), 0);
+    assert_int_equal(s.immune.n_engagers, 1);
+    assert_string_equal(s.immune.engagers[0].name, "engager0");
+    assert_true(s.immune.engagers[0].target.d50 == 50);
+    assert_true(s.immune.engagers[0].target.hill == 2);
+    assert_int_equal(set1(&s, "engagers[0].step_up[0].mg_kg=0.06", &d), 0);
+    assert_int_equal(set1(&s, "engagers[0].step_up[1].mg_kg=0.3", &d), 0);
+    assert_int_equal(s.immune.engagers[0].n_step_up, 2);
+    assert_true(s.immune.engagers[0].step_up[1].mg_kg == 0.3);
+    assert_int_equal(set1(&s, "engagers[0].target.antigen=GPRC5D", &d), 0);
+    assert_int_equal(s.immune.engagers[0].target.antigen, MW_AG_GPRC5D);
+
+    /* Groups of the immune and toxicity sections. */
+    assert_int_equal(set1(&s, "immune.costim_cd28.d50_factor=0.7", &d), 0);
+    assert_true(s.immune.costim_cd28.d50_factor == 0.7);
+    assert_int_equal(set1(&s, "toxicity.crs.grade3=400", &d), 0);
+    assert_true(s.toxicity.crs[2] == 400);
+    assert_int_equal(set1(&s, "immune.ld_depth=0.99", &d), 0);
+    assert_int_equal(set1(&s, "immune.ld_depth=1", &d), MW_ERR_CONFIG);
+    expect_in(&d, 0, 0, "immune.ld_depth", "1 is outside [0, 1)");
+    assert_true(s.immune.ld_depth == 0.99);
+
+    /* Errors. */
+    assert_int_equal(set1(&s, "products[0].targets[0].antigen=CD99", &d), MW_ERR_CONFIG);
+    expect_in(&d, 0, 0, "products[0].targets[0].antigen",
+              "expected one of BCMA, GPRC5D, FcRH5, SLAMF7, CD38, CD19, got 'CD99'");
+    assert_int_equal(set1(&s, "products[0].targets[0].d5=1", &d), MW_ERR_CONFIG);
+    expect_in(&d, 0, 0, "products[0].targets[0].d5", "did you mean 'd50'?");
+    assert_int_equal(set1(&s, "engagers[0].target=3", &d), MW_ERR_CONFIG);
+    expect_in(&d, 0, 0, "engagers[0].target",
+              "'engagers[0].target' is a section; give a full key such as "
+              "engagers[0].target.antigen");
+    assert_int_equal(set1(&s, "products[0].targets=3", &d), MW_ERR_CONFIG);
+    expect_in(&d, 0, 0, "products[0].targets",
+              "'products[0].targets' is a list; give a full key such as "
+              "products[0].targets[0].antigen");
+    assert_int_equal(set1(&s, "products[0].logic[0].x=3", &d), MW_ERR_CONFIG);
+    expect_in(&d, 0, 0, "products[0].logic[0].x", "'logic' is not a list");
+
+    /* The antigen words are the names of mw_antigen_name(), in the same order. */
+    for (int a = 0; a < MW_N_ANTIGENS; a++) {
+        char buf[80];
+        snprintf(buf, sizeof(buf), "products[0].targets[0].antigen=%s",
+                 mw_antigen_name(a));
+        assert_int_equal(set1(&s, buf, &d), 0);
+        assert_int_equal(s.immune.products[0].targets[0].antigen, a);
+    }
+}
+
+static void
+test_immune_round_trip(void **state)
+{
+    mw_scenario_t s, t;
+    mw_diags_t d;
+    uint64_t h;
+    (void) state;
+
+    load_ok(&s, immune_yaml);
+    assert_int_equal(set1(&s, "products[1].switch_day=30", &d), 0);
+    char *a = json_of(&s, 2);
+    assert_non_null(strstr(a, "\"products\": ["));
+    assert_non_null(strstr(a, "\"costim\": \"CD28\""));
+    assert_non_null(strstr(a, "\"antigen\": \"GPRC5D\""));
+    assert_non_null(strstr(a, "\"step_up\": ["));
+    assert_non_null(strstr(a, "\"ld_depth\": 0.9"));
+    mw_diags_clear(&d);
+    mw_scenario_init_defaults(&t);
+    if (mw_scenario_load_string(&t, a, "echo.json", &d) != 0) {
+        mw_diags_print(&d, stdout);
+        fail_msg("the JSON echo does not load");
+    }
+    assert_memory_equal(&s, &t, sizeof(s));
+    h = mw_scenario_hash(&s);
+    assert_true(h == mw_scenario_hash(&t));
+    free(a);
+
+    /* Every nested field feeds the hash. */
+    t = s;
+    t.immune.products[1].targets[1].d50 = 501;
+    assert_true(h != mw_scenario_hash(&t));
+    t = s;
+    t.immune.engagers[0].step_up[1].mg_kg = 0.31;
+    assert_true(h != mw_scenario_hash(&t));
+    t = s;
+    t.immune.engagers[0].target.hill = 3;
+    assert_true(h != mw_scenario_hash(&t));
+    t = s;
+    t.toxicity.icans[2] = 3001;
+    assert_true(h != mw_scenario_hash(&t));
+    t = s;
+    t.immune.costim_41bb.memory_rate = 0.002;
+    assert_true(h != mw_scenario_hash(&t));
+}
+
+static void
+test_immune_params(void **state)
+{
+    char *plain = params_text(0), *md = params_text(1);
+    (void) state;
+
+    assert_non_null(strstr(plain, "immune.costim_41bb.memory_death"));
+    assert_non_null(strstr(plain, "Stein 2019: beta (terminal half-life 220 d)"));
+    assert_non_null(strstr(plain, "products[].targets[].d50"));
+    assert_non_null(strstr(plain, "engagers[].target.d50"));
+    assert_non_null(strstr(plain, "engagers[].step_up[].mg_kg"));
+    assert_non_null(strstr(plain, "toxicity.crs.grade5"));
+    assert_non_null(strstr(plain, "toxicity.icans.grade1"));
+    assert_non_null(strstr(plain, "[0, 1)"));
+    assert_non_null(strstr(md, "| `products[].name` | string | - | product<i> |"));
+    assert_non_null(strstr(md, "| `products[].targets[].antigen` | enum | - | BCMA | "
+                               "BCMA\\|GPRC5D\\|FcRH5\\|SLAMF7\\|CD38\\|CD19 |"));
+    free(plain);
+    free(md);
+}
+
 int
 main(void)
 {
@@ -853,6 +1227,13 @@ main(void)
         cmocka_unit_test(test_json_round_trip),
         cmocka_unit_test(test_hash),
         cmocka_unit_test(test_params),
+        cmocka_unit_test(test_immune_defaults),
+        cmocka_unit_test(test_immune_load),
+        cmocka_unit_test(test_immune_errors),
+        cmocka_unit_test(test_immune_validate),
+        cmocka_unit_test(test_immune_set),
+        cmocka_unit_test(test_immune_round_trip),
+        cmocka_unit_test(test_immune_params),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
