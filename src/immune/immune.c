@@ -448,8 +448,14 @@ mw__imm_apply_schedule(mw_sim_t *s, double t)
         int it = i_t(im);
         im->ld_done = 1;
         im->dirty = 1;
+        /* A lymphodepletion scheduled before the simulation started takes effect
+         * now, with the recovery since then (deterministic, at each population's
+         * turnover rate): Flu/Cy on day -3 and infusion on day 0 work. */
+        double ago = t > sc->immune.ld_day ? t - sc->immune.ld_day : 0.0;
         for (int i = it; i < it + 3; i++) {
-            im->n[i] = mw_ran_binomial(&s->rng_imm, 1.0 - sc->immune.ld_depth, im->n[i]);
+            double d = i == it + 2 ? sc->immune.nk_death : sc->immune.t_death;
+            double depth = sc->immune.ld_depth * exp(-d * ago);
+            im->n[i] = mw_ran_binomial(&s->rng_imm, 1.0 - depth, im->n[i]);
         }
         ret = mw__event(s, t, MW_EV_LYMPHODEPLETION, MW_NULL_ID, MW_NULL_ID);
     }
