@@ -37,9 +37,9 @@ rates_compute(const mw_sim_t *s, int c)
     r->m = sc->tumour.em_seeding * (1.0 - r->nd);
     r->sw = s->clones[c].switched ? sc->plasticity.back_rate : sc->plasticity.rate;
     r->b_em = r->b * (1.0 - r->nd);
-    r->bcma_w = t->antigen[MW_AG_BCMA].copies > 0
-                    ? t->antigen[MW_AG_BCMA].density / sc->markers.sbcma_ref_density
-                    : 0.0;
+    /* shedding follows surface BCMA: density is for two copies (gene dosage) */
+    r->bcma_w = t->antigen[MW_AG_BCMA].density * t->antigen[MW_AG_BCMA].copies / 2.0 /
+                sc->markers.sbcma_ref_density;
     r->rbar[MW_BM] = r->b * (1.0 + r->nd * s->s_max) + r->d + r->m + r->sw;
     r->rbar[MW_EM] = r->b_em + r->d + r->sw;
 }
@@ -83,6 +83,9 @@ clones_reserve(mw_sim_t *s, int n)
     GROW(s->decay, cap);
     GROW(s->pop_of, 2 * (size_t) cap);
     GROW(s->scratch, 4 * (size_t) cap);
+    GROW(s->recog, (size_t) cap * (size_t) (s->imm.nr > 0 ? s->imm.nr : 1));
+    GROW(s->kill, cap);
+    GROW(s->trog, cap);
 #undef GROW
     for (int i = s->cap_clones; i < cap; i++) {
         for (int e = 0; e < ne; e++) {
@@ -127,8 +130,21 @@ mw__clone_new(mw_sim_t *s, int parent, int born, int mutation, int switched,
     s->is_live[c] = 0;
     s->in_decay[c] = 0;
     s->rates[c].influx = 0;
+    s->kill[c] = 0;
+    s->trog[c] = 0;
     s->n_clones = c + 1;
     rates_compute(s, c);
+    if (s->imm.nr > 0) {
+        /* recognition depends on the antigens only: reuse the parent's */
+        size_t nr = (size_t) s->imm.nr;
+        if (parent >= 0 && memcmp(s->clones[parent].traits.antigen, k->traits.antigen,
+                                  sizeof(k->traits.antigen)) == 0) {
+            memcpy(&s->recog[(size_t) c * nr], &s->recog[(size_t) parent * nr],
+                   nr * sizeof(double));
+        } else {
+            mw__imm_recog_clone(s, c);
+        }
+    }
     return c;
 }
 
@@ -392,7 +408,7 @@ reset_tables(mw_sim_t *s)
 }
 
 static int
-run_mode(mw_sim_t *s, double t_end, double stop_cells)
+run_engine(mw_sim_t *s, double t_end, double stop_cells)
 {
     switch (s->sc.engine.mode) {
         case MW_MODE_EXACT:
@@ -406,6 +422,34 @@ run_mode(mw_sim_t *s, double t_end, double stop_cells)
     }
 }
 
+/* Advance to t_end, stopping at every scheduled immune action (infusion,
+ * lymphodepletion, engager dose, safety switch, end of a drug effect) so that
+ * no engine step straddles one. */
+static int
+run_mode(mw_sim_t *s, double t_end, double stop_cells)
+{
+    int ret = 0;
+
+    if (!s->imm.on) {
+        return run_engine(s, t_end, stop_cells);
+    }
+    if (s->imm.dead) {
+        return MW_EXIT_DEATH;
+    }
+    for (;;) {
+        ret = mw__imm_apply_schedule(s, s->t);
+        if (ret != 0 || s->t >= t_end) {
+            break;
+        }
+        double tn = mw__imm_next_time(s, s->t);
+        ret = run_engine(s, tn < t_end ? tn : t_end, stop_cells);
+        if (ret != 0) {
+            break;
+        }
+    }
+    return ret;
+}
+
 /* Founding by growth: one ancestor cell grown (with mutation) to the diagnosed
  * size; lineages that die out are not diagnosed, so growth restarts (from the
  * same stream, so it stays reproducible) until one reaches the size. */
@@ -413,7 +457,7 @@ run_mode(mw_sim_t *s, double t_end, double stop_cells)
 #define MW_GROW_MAX_TRIES 100000
 
 static int
-found_by_growth(mw_sim_t *s)
+found_by_growth_(mw_sim_t *s)
 {
     const mw_clone_spec_t *a = &s->sc.tumour.clones[0];
     int ret = 0;
@@ -464,6 +508,18 @@ found_by_growth(mw_sim_t *s)
     return mw__event(s, 0.0, MW_EV_DIAGNOSIS, MW_NULL_ID, MW_NULL_ID);
 }
 
+static int
+found_by_growth(mw_sim_t *s)
+{
+    int ret;
+    int imm_on = s->imm.on;
+
+    s->imm.on = 0; /* no treatment before diagnosis */
+    ret = found_by_growth_(s);
+    s->imm.on = imm_on;
+    return ret;
+}
+
 int
 mw_sim_create(const mw_scenario_t *scenario, uint64_t seed, uint32_t index,
               mw_sim_t **out)
@@ -485,6 +541,8 @@ mw_sim_create(const mw_scenario_t *scenario, uint64_t seed, uint32_t index,
     s->index = index;
     mw_rng_init(&s->rng_dyn, seed, index, MW_STREAM_DYNAMICS);
     mw_rng_init(&s->rng_mut, seed, index, MW_STREAM_MUTATION);
+    mw_rng_init(&s->rng_imm, seed, index, MW_STREAM_IMMUNE);
+    mw__imm_init(s);
     {
         double x = sc->tumour.il6_basal + sc->tumour.il6_gain;
         s->s_max = isfinite(sc->tumour.capacity)
@@ -500,6 +558,13 @@ mw_sim_create(const mw_scenario_t *scenario, uint64_t seed, uint32_t index,
         double n0 = sc->tumour.founding == MW_FOUND_GROW ? sc->tumour.grow_to_cells : 0;
         for (int i = 0; sc->tumour.founding != MW_FOUND_GROW && i < sc->tumour.n_clones; i++) {
             n0 += sc->tumour.clones[i].cells + sc->tumour.clones[i].em_cells;
+        }
+        if (s->imm.on) {
+            /* immune cells are simulated event by event too */
+            n0 += sc->immune.t_cells + sc->immune.nk_cells;
+            for (int p = 0; p < sc->immune.n_products; p++) {
+                n0 += sc->immune.products[p].dose_cells;
+            }
         }
         if (n0 > sc->engine.exact_cell_limit) {
             ret = mw__trace_error(MW_ERR_EXACT_TOO_LARGE);
@@ -538,6 +603,8 @@ mw_sim_create(const mw_scenario_t *scenario, uint64_t seed, uint32_t index,
     recount(s);
     markers_steady(s);
     s->t_mark = s->t;
+    s->imm.t_conc = s->t;
+    s->imm.t_last_obs = s->t;
     if (sc->engine.mode == MW_MODE_EXACT) {
         mw__exact_free(s);
         ret = mw__exact_init(s);
@@ -573,6 +640,9 @@ mw_sim_free(mw_sim_t *s)
     free(s->in_decay);
     free(s->pop_of);
     free(s->scratch);
+    free(s->recog);
+    free(s->kill);
+    free(s->trog);
     free(s->live);
     free(s->decay);
     free(s->events);
@@ -588,7 +658,7 @@ mw_sim_run_until(mw_sim_t *s, double t_days)
         return mw__trace_error(MW_ERR_BAD_PARAM);
     }
     ret = run_mode(s, t_days, INFINITY);
-    if (ret < 0) {
+    if (ret < 0 || ret == MW_EXIT_DEATH) {
         return ret;
     }
     return s->tumour_extinct ? MW_EXIT_EXTINCT : 0;
@@ -663,6 +733,24 @@ mw_event_name(int kind)
             return "tumour_extinct";
         case MW_EV_DIAGNOSIS:
             return "diagnosis";
+        case MW_EV_LYMPHODEPLETION:
+            return "lymphodepletion";
+        case MW_EV_INFUSION:
+            return "cart_infusion";
+        case MW_EV_ENGAGER_DOSE:
+            return "engager_dose";
+        case MW_EV_SAFETY_SWITCH:
+            return "safety_switch";
+        case MW_EV_CRS:
+            return "crs_grade";
+        case MW_EV_ICANS:
+            return "icans_grade";
+        case MW_EV_TOCILIZUMAB:
+            return "tocilizumab";
+        case MW_EV_STEROID:
+            return "corticosteroid";
+        case MW_EV_DEATH:
+            return "death";
         default:
             return "?";
     }

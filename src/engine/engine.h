@@ -5,6 +5,7 @@
 #include <math.h>
 
 #include "marrow.h"
+#include "immune/immune.h"
 
 /* Per-clone per-cell rates derived once from the traits (SPEC.md §2.2-2.3). */
 typedef struct {
@@ -83,6 +84,17 @@ struct mw_sim {
     double t_mark;        /* start of the marker interval */
     double exp_residual;  /* unit-rate exponential left over at a stop, or -1 */
     uint64_t since_recompute; /* events since W was last summed afresh */
+
+    /* immune model (immune/immune.c) */
+    mw_rng_t rng_imm;     /* lymphodepletion and immune-population randomness */
+    mw_imm_t imm;
+    double *recog;        /* [clone * imm.nr + k]: recognition by recogniser k */
+    double *kill;         /* per clone: immune kill per cell this step (hybrid) */
+    double *trog;         /* per clone: trogocytosis switch rate this step (hybrid) */
+    /* exact engine: immune populations as SSA populations */
+    int imm_pop[MW_NI_MAX];              /* immune population -> pop index or -1 */
+    mw_imm_rates_t imm_bound[MW_NI_MAX]; /* per-cell rate bounds until the next refresh */
+    mw_imm_load_t imm_load;              /* running immune load */
 
     /* hybrid engine scratch, sized like the clone table */
     double *scratch;

@@ -18,7 +18,41 @@
 #include "engine/engine.h"
 #include "rng/rng.h"
 
-enum { INFLUX = 2 };
+enum { INFLUX = 2, IMM = 3, IMM_INFLUX = 4 };
+
+/* Per-cell bound of a population's event rate (tumour: its rates plus the bound of
+ * immune kill and trogocytosis held in kill[] / trog[] during exact runs). */
+static double
+pop_bound(const mw_sim_t *s, int c, int comp)
+{
+    switch (comp) {
+        case INFLUX:
+            return s->rates[c].influx;
+        case IMM: {
+            const mw_imm_rates_t *r = &s->imm_bound[c];
+            return r->lam + r->death + r->out[0] + r->out[1];
+        }
+        case IMM_INFLUX:
+            return s->imm_bound[c].influx;
+        default:
+            return s->rates[c].rbar[comp] + s->kill[c] + s->trog[c];
+    }
+}
+
+/* Tumour cell of clone c added (sign +1) or removed (-1): the running immune load. */
+static void
+load_add(mw_sim_t *s, int c, double sign)
+{
+    const mw_traits_t *t = &s->clones[c].traits;
+    const double *r = &s->recog[(size_t) c * (size_t) s->imm.nr];
+    mw_imm_load_t *L = &s->imm_load;
+    L->S10 += sign * t->il10;
+    L->Stgf += sign * t->tgfb;
+    for (int k = 0; k < s->imm.nr; k++) {
+        L->A[k] += sign * r[k];
+        L->AP[k] += sign * r[k] * t->pdl1;
+    }
+}
 
 static int
 pop_add(mw_sim_t *s, int c, int comp)
@@ -30,10 +64,15 @@ pop_add(mw_sim_t *s, int c, int comp)
     mw_pop_t *p = &s->pops[s->n_pops];
     p->clone = c;
     p->comp = comp;
-    p->n = comp == INFLUX ? 1.0 : 0.0;
-    p->rbar = comp == INFLUX ? s->rates[c].influx : s->rates[c].rbar[comp];
-    if (comp != INFLUX) {
+    if (comp < INFLUX && s->imm.on) {
+        s->kill[c] = mw__imm_kill_bound(s, c, s->t, &s->trog[c]);
+    }
+    p->n = comp == INFLUX || comp == IMM_INFLUX ? 1.0 : 0.0;
+    p->rbar = pop_bound(s, c, comp);
+    if (comp < INFLUX) {
         s->pop_of[2 * c + comp] = s->n_pops;
+    } else if (comp == IMM) {
+        s->imm_pop[c] = s->n_pops;
     } else {
         s->W += p->rbar;
     }
@@ -44,15 +83,19 @@ static void
 pop_remove(mw_sim_t *s, int i)
 {
     mw_pop_t *p = &s->pops[i];
-    if (p->comp != INFLUX) {
+    if (p->comp < INFLUX) {
         s->pop_of[2 * p->clone + p->comp] = -1;
+    } else if (p->comp == IMM) {
+        s->imm_pop[p->clone] = -1;
     }
     s->n_pops--;
     if (i != s->n_pops) {
         s->pops[i] = s->pops[s->n_pops];
         p = &s->pops[i];
-        if (p->comp != INFLUX) {
+        if (p->comp < INFLUX) {
             s->pop_of[2 * p->clone + p->comp] = i;
+        } else if (p->comp == IMM) {
+            s->imm_pop[p->clone] = i;
         }
     }
 }
@@ -78,6 +121,32 @@ add_cell(mw_sim_t *s, int c, int comp)
         s->n_em += 1.0;
     }
     s->nb += s->rates[c].bcma_w;
+    if (s->imm.on) {
+        load_add(s, c, 1.0);
+    }
+    return 0;
+}
+
+/* One immune cell added to / removed from immune population i. */
+static int
+imm_change(mw_sim_t *s, int i, double delta)
+{
+    int k = s->imm_pop[i];
+    if (k < 0) {
+        k = pop_add(s, i, IMM);
+        if (k < 0) {
+            return k;
+        }
+    }
+    mw_pop_t *p = &s->pops[k];
+    p->n += delta;
+    s->W += delta * p->rbar;
+    s->imm.n[i] = p->n;
+    if (p->n <= 0) {
+        p->n = 0;
+        s->imm.n[i] = 0;
+        pop_remove(s, k);
+    }
     return 0;
 }
 
@@ -95,6 +164,9 @@ remove_cell(mw_sim_t *s, int i)
         s->n_em -= 1.0;
     }
     s->nb -= s->rates[c].bcma_w;
+    if (s->imm.on) {
+        load_add(s, c, -1.0);
+    }
     if (p->n <= 0) {
         p->n = 0;
         pop_remove(s, i);
@@ -102,6 +174,8 @@ remove_cell(mw_sim_t *s, int i)
     }
     return 0;
 }
+
+static void sync_clones(mw_sim_t *s);
 
 static void
 recompute_w(mw_sim_t *s)
@@ -115,9 +189,14 @@ recompute_w(mw_sim_t *s)
         } else if (p->comp == MW_EM) {
             em += p->n;
         }
-        if (p->comp != INFLUX) {
+        if (p->comp < INFLUX) {
             nb += p->n * s->rates[p->clone].bcma_w;
         }
+    }
+    if (s->imm.on) {
+        /* the immune load, summed afresh too */
+        sync_clones(s);
+        mw__imm_load(s, &s->imm_load);
     }
     s->W = w;
     s->nb = nb;
@@ -135,6 +214,55 @@ sync_clones(mw_sim_t *s)
         s->clones[c].cells_bm = a >= 0 ? s->pops[a].n : 0.0;
         s->clones[c].cells_em = b >= 0 ? s->pops[b].n : 0.0;
     }
+}
+
+/* Rebuild the immune populations and every bound after the schedule changed the
+ * immune state or its rates (infusion, lymphodepletion, dose, switch, drugs). */
+static int
+imm_refresh(mw_sim_t *s)
+{
+    mw_imm_t *im = &s->imm;
+    int j = 0;
+
+    for (int i = 0; i < s->n_pops; i++) {
+        if (s->pops[i].comp < IMM) {
+            s->pops[j++] = s->pops[i];
+        }
+    }
+    s->n_pops = j;
+    for (int i = 0; i < s->n_pops; i++) {
+        mw_pop_t *p = &s->pops[i];
+        if (p->comp < INFLUX) {
+            s->pop_of[2 * p->clone + p->comp] = i;
+        }
+    }
+    mw__imm_rates_bound(s, s->t, s->imm_bound);
+    for (int i = 0; i < im->ni; i++) {
+        s->imm_pop[i] = -1;
+        if (im->n[i] > 0) {
+            int k = pop_add(s, i, IMM);
+            if (k < 0) {
+                return k;
+            }
+            s->pops[k].n = im->n[i];
+        }
+        if (s->imm_bound[i].influx > 0) {
+            int k = pop_add(s, i, IMM_INFLUX);
+            if (k < 0) {
+                return k;
+            }
+        }
+    }
+    for (int i = 0; i < s->n_pops; i++) {
+        mw_pop_t *p = &s->pops[i];
+        if (p->comp < INFLUX) {
+            s->kill[p->clone] = mw__imm_kill_bound(s, p->clone, s->t, &s->trog[p->clone]);
+            p->rbar = pop_bound(s, p->clone, p->comp);
+        }
+    }
+    im->dirty = 0;
+    recompute_w(s);
+    return 0;
 }
 
 int
@@ -167,6 +295,56 @@ mw__exact_init(mw_sim_t *s)
     s->t_mark = s->t;
     s->exp_residual = -1;
     s->since_recompute = 0;
+    if (s->imm.on) {
+        return imm_refresh(s);
+    }
+    return 0;
+}
+
+/* Kill rate per cell of clone c now, and its trogocytosis rate. */
+static double
+kill_now(mw_sim_t *s, int c, double t, double *trog)
+{
+    mw_imm_kill_t K;
+    mw__imm_kill_factors(s, s->imm.n, &s->imm_load, t, &K);
+    return mw__imm_kill_clone(s, c, &K, trog);
+}
+
+/* An event candidate on immune population i (IMM) or its influx source. */
+static int
+imm_event(mw_sim_t *s, const mw_pop_t *p, double x, double t, uint64_t *rejections)
+{
+    mw_imm_rates_t R[MW_NI_MAX];
+    int i = p->clone;
+    double y = x / p->n;
+
+    mw__imm_rates(s, s->imm.n, &s->imm_load, t, R);
+    if (p->comp == IMM_INFLUX) {
+        if (y < R[i].influx) {
+            return imm_change(s, i, 1.0);
+        }
+        (*rejections)++;
+        return 0;
+    }
+    const mw_imm_rates_t *r = &R[i];
+    if (y < r->death) {
+        return imm_change(s, i, -1.0);
+    }
+    y -= r->death;
+    for (int j = 0; j < 2; j++) {
+        if (y < r->out[j]) {
+            int ret = imm_change(s, i, -1.0);
+            return ret != 0 ? ret : imm_change(s, r->to[j], 1.0);
+        }
+        y -= r->out[j];
+    }
+    if (y < r->lam) {
+        if (i < 3 * s->imm.np && i % 3 == 0) {
+            s->imm.divisions += 1.0;
+        }
+        return imm_change(s, i, 1.0);
+    }
+    (*rejections)++;
     return 0;
 }
 
@@ -196,6 +374,7 @@ events_until(mw_sim_t *s, double t_stop, double stop_cells)
     const double il6_basal = sc->tumour.il6_basal, il6_gain = sc->tumour.il6_gain;
     const double il6_ec50 = sc->tumour.il6_ec50, smax = sc->tumour.il6_support_max;
     const double limit = sc->engine.exact_cell_limit;
+    const int imm_on = s->imm.on;
     double t = s->t;
     double W = s->W, n_bm = s->n_bm, n_em = s->n_em, nb = s->nb;
     double int_n = s->int_n, int_nb = s->int_nb;
@@ -266,6 +445,15 @@ events_until(mw_sim_t *s, double t_stop, double stop_cells)
         mw_pop_t *p = &pops[i];
         int c = p->clone;
         int comp = p->comp;
+        if (comp >= IMM) {
+            SAVE();
+            ret = imm_event(s, p, x, t, &rejections);
+            LOAD();
+            if (ret != 0) {
+                break;
+            }
+            continue;
+        }
         if (comp == INFLUX) {
             SAVE();
             ret = add_cell(s, c, MW_BM);
@@ -288,6 +476,9 @@ events_until(mw_sim_t *s, double t_stop, double stop_cells)
                 n_em -= 1.0;
             }
             nb -= r->bcma_w;
+            if (imm_on) {
+                load_add(s, c, -1.0);
+            }
             if (p->n <= 0) {
                 p->n = 0;
                 pop_remove(s, i);
@@ -295,10 +486,35 @@ events_until(mw_sim_t *s, double t_stop, double stop_cells)
             continue;
         }
         y -= r->d;
+        double trog = 0;
+        if (imm_on) {
+            double kb = s->kill[c];
+            if (y < kb) {
+                /* immune kill, accepted at the current rate */
+                if (y < kill_now(s, c, t, NULL)) {
+                    s->deaths[c] += 1.0;
+                    s->imm.kills += 1.0;
+                    SAVE();
+                    remove_cell(s, i);
+                    LOAD();
+                } else {
+                    rejections++;
+                }
+                continue;
+            }
+            y -= kb;
+            if (s->trog[c] > 0) {
+                (void) kill_now(s, c, t, &trog);
+            }
+        }
         double m = comp == MW_BM ? r->m : 0.0;
-        if (y < m + r->sw) {
+        if (y < m + r->sw + (imm_on ? s->trog[c] : 0.0)) {
             /* seeding or switching: a cell moves to another population */
             int k = c, to = MW_EM;
+            if (y >= m + r->sw + trog) {
+                rejections++; /* above the current trogocytosis rate */
+                continue;
+            }
             if (y >= m) {
                 SAVE();
                 ret = mw__clone_twin(s, c, t, &k);
@@ -317,7 +533,7 @@ events_until(mw_sim_t *s, double t_stop, double stop_cells)
             }
             continue;
         }
-        y -= m + r->sw;
+        y -= m + r->sw + (imm_on ? s->trog[c] : 0.0);
         double lam;
         if (comp == MW_BM) {
             double occ = finite_cap ? n_bm / cap : 0.0;
@@ -340,6 +556,9 @@ events_until(mw_sim_t *s, double t_stop, double stop_cells)
                 n_em += 1.0;
             }
             nb += r->bcma_w;
+            if (imm_on) {
+                load_add(s, c, 1.0);
+            }
         } else {
             int k;
             SAVE();
@@ -389,8 +608,18 @@ mw__exact_run(mw_sim_t *s, double t_end, double stop_cells)
         if (t_chunk <= s->t) {
             t_chunk = t_end;
         }
+        if (s->imm.on && s->imm.dirty) {
+            ret = imm_refresh(s);
+            if (ret != 0) {
+                break;
+            }
+        }
+        double t0 = s->t;
         ret = events_until(s, t_chunk, stop_cells);
         sync_clones(s);
+        if (ret == 0 && s->imm.on) {
+            ret = mw__imm_observe(s, s->t, s->t - t0);
+        }
         mw__markers_advance(s, s->t - s->t_mark, s->int_n, s->int_nb);
         s->int_n = 0;
         s->int_nb = 0;

@@ -72,48 +72,59 @@ scratch_init(mw_sim_t *s, int c)
     x[3] = 0;
 }
 
-/* Ensure clone c takes part in this step's bookkeeping. */
+/* Ensure clone c takes part in this step's bookkeeping (a clone born or revived
+ * in the step gets the step's immune kill). */
 static void
 touch(mw_sim_t *s, int c)
 {
     if (!s->is_live[c]) {
         scratch_init(s, c);
         mw__live_add(s, c);
+        if (s->imm.on) {
+            s->kill[c] = mw__imm_kill_clone(s, c, &s->imm.K, &s->trog[c]);
+        }
     }
 }
 
-/* k cells arrive in clone c, compartment comp, during a step of length h at times
- * distributed like e^{g t}; each grows for the rest of the step. */
-static void
-inflow(mw_sim_t *s, int c, int comp, double k, double g, double h, const env_t *e)
+/* Cells at the end of a step of length h from k arrivals at times distributed like
+ * e^{g t}, each growing for the rest of the step with birth lam and loss. */
+static double
+arrivals(mw_rng_t *rng, double k, double g, double h, double lam, double loss)
 {
-    double lam, loss, add = 0;
+    double add = 0;
 
-    if (k <= 0) {
-        return;
-    }
-    touch(s, c);
-    lam = lam_of(s, c, comp, e) * (1.0 - s->rates[c].mu);
-    /* arrivals do not leave again within the step (the step is limited so that
-     * sw h and m h stay below the tolerance) */
-    loss = s->rates[c].d;
     if (k <= BATCH_MAX) {
         for (int i = 0; i < (int) k; i++) {
-            double ta = arrival(mw_rng_uniform_pos(&s->rng_dyn), g, h);
-            add += mw__bd_transition(&s->rng_dyn, 1.0, lam, loss, h - ta);
+            double ta = arrival(mw_rng_uniform_pos(rng), g, h);
+            add += mw__bd_transition(rng, 1.0, lam, loss, h - ta);
         }
     } else {
         double left = k;
         for (int j = 0; j < BATCH_MAX && left > 0; j++) {
-            double kj = j == BATCH_MAX - 1
-                            ? left
-                            : mw_ran_binomial(&s->rng_dyn, 1.0 / (BATCH_MAX - j), left);
+            double kj =
+                j == BATCH_MAX - 1 ? left : mw_ran_binomial(rng, 1.0 / (BATCH_MAX - j), left);
             left -= kj;
             double ta = arrival((j + 0.5) / BATCH_MAX, g, h);
-            add += mw__bd_transition(&s->rng_dyn, kj, lam, loss, h - ta);
+            add += mw__bd_transition(rng, kj, lam, loss, h - ta);
         }
     }
-    s->scratch[4 * c + 2 + comp] += add;
+    return add;
+}
+
+/* k cells arrive in clone c, compartment comp, during a step of length h at times
+ * distributed like e^{g t}; each grows for the rest of the step.  Arrivals do not
+ * leave again within the step (the step is limited so that sw h and m h stay
+ * below the tolerance). */
+static void
+inflow(mw_sim_t *s, int c, int comp, double k, double g, double h, const env_t *e)
+{
+    if (k <= 0) {
+        return;
+    }
+    touch(s, c);
+    s->scratch[4 * c + 2 + comp] +=
+        arrivals(&s->rng_dyn, k, g, h, lam_of(s, c, comp, e) * (1.0 - s->rates[c].mu),
+                 s->rates[c].d + s->kill[c]);
 }
 
 /* Largest per-day relative change of any per-cell rate, for the step size. */
@@ -141,23 +152,137 @@ rate_change(const mw_sim_t *s, double g_bm, double g_em)
     return x;
 }
 
+/* Immune bookkeeping of one step: the load now, its rate of change, the immune
+ * populations' per-capita net rates and their change over the step. */
+typedef struct {
+    mw_imm_load_t L0, dL;
+    mw_imm_rates_t R0[MW_NI_MAX];
+    double g[MW_NI_MAX];  /* per-capita net growth of each immune population */
+    double dn[MW_NI_MAX]; /* d n_i / dt, with inflows */
+} imm_step_t;
+
+/* Per-clone net rates (for the step size and the midpoint) with the immune kill
+ * at the start of the step. */
+static void
+imm_begin(mw_sim_t *s, imm_step_t *I)
+{
+    mw_imm_t *im = &s->imm;
+
+    mw__imm_load(s, &I->L0);
+    mw__imm_rates(s, im->n, &I->L0, s->t, I->R0);
+    mw__imm_kill_factors(s, im->n, &I->L0, s->t, &im->K);
+    for (int i = 0; i < s->n_live; i++) {
+        int c = s->live[i];
+        s->kill[c] = mw__imm_kill_clone(s, c, &im->K, &s->trog[c]);
+    }
+    memset(I->dn, 0, sizeof(I->dn));
+    for (int i = 0; i < im->ni; i++) {
+        const mw_imm_rates_t *r = &I->R0[i];
+        double out = r->death + r->out[0] + r->out[1];
+        I->dn[i] += im->n[i] * (r->lam - out) + r->influx;
+        for (int j = 0; j < 2; j++) {
+            if (r->to[j] >= 0) {
+                I->dn[r->to[j]] += im->n[i] * r->out[j];
+            }
+        }
+    }
+    for (int i = 0; i < im->ni; i++) {
+        I->g[i] = im->n[i] > 0 ? I->dn[i] / im->n[i] : 0.0;
+    }
+}
+
+/* One step of the immune populations with rates R frozen over h: exact linear
+ * birth-death transitions, conversions coupled to each path's losses and
+ * delivered as arrivals, influx as Poisson arrivals (the tumour's scheme). */
+static void
+imm_advance(mw_sim_t *s, const mw_imm_rates_t *R, double h)
+{
+    mw_imm_t *im = &s->imm;
+    mw_rng_t *rng = &s->rng_imm;
+    double n1[MW_NI_MAX], add[MW_NI_MAX];
+
+    for (int i = 0; i < im->ni; i++) {
+        add[i] = 0;
+    }
+    for (int i = 0; i < im->ni; i++) {
+        const mw_imm_rates_t *r = &R[i];
+        double n0 = im->n[i];
+        n1[i] = 0;
+        if (n0 > 0) {
+            double out = r->out[0] + r->out[1];
+            double loss = r->death + out;
+            n1[i] = mw__bd_transition(rng, n0, r->lam, loss, h);
+            double I = path_integral(n0, n1[i], loss, h);
+            double g = n1[i] > 0 ? log(n1[i] / n0) / h : -loss;
+            if (i % 3 == 0 && i < 3 * im->np) {
+                im->divisions += r->lam * I;
+            }
+            if (out > 0) {
+                double L = n0 - n1[i];
+                if (r->lam > 0) {
+                    double Lp = mw_ran_poisson(rng, loss * I);
+                    L = Lp > L ? Lp : L;
+                }
+                double left = L;
+                double share = loss;
+                for (int j = 0; j < 2; j++) {
+                    if (r->to[j] < 0 || r->out[j] <= 0 || left <= 0) {
+                        share -= r->out[j];
+                        continue;
+                    }
+                    double k = mw_ran_binomial(rng, fmin(1.0, r->out[j] / share), left);
+                    left -= k;
+                    share -= r->out[j];
+                    const mw_imm_rates_t *d = &R[r->to[j]];
+                    add[r->to[j]] += arrivals(rng, k, g, h, d->lam, d->death);
+                }
+            }
+        }
+        if (r->influx > 0) {
+            add[i] += arrivals(rng, mw_ran_poisson(rng, r->influx * h), 0.0, h, r->lam,
+                               r->death);
+        }
+    }
+    for (int i = 0; i < im->ni; i++) {
+        im->n[i] = n1[i] + add[i];
+    }
+}
+
+static double
+grow_mid(double x, double dx, double h)
+{
+    if (x <= 0) {
+        return dx > 0 ? 0.5 * h * dx : 0.0;
+    }
+    double y = dx / x * 0.5 * h;
+    return x * exp(y > 50 ? 50 : y);
+}
+
 static int
 step(mw_sim_t *s, double t_end, double stop_cells)
 {
     const mw_scenario_t *sc = &s->sc;
+    mw_imm_t *im = &s->imm;
+    const int imm_on = im->on;
     env_t e0, e;
+    imm_step_t I;
     double g_bm = 0, g_em = 0, net_max = 0, out_max = 0, h;
     double int_n = 0, int_nb = 0;
     int n_live0 = s->n_live;
     int ev0 = s->n_events;
 
+    if (imm_on) {
+        imm_begin(s, &I);
+        memset(&I.dL, 0, sizeof(I.dL));
+    }
     mw__env(s, s->n_bm, s->n_em, &e0.crowd_bm, &e0.support, &e0.crowd_em, NULL);
     for (int i = 0; i < n_live0; i++) {
         int c = s->live[i];
         const mw_rates_t *r = &s->rates[c];
         double nbm = s->clones[c].cells_bm, nem = s->clones[c].cells_em;
-        double net_bm = lam_of(s, c, MW_BM, &e0) - r->d - r->sw - r->m;
-        double net_em = lam_of(s, c, MW_EM, &e0) - r->d - r->sw;
+        double sw = r->sw + s->trog[c], d = r->d + s->kill[c];
+        double net_bm = lam_of(s, c, MW_BM, &e0) - d - sw - r->m;
+        double net_em = lam_of(s, c, MW_EM, &e0) - d - sw;
         g_bm += nbm * net_bm + r->influx;
         g_em += nem * net_em + nbm * r->m;
         if (nbm > 0 && fabs(net_bm) > net_max) {
@@ -166,16 +291,38 @@ step(mw_sim_t *s, double t_end, double stop_cells)
         if (nem > 0 && fabs(net_em) > net_max) {
             net_max = fabs(net_em);
         }
-        if (r->sw > out_max) {
-            out_max = r->sw;
+        if (sw > out_max) {
+            out_max = sw;
         }
         if (nbm > 0 && r->m > out_max) {
             out_max = r->m;
+        }
+        if (imm_on) {
+            /* rate of change of the immune load, for the midpoint and step size */
+            const double *rc = &s->recog[(size_t) c * (size_t) im->nr];
+            double dn = nbm * (net_bm + r->m) + nem * net_em + r->influx;
+            I.dL.S10 += dn * s->clones[c].traits.il10;
+            I.dL.Stgf += dn * s->clones[c].traits.tgfb;
+            for (int k = 0; k < im->nr; k++) {
+                I.dL.A[k] += rc[k] * dn;
+                I.dL.AP[k] += rc[k] * dn * s->clones[c].traits.pdl1;
+            }
         }
     }
 
     h = fmin(sc->engine.max_step_days, t_end - s->t);
     double rc = rate_change(s, g_bm, g_em);
+    if (imm_on) {
+        for (int i = 0; i < im->ni; i++) {
+            if (im->n[i] > 0) {
+                const mw_imm_rates_t *r = &I.R0[i];
+                double net = fabs(r->lam - r->death - r->out[0] - r->out[1]);
+                net_max = net > net_max ? net : net_max;
+            }
+        }
+        double x = mw__imm_rate_change(s, &I.L0, &I.dL, I.g);
+        rc = x > rc ? x : rc;
+    }
     if (rc * h > sc->engine.step_tolerance) {
         h = sc->engine.step_tolerance / rc;
     }
@@ -204,6 +351,27 @@ step(mw_sim_t *s, double t_end, double stop_cells)
         mw__env(s, nbm > 0 ? nbm : 0, nem > 0 ? nem : 0, &e.crowd_bm, &e.support,
                 &e.crowd_em, NULL);
     }
+    mw_imm_rates_t R[MW_NI_MAX];
+    if (imm_on) {
+        mw_imm_load_t Lm = I.L0;
+        double nm[MW_NI_MAX];
+        Lm.S10 = grow_mid(I.L0.S10, I.dL.S10, h);
+        Lm.Stgf = grow_mid(I.L0.Stgf, I.dL.Stgf, h);
+        for (int k = 0; k < im->nr; k++) {
+            Lm.A[k] = grow_mid(I.L0.A[k], I.dL.A[k], h);
+            Lm.AP[k] = grow_mid(I.L0.AP[k], I.dL.AP[k], h);
+        }
+        for (int i = 0; i < MW_NI_MAX; i++) {
+            nm[i] = i < im->ni ? grow_mid(im->n[i], I.dn[i], h) : 0.0;
+        }
+        double tm = s->t + 0.5 * h;
+        mw__imm_rates(s, nm, &Lm, tm, R);
+        mw__imm_kill_factors(s, nm, &Lm, tm, &im->K);
+        for (int i = 0; i < n_live0; i++) {
+            int c = s->live[i];
+            s->kill[c] = mw__imm_kill_clone(s, c, &im->K, &s->trog[c]);
+        }
+    }
 
     for (int i = 0; i < n_live0; i++) {
         scratch_init(s, s->live[i]);
@@ -218,16 +386,18 @@ step(mw_sim_t *s, double t_end, double stop_cells)
             }
             const mw_rates_t *r = &s->rates[c];
             double lam = lam_of(s, c, comp, &e);
-            double mu = r->mu, d = r->d, sw = r->sw, m = comp == MW_BM ? r->m : 0.0;
+            double mu = r->mu, kill = s->kill[c], d = r->d + kill, sw = r->sw + s->trog[c];
+            double m = comp == MW_BM ? r->m : 0.0;
             double bcma_w = r->bcma_w;
             double loss = d + sw + m;
             double n1 = mw__bd_transition(&s->rng_dyn, n0, lam * (1.0 - mu), loss, h);
-            double I = path_integral(n0, n1, loss, h);
+            double I_n = path_integral(n0, n1, loss, h);
             double g = n1 > 0 ? log(n1 / n0) / h : -loss;
             s->scratch[4 * c + comp] = n1;
-            s->deaths[c] += d * I;
-            int_n += I;
-            int_nb += I * bcma_w;
+            s->deaths[c] += d * I_n;
+            im->kills += kill * I_n;
+            int_n += I_n;
+            int_nb += I_n * bcma_w;
             s->counters.clone_steps++;
 
             /* Mutant daughters: given the path, the clean divisions number about
@@ -235,8 +405,8 @@ step(mw_sim_t *s, double t_end, double stop_cells)
              * division is a mutant one with probability mu. */
             double k = 0.0;
             if (mu > 0) {
-                double clean = n1 - n0 + loss * I;
-                double mean = mu >= 1.0 ? lam * I : (clean > 0 ? clean : 0.0) * mu / (1.0 - mu);
+                double clean = n1 - n0 + loss * I_n;
+                double mean = mu >= 1.0 ? lam * I_n : (clean > 0 ? clean : 0.0) * mu / (1.0 - mu);
                 k = mw_ran_poisson(&s->rng_dyn, mean);
             }
             for (double j = 0; j < k; j++) {
@@ -248,8 +418,8 @@ step(mw_sim_t *s, double t_end, double stop_cells)
                 }
                 touch(s, child);
                 double lc = lam_of(s, child, comp, &e) * (1.0 - s->rates[child].mu);
-                s->scratch[4 * child + 2 + comp] +=
-                    mw__bd_transition(&s->rng_dyn, 1.0, lc, s->rates[child].d, h - ta);
+                s->scratch[4 * child + 2 + comp] += mw__bd_transition(
+                    &s->rng_dyn, 1.0, lc, s->rates[child].d + s->kill[child], h - ta);
             }
             if (m > 0 || sw > 0) {
                 /* Loss events couple to the path: at least n0 - n1 of them (exact
@@ -257,7 +427,7 @@ step(mw_sim_t *s, double t_end, double stop_cells)
                  * switching in proportion to their rates. */
                 double L = n0 - n1;
                 if (lam > 0) {
-                    double Lp = mw_ran_poisson(&s->rng_dyn, loss * I);
+                    double Lp = mw_ran_poisson(&s->rng_dyn, loss * I_n);
                     L = Lp > L ? Lp : L;
                 }
                 double km = m > 0 ? mw_ran_binomial(&s->rng_dyn, m / loss, L) : 0.0;
@@ -280,6 +450,9 @@ step(mw_sim_t *s, double t_end, double stop_cells)
             inflow(s, c, MW_BM, mw_ran_poisson(&s->rng_dyn, s->rates[c].influx * h), 0.0,
                    h, &e);
         }
+    }
+    if (imm_on) {
+        imm_advance(s, R, h);
     }
 
     s->n_bm = 0;
@@ -306,6 +479,12 @@ step(mw_sim_t *s, double t_end, double stop_cells)
     s->t += h;
     s->counters.steps++;
     mw__note_extinctions(s, s->t);
+    if (imm_on) {
+        int ret = mw__imm_observe(s, s->t, h);
+        if (ret != 0) {
+            return ret;
+        }
+    }
     return (s->n_bm + s->n_em >= stop_cells) ? MW_EXIT_TARGET_SIZE : 0;
 }
 
@@ -315,7 +494,7 @@ mw__hybrid_run(mw_sim_t *s, double t_end, double stop_cells)
     int ret = 0;
 
     while (s->t < t_end) {
-        if (s->n_live == 0) {
+        if (s->n_live == 0 && !s->imm.on) {
             mw__markers_advance(s, t_end - s->t, 0.0, 0.0);
             s->t = t_end;
             break;

@@ -45,6 +45,20 @@ typedef struct {
 
 enum { X_MPROTEIN = 0, X_FLC, X_SBCMA, X_N };
 
+/* Layout of the state vector: 2T tumour cells, X_N markers, T ctDNA, then the
+ * immune populations and two running integrals (immune kills, CAR-T divisions)
+ * that feed the cytokine model. */
+#define Y_IMM(T) (3 * (T) + X_N)
+#define MEAN_IMM_CHUNK 0.25 /* days between toxicity and blood-kinetics updates */
+
+static void
+imm_part(mw_sim_t *s, const double *y, int T, double *n)
+{
+    for (int i = 0; i < MW_NI_MAX; i++) {
+        n[i] = i < s->imm.ni && y[Y_IMM(T) + i] > 0 ? y[Y_IMM(T) + i] : 0.0;
+    }
+}
+
 static int
 rhs(sunrealtype t, N_Vector yv, N_Vector ydotv, void *data)
 {
@@ -69,6 +83,43 @@ rhs(sunrealtype t, N_Vector yv, N_Vector ydotv, void *data)
     n_tot = nbm_tot + nem_tot;
     mw__env(s, nbm_tot, nem_tot, &crowd, &sup, &crowd_em, NULL);
 
+    const int imm_on = s->imm.on;
+    mw_imm_kill_t K;
+    double n_imm[MW_NI_MAX];
+    if (imm_on) {
+        mw_imm_load_t L;
+        mw_imm_rates_t R[MW_NI_MAX];
+        const int nr = s->imm.nr, b = Y_IMM(T), ni = s->imm.ni;
+        memset(&L, 0, sizeof(L));
+        for (int i = 0; i < T; i++) {
+            double n = (y[2 * i] > 0 ? y[2 * i] : 0) + (y[2 * i + 1] > 0 ? y[2 * i + 1] : 0);
+            const mw_traits_t *tr = &s->clones[i].traits;
+            L.S10 += n * tr->il10;
+            L.Stgf += n * tr->tgfb;
+            for (int k = 0; k < nr; k++) {
+                double r = s->recog[(size_t) i * (size_t) nr + (size_t) k];
+                L.A[k] += r * n;
+                L.AP[k] += r * n * tr->pdl1;
+            }
+        }
+        imm_part(s, y, T, n_imm);
+        mw__imm_kill_factors(s, n_imm, &L, t, &K);
+        mw__imm_rates(s, n_imm, &L, t, R);
+        for (int i = 0; i < ni; i++) {
+            const mw_imm_rates_t *r = &R[i];
+            double n = n_imm[i];
+            dy[b + i] += n * (r->lam - r->death - r->out[0] - r->out[1]) + r->influx;
+            for (int j = 0; j < 2; j++) {
+                if (r->to[j] >= 0) {
+                    dy[b + r->to[j]] += n * r->out[j];
+                }
+            }
+        }
+        for (int p = 0; p < s->imm.np; p++) {
+            dy[b + ni + 1] += R[3 * p].lam * n_imm[3 * p];
+        }
+    }
+
     for (int i = 0; i < T; i++) {
         const mw_rates_t *r = &s->rates[i];
         double nbm = y[2 * i], nem = y[2 * i + 1];
@@ -77,8 +128,17 @@ rhs(sunrealtype t, N_Vector yv, N_Vector ydotv, void *data)
         int has_kids = ne > 0 && mm->kids[i * ne] >= 0;
         double mu = has_kids ? r->mu : 0.0;
 
-        dy[2 * i] += nbm * (lam * (1.0 - mu) - r->d - r->m - r->sw) + r->influx;
-        dy[2 * i + 1] += nem * (lam_em * (1.0 - mu) - r->d - r->sw) + r->m * nbm;
+        double kill = 0, trog = 0;
+        if (imm_on) {
+            kill = mw__imm_kill_clone(s, i, &K, &trog);
+            if (s->twin[i] < 0) {
+                trog = 0;
+            }
+            dy[Y_IMM(T) + s->imm.ni] += kill * ((nbm > 0 ? nbm : 0) + (nem > 0 ? nem : 0));
+        }
+        double d = r->d + kill, sw = r->sw + trog;
+        dy[2 * i] += nbm * (lam * (1.0 - mu) - d - r->m - sw) + r->influx;
+        dy[2 * i + 1] += nem * (lam_em * (1.0 - mu) - d - sw) + r->m * nbm;
         if (has_kids && mu > 0) {
             for (int e = 0; e < ne; e++) {
                 int k = mm->kids[i * ne + e];
@@ -86,14 +146,14 @@ rhs(sunrealtype t, N_Vector yv, N_Vector ydotv, void *data)
                 dy[2 * k + 1] += nem * lam_em * mu * mm->wfrac[e];
             }
         }
-        if (r->sw > 0 && s->twin[i] >= 0) {
+        if (sw > 0 && s->twin[i] >= 0) {
             int k = s->twin[i];
-            dy[2 * k] += r->sw * nbm;
-            dy[2 * k + 1] += r->sw * nem;
+            dy[2 * k] += sw * nbm;
+            dy[2 * k + 1] += sw * nem;
         }
         /* ctDNA released by dying cells of this type */
         double kc = MW_LN2 / sc->markers.ctdna_half_life;
-        dy[2 * T + X_N + i] = sc->markers.ctdna_per_death * r->d * (nbm + nem) -
+        dy[2 * T + X_N + i] = sc->markers.ctdna_per_death * d * (nbm + nem) -
                               kc * y[2 * T + X_N + i];
     }
     double k;
@@ -139,7 +199,8 @@ build_types(mw_sim_t *s, mw_mean_t *mm)
         }
     }
     n_primary = s->n_clones;
-    if (sc->plasticity.rate > 0) {
+    if (sc->plasticity.rate > 0 ||
+        (sc->plasticity.n_edits > 0 && sc->immune.trogocytosis > 0 && sc->immune.n_products > 0)) {
         for (int i = 0; i < n_primary; i++) {
             int tw;
             int ret = mw__clone_twin(s, i, 0.0, &tw);
@@ -209,7 +270,7 @@ mw__mean_init(mw_sim_t *s)
     }
 
     int T = mm->n_types;
-    mm->n_state = 2 * T + X_N + T;
+    mm->n_state = 2 * T + X_N + T + (s->imm.on ? s->imm.ni + 2 : 0);
     if (SUNContext_Create(NULL, &mm->ctx) != 0) {
         return mw__trace_error(MW_ERR_SOLVER);
     }
@@ -226,6 +287,12 @@ mw__mean_init(mw_sim_t *s)
     y[2 * T + X_MPROTEIN] = s->mk.mprotein_g_dl;
     y[2 * T + X_FLC] = s->mk.flc_mg_l;
     y[2 * T + X_SBCMA] = s->mk.sbcma_ng_ml;
+    if (s->imm.on) {
+        for (int i = 0; i < s->imm.ni + 2; i++) {
+            y[Y_IMM(T) + i] = i < s->imm.ni ? s->imm.n[i] : 0.0;
+        }
+        s->imm.dirty = 0;
+    }
 
     mm->cvode = CVodeCreate(CV_BDF, mm->ctx);
     if (mm->cvode == NULL || CVodeInit(mm->cvode, rhs, s->t, mm->y) != CV_SUCCESS ||
@@ -247,16 +314,62 @@ mw__mean_init(mw_sim_t *s)
     return 0;
 }
 
+static int
+mean_advance(mw_sim_t *s, double t_end);
+
 int
 mw__mean_run(mw_sim_t *s, double t_end)
+{
+    mw_mean_t *mm = s->mean;
+    int T, ret = 0;
+
+    if (mm == NULL) {
+        return mw__trace_error(MW_ERR_BAD_STATE);
+    }
+    T = mm->n_types;
+    if (!s->imm.on) {
+        return mean_advance(s, t_end);
+    }
+    if (s->imm.dirty) {
+        /* the schedule changed the immune populations or a rate jumped */
+        double *y = N_VGetArrayPointer(mm->y);
+        for (int i = 0; i < s->imm.ni; i++) {
+            y[Y_IMM(T) + i] = s->imm.n[i];
+        }
+        if (CVodeReInit(mm->cvode, s->t, mm->y) != CV_SUCCESS) {
+            return mw__trace_error(MW_ERR_SOLVER);
+        }
+        s->imm.dirty = 0;
+    }
+    while (s->t < t_end && ret == 0) {
+        double t0 = s->t, tc = s->t + MEAN_IMM_CHUNK;
+        const double *y = N_VGetArrayPointer(mm->y);
+        double k0 = y[Y_IMM(T) + s->imm.ni], d0 = y[Y_IMM(T) + s->imm.ni + 1];
+        ret = mean_advance(s, tc < t_end ? tc : t_end);
+        if (ret != 0) {
+            break;
+        }
+        y = N_VGetArrayPointer(mm->y);
+        s->imm.kills = y[Y_IMM(T) + s->imm.ni] - k0;
+        s->imm.divisions = y[Y_IMM(T) + s->imm.ni + 1] - d0;
+        ret = mw__imm_observe(s, s->t, s->t - t0);
+        if (ret == 0 && s->imm.dirty) {
+            if (CVodeReInit(mm->cvode, s->t, mm->y) != CV_SUCCESS) {
+                return mw__trace_error(MW_ERR_SOLVER);
+            }
+            s->imm.dirty = 0;
+        }
+    }
+    return ret;
+}
+
+static int
+mean_advance(mw_sim_t *s, double t_end)
 {
     mw_mean_t *mm = s->mean;
     sunrealtype tret;
     int T;
 
-    if (mm == NULL) {
-        return mw__trace_error(MW_ERR_BAD_STATE);
-    }
     if (t_end > s->t) {
         if (CVodeSetStopTime(mm->cvode, t_end) != CV_SUCCESS ||
             CVode(mm->cvode, t_end, mm->y, &tret, CV_NORMAL) < 0) {
@@ -265,6 +378,9 @@ mw__mean_run(mw_sim_t *s, double t_end)
     }
     T = mm->n_types;
     const double *y = N_VGetArrayPointer(mm->y);
+    if (s->imm.on) {
+        imm_part(s, y, T, s->imm.n);
+    }
     s->n_bm = 0;
     s->n_em = 0;
     s->mk.ctdna_hge_ml = 0;

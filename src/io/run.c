@@ -179,6 +179,69 @@ ts_row(FILE *f, int rep, int with_rep, double t, const char *var, double v)
     fputc('\n', f);
 }
 
+/* A name as it appears inside a CSV variable or column name: no separators. */
+static const char *
+csv_name(const char *name, char *buf, size_t len)
+{
+    size_t i = 0;
+    for (; name[i] != '\0' && i + 1 < len; i++) {
+        char c = name[i];
+        buf[i] = (c == ',' || c == '"' || c == '\n' || c == '\r' || c == ' ') ? '_' : c;
+    }
+    buf[i] = '\0';
+    return buf;
+}
+
+static int
+immune_present(const mw_scenario_t *sc)
+{
+    return sc->immune.n_products > 0 || sc->immune.n_engagers > 0 ||
+           sc->immune.t_kill_max > 0 || sc->immune.nk_kill_max > 0;
+}
+
+/* CAR-T, endogenous immunity, engagers and toxicity at one output time. */
+static void
+write_immune(FILE *f, const mw_scenario_t *sc, const mw_sim_t *sim, int rep, int with_rep,
+             double t)
+{
+    char var[128], nm[MW_NAME_MAX];
+    mw_immune_state_t is;
+    mw_toxicity_t tx;
+
+    for (int p = 0; p < sc->immune.n_products; p++) {
+        mw_cart_state_t cs;
+        const char *n = csv_name(sc->immune.products[p].name, nm, sizeof(nm));
+        (void) mw_sim_cart(sim, p, &cs);
+        snprintf(var, sizeof(var), "cart_effector:%s", n);
+        ts_row(f, rep, with_rep, t, var, cs.effector);
+        snprintf(var, sizeof(var), "cart_memory:%s", n);
+        ts_row(f, rep, with_rep, t, var, cs.memory);
+        snprintf(var, sizeof(var), "cart_exhausted:%s", n);
+        ts_row(f, rep, with_rep, t, var, cs.exhausted);
+        snprintf(var, sizeof(var), "cart_blood_cells_ul:%s", n);
+        ts_row(f, rep, with_rep, t, var, cs.blood_cells_ul);
+        snprintf(var, sizeof(var), "cart_copies_ug:%s", n);
+        ts_row(f, rep, with_rep, t, var, cs.copies_ug);
+        snprintf(var, sizeof(var), "antigen_load:%s", n);
+        ts_row(f, rep, with_rep, t, var, cs.antigen_load);
+    }
+    mw_sim_immune(sim, &is);
+    ts_row(f, rep, with_rep, t, "t_cells", is.t_cells);
+    ts_row(f, rep, with_rep, t, "t_cells_exhausted", is.t_exhausted);
+    ts_row(f, rep, with_rep, t, "nk_cells", is.nk_cells);
+    for (int g = 0; g < sc->immune.n_engagers; g++) {
+        const char *n = csv_name(sc->immune.engagers[g].name, nm, sizeof(nm));
+        snprintf(var, sizeof(var), "engager_ug_ml:%s", n);
+        ts_row(f, rep, with_rep, t, var, is.engager_ug_ml[g]);
+        snprintf(var, sizeof(var), "engager_occupancy:%s", n);
+        ts_row(f, rep, with_rep, t, var, is.engager_occupancy[g]);
+    }
+    mw_sim_toxicity(sim, &tx);
+    ts_row(f, rep, with_rep, t, "cytokine_il6_pg_ml", tx.il6_pg_ml);
+    ts_row(f, rep, with_rep, t, "crs_grade", tx.crs_grade);
+    ts_row(f, rep, with_rep, t, "icans_grade", tx.icans_grade);
+}
+
 static void
 write_timepoint(FILE *f, const mw_sim_t *sim, int rep, int with_rep, double t)
 {
@@ -214,6 +277,16 @@ write_timepoint(FILE *f, const mw_sim_t *sim, int rep, int with_rep, double t)
     }
 }
 
+static void
+write_all(FILE *f, const mw_scenario_t *sc, const mw_sim_t *sim, int rep, int with_rep,
+          double t)
+{
+    write_timepoint(f, sim, rep, with_rep, t);
+    if (immune_present(sc)) {
+        write_immune(f, sc, sim, rep, with_rep, t);
+    }
+}
+
 static const char *
 born_label(const mw_scenario_t *sc, const mw_clone_t *c, char *buf, size_t len)
 {
@@ -236,8 +309,9 @@ born_label(const mw_scenario_t *sc, const mw_clone_t *c, char *buf, size_t len)
 }
 
 static void
-clones_header(FILE *f, int with_rep)
+clones_header(FILE *f, const mw_scenario_t *sc, int with_rep)
 {
+    char nm[MW_NAME_MAX];
     if (with_rep) {
         fputs("replicate,", f);
     }
@@ -250,6 +324,13 @@ clones_header(FILE *f, int with_rep)
     for (int a = 0; a < MW_N_ANTIGENS; a++) {
         const char *n = mw_antigen_name(a);
         fprintf(f, ",%s_density,%s_spread,%s_copies,%s_epitope", n, n, n, n);
+    }
+    /* recognition 0..1 of the clone by each CAR-T product and engager */
+    for (int p = 0; p < sc->immune.n_products; p++) {
+        fprintf(f, ",recognition:%s", csv_name(sc->immune.products[p].name, nm, sizeof(nm)));
+    }
+    for (int g = 0; g < sc->immune.n_engagers; g++) {
+        fprintf(f, ",recognition:%s", csv_name(sc->immune.engagers[g].name, nm, sizeof(nm)));
     }
     fputc('\n', f);
 }
@@ -293,6 +374,10 @@ clones_rows(FILE *f, const mw_scenario_t *sc, const mw_sim_t *sim, int rep, int 
             fputc(',', f);
             write_num(f, ag->spread);
             fprintf(f, ",%d,%d", ag->copies, ag->epitope);
+        }
+        for (int k = 0; k < sc->immune.n_products + sc->immune.n_engagers; k++) {
+            fputc(',', f);
+            write_num(f, mw_sim_recognition(sim, i, k));
         }
         fputc('\n', f);
     }
@@ -403,6 +488,24 @@ event_rows(FILE *f, const mw_scenario_t *sc, const mw_sim_t *sim, int rep, int w
             case MW_EV_CLONE_EXTINCT:
                 fprintf(f, "clone=%d", e->clone);
                 break;
+            case MW_EV_INFUSION:
+            case MW_EV_SAFETY_SWITCH:
+                if (e->other >= 0 && e->other < sc->immune.n_products) {
+                    fprintf(f, "product=%s;cells=%.6g",
+                            csv_name(sc->immune.products[e->other].name, buf, sizeof(buf)),
+                            sc->immune.products[e->other].dose_cells);
+                }
+                break;
+            case MW_EV_ENGAGER_DOSE:
+                if (e->other >= 0 && e->other < sc->immune.n_engagers) {
+                    fprintf(f, "engager=%s",
+                            csv_name(sc->immune.engagers[e->other].name, buf, sizeof(buf)));
+                }
+                break;
+            case MW_EV_CRS:
+            case MW_EV_ICANS:
+                fprintf(f, "grade=%d", e->other);
+                break;
             default:
                 break;
         }
@@ -413,11 +516,15 @@ event_rows(FILE *f, const mw_scenario_t *sc, const mw_sim_t *sim, int rep, int w
 typedef struct {
     double final_cells, final_bm, final_em, peak_cells, extinction_day;
     int extinct, clones_total, clones_alive;
+    int died;
+    double death_day;
+    mw_cart_pk_t pk[MW_MAX_PRODUCTS];
+    mw_toxicity_t tox;
     mw_counters_t counters;
 } rep_summary_t;
 
 static void
-summarise(const mw_sim_t *sim, rep_summary_t *r)
+summarise(const mw_scenario_t *sc, const mw_sim_t *sim, rep_summary_t *r)
 {
     memset(r, 0, sizeof(*r));
     mw_sim_tumour(sim, &r->final_bm, &r->final_em);
@@ -442,6 +549,18 @@ summarise(const mw_sim_t *sim, rep_summary_t *r)
         r->extinction_day = NAN;
     }
     mw_sim_counters(sim, &r->counters);
+    r->death_day = NAN;
+    for (int i = 0; i < mw_sim_n_events(sim); i++) {
+        const mw_event_t *e = mw_sim_event(sim, i);
+        if (e->kind == MW_EV_DEATH) {
+            r->died = 1;
+            r->death_day = e->t_days;
+        }
+    }
+    for (int p = 0; p < sc->immune.n_products; p++) {
+        (void) mw_sim_cart_pk(sim, p, &r->pk[p]);
+    }
+    mw_sim_toxicity(sim, &r->tox);
 }
 
 /* Wilson score interval for k successes in n trials at z = 1.96. */
@@ -454,6 +573,52 @@ wilson(int k, int n, double *lo, double *hi)
     double half = z * sqrt(p * (1.0 - p) / n + z2 / (4.0 * n * n)) / den;
     *lo = mid - half;
     *hi = mid + half;
+}
+
+/* "name": {"count": k, "fraction": k/n, "wilson95": [lo, hi]} */
+static void
+json_fraction(FILE *f, const char *name, int k, int n)
+{
+    double lo, hi;
+    wilson(k, n, &lo, &hi);
+    fprintf(f, "\"%s\": {\"count\": %d, \"fraction\": ", name, k);
+    json_num(f, (double) k / n);
+    fputs(", \"wilson95\": [", f);
+    json_num(f, lo);
+    fputs(", ", f);
+    json_num(f, hi);
+    fputs("]}", f);
+}
+
+/* Per-replicate CAR-T kinetics and toxicity (inside the replicate's object). */
+static void
+write_immune_summary(FILE *f, const mw_scenario_t *sc, const rep_summary_t *r)
+{
+    fprintf(f, ",\n     \"died\": %s, \"death_day\": ", r->died ? "true" : "false");
+    json_num(f, r->death_day);
+    fprintf(f, ", \"crs_max_grade\": %d, \"icans_max_grade\": %d, \"crs_onset_day\": ",
+            r->tox.crs_max, r->tox.icans_max);
+    json_num(f, r->tox.crs_onset_day);
+    fprintf(f, ", \"tocilizumab\": %d, \"corticosteroids\": %d", r->tox.toci_given,
+            r->tox.steroid_given);
+    fputs(",\n     \"cart\": [", f);
+    for (int p = 0; p < sc->immune.n_products; p++) {
+        const mw_cart_pk_t *pk = &r->pk[p];
+        fputs(p > 0 ? ", {\"product\": " : "{\"product\": ", f);
+        json_str(f, sc->immune.products[p].name);
+        fprintf(f, ", \"infused\": %s, \"cmax_copies_ug\": ", pk->infused ? "true" : "false");
+        json_num(f, pk->cmax);
+        fputs(", \"cmax_cells_ul\": ", f);
+        json_num(f, pk->cmax_cells_ul);
+        fputs(", \"tmax_days\": ", f);
+        json_num(f, pk->tmax_days);
+        fputs(", \"auc0_28_copies_ug_days\": ", f);
+        json_num(f, pk->auc0_28);
+        fputs(", \"persistence_days\": ", f);
+        json_num(f, pk->persistence_days);
+        fputs("}", f);
+    }
+    fputs("]", f);
 }
 
 static void
@@ -485,17 +650,41 @@ write_summary(FILE *f, const mw_scenario_t *sc, const mw_run_options_t *o,
                 r[i].clones_alive);
         fprintf(f,
                 ", \"events\": %llu, \"rejected_candidates\": %llu, \"steps\": %llu, "
-                "\"clone_steps\": %llu}%s\n",
+                "\"clone_steps\": %llu%s%s",
                 (unsigned long long) r[i].counters.events,
                 (unsigned long long) r[i].counters.rejections,
                 (unsigned long long) r[i].counters.steps,
-                (unsigned long long) r[i].counters.clone_steps, i + 1 < n ? "," : "");
+                (unsigned long long) r[i].counters.clone_steps,
+                immune_present(sc) ? "" : "}", immune_present(sc) ? "" : (i + 1 < n ? ",\n" : "\n"));
+        if (immune_present(sc)) {
+            write_immune_summary(f, sc, &r[i]);
+            fprintf(f, "}%s\n", i + 1 < n ? "," : "");
+        }
         mean += r[i].final_cells;
         ext += r[i].extinct;
     }
     mean /= n;
+    if (immune_present(sc)) {
+        int any = 0, g3 = 0, icans = 0, died = 0;
+        for (int i = 0; i < n; i++) {
+            any += r[i].tox.crs_max >= 1;
+            g3 += r[i].tox.crs_max >= 3;
+            icans += r[i].tox.icans_max >= 1;
+            died += r[i].died;
+        }
+        fputs("  ],\n  \"toxicity\": {", f);
+        json_fraction(f, "crs_any", any, n);
+        fputs(", ", f);
+        json_fraction(f, "crs_grade3plus", g3, n);
+        fputs(", ", f);
+        json_fraction(f, "icans_any", icans, n);
+        fputs(", ", f);
+        json_fraction(f, "treatment_related_death", died, n);
+        fputs("},\n  \"aggregate\": {\"mean_final_cells\": ", f);
+    } else {
+        fprintf(f, "  ],\n  \"aggregate\": {\"mean_final_cells\": ");
+    }
     wilson(ext, n, &lo, &hi);
-    fprintf(f, "  ],\n  \"aggregate\": {\"mean_final_cells\": ");
     json_num(f, mean);
     fprintf(f, ", \"extinct\": %d, \"extinct_fraction\": ", ext);
     json_num(f, (double) ext / n);
@@ -561,7 +750,7 @@ mw_run(const mw_scenario_t *sc, const mw_run_options_t *o, mw_run_result_t *resu
     with_rep = n > 1;
     fputs(with_rep ? "replicate,t_days,variable,value\n" : "t_days,variable,value\n",
           out.f[F_TS]);
-    clones_header(out.f[F_CLONES], with_rep);
+    clones_header(out.f[F_CLONES], sc, with_rep);
     fputs(with_rep ? "replicate,t_days,kind,detail\n" : "t_days,kind,detail\n",
           out.f[F_EVENTS]);
 
@@ -575,7 +764,7 @@ mw_run(const mw_scenario_t *sc, const mw_run_options_t *o, mw_run_result_t *resu
         }
         long k = 0;
         double t = 0;
-        write_timepoint(out.f[F_TS], sim, rep, with_rep, 0.0);
+        write_all(out.f[F_TS], sc, sim, rep, with_rep, 0.0);
         while (t < sc->horizon_days) {
             k++;
             t = (double) k * sc->output_every_days;
@@ -588,14 +777,20 @@ mw_run(const mw_scenario_t *sc, const mw_run_options_t *o, mw_run_result_t *resu
                        mw_sim_time(sim), mw_strerror(ret));
                 break;
             }
+            if (ret == MW_EXIT_DEATH) {
+                /* the patient died: the series ends at the day of death */
+                write_all(out.f[F_TS], sc, sim, rep, with_rep, mw_sim_time(sim));
+                ret = 0;
+                break;
+            }
             ret = 0;
-            write_timepoint(out.f[F_TS], sim, rep, with_rep, t);
+            write_all(out.f[F_TS], sc, sim, rep, with_rep, t);
         }
         if (ret == 0) {
             clones_rows(out.f[F_CLONES], sc, sim, rep, with_rep);
             event_rows(out.f[F_EVENTS], sc, sim, rep, with_rep);
             ret = write_newick(out.f[F_TREE], sim);
-            summarise(sim, &reps[rep]);
+            summarise(sc, sim, &reps[rep]);
         }
         mw_sim_free(sim);
         if (!o->quiet && n > 1) {
