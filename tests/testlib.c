@@ -45,3 +45,32 @@ mw_test_chisq_p(double chisq, int k)
 {
     return gsl_cdf_chisq_Q(chisq, (double) k);
 }
+
+void
+mw_test_scenario_file(mw_scenario_t *s, const char *name)
+{
+    char path[1024];
+    mw_diags_t d;
+    mw_diags_clear(&d);
+    mw_scenario_init_defaults(s);
+    snprintf(path, sizeof(path), "%s/scenarios/%s.yaml", MW_SOURCE_DIR, name);
+    int ret = mw_scenario_load(s, path, &d);
+    if (ret == 0) {
+        ret = mw_scenario_validate(s, &d);
+    }
+    if (ret != 0) {
+        mw_diags_print(&d, stdout);
+        fail_msg("%s did not load: %s", path, mw_strerror(ret));
+    }
+}
+
+void
+mw_test_set(mw_scenario_t *s, const char *assignment)
+{
+    mw_diags_t d;
+    mw_diags_clear(&d);
+    if (mw_scenario_set(s, assignment, &d) != 0) {
+        mw_diags_print(&d, stdout);
+        fail_msg("--set %s rejected", assignment);
+    }
+}

@@ -22,6 +22,12 @@ void mw_test_assert_z(double observed, double expected, double se, double zmax,
 /* Load a scenario from a YAML string; fails the test on any diagnostic. */
 void mw_test_scenario(mw_scenario_t *s, const char *yaml);
 
+/* Load scenarios/<name>.yaml from the source tree; fails the test on any error. */
+void mw_test_scenario_file(mw_scenario_t *s, const char *name);
+
+/* Apply one "key=value" override; fails the test if rejected. */
+void mw_test_set(mw_scenario_t *s, const char *assignment);
+
 /* Set engine.mode ("exact", "hybrid", "mean"); fails the test if rejected. */
 void mw_test_set_mode(mw_scenario_t *s, const char *mode);
 

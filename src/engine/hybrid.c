@@ -218,11 +218,9 @@ imm_advance(mw_sim_t *s, const mw_imm_rates_t *R, double h)
                 im->divisions += r->lam * I;
             }
             if (out > 0) {
-                double L = n0 - n1[i];
-                if (r->lam > 0) {
-                    double Lp = mw_ran_poisson(rng, loss * I);
-                    L = Lp > L ? Lp : L;
-                }
+                /* as for tumour clones: losses are exactly n0 - n1 without
+                 * births, otherwise Poisson given the path integral */
+                double L = r->lam > 0 ? mw_ran_poisson(rng, loss * I) : n0 - n1[i];
                 double left = L;
                 double share = loss;
                 for (int j = 0; j < 2; j++) {
@@ -422,14 +420,12 @@ step(mw_sim_t *s, double t_end, double stop_cells)
                     &s->rng_dyn, 1.0, lc, s->rates[child].d + s->kill[child], h - ta);
             }
             if (m > 0 || sw > 0) {
-                /* Loss events couple to the path: at least n0 - n1 of them (exact
-                 * when there are no births), split among death, seeding and
-                 * switching in proportion to their rates. */
-                double L = n0 - n1;
-                if (lam > 0) {
-                    double Lp = mw_ran_poisson(&s->rng_dyn, loss * I_n);
-                    L = Lp > L ? Lp : L;
-                }
+                /* Loss events given the path: exactly n0 - n1 without births;
+                 * with births Poisson(loss x path integral), which is unbiased
+                 * (forcing at least n0 - n1 would bias the count upwards by a
+                 * per-step amount that grows as steps shrink).  They are split
+                 * among death, seeding and switching in proportion to rates. */
+                double L = lam > 0 ? mw_ran_poisson(&s->rng_dyn, loss * I_n) : n0 - n1;
                 double km = m > 0 ? mw_ran_binomial(&s->rng_dyn, m / loss, L) : 0.0;
                 double ks = sw > 0 ? mw_ran_binomial(&s->rng_dyn, sw / (loss - m), L - km)
                                    : 0.0;

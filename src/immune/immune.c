@@ -6,7 +6,8 @@
  *   A_p      = sum_c r_pc n_c                      antigen load
  *   sat_p    = A_p / (K_A + A_p)
  *   g_supp_p = 1 / (1 + S_p / S50),  S_p = (S10 + [no tgfbr_dn] Stgf)(1 - [IL-12] relief)
- *   E: division   rho (1 + [IL-18] f18)(1 - steroid cut) sat_p g_supp_p + hb,
+ *   E: division   rho (1 + [IL-18] f18)(1 - steroid cut) sat'_p g_supp_p + hb, where
+ *                 sat' uses the PD-L1-braked load A_p - brake_p sum_c r_pc n_c pdl1_c,
  *                 hb = boost * max(0, 1 - T / T_ss)   (homeostatic, after lymphodepletion)
  *      death dE (+ safety switch), -> M at kEM, -> X at
  *      kX = x0 + x1 sat_p (1 + xP pdl1bar_p (1 - blockade)(1 - pd1_ko))
@@ -294,6 +295,11 @@ mw__imm_rates(const mw_sim_t *s, const double *n, const mw_imm_load_t *L, double
         double A = L->A[p];
         double sat = A > 0 ? A / (sc->immune.antigen_half_sat + A) : 0.0;
         double pbar = A > 0 ? L->AP[p] / A : 0.0;
+        /* PD-1 signalling also damps the antigen stimulus for division (Kosinsky
+         * 2018: activation x (1 - PD-L1 occupancy)) */
+        double brake = (1.0 - bl) * (pr->pd1_ko ? 0.0 : 1.0);
+        double As = A - brake * L->AP[p];
+        double sat_x = As > 0 ? As / (sc->immune.antigen_half_sat + As) : 0.0;
         double sw = 0;
         mw__product_costim(sc, pr, &cs);
         if (t >= im->sw_on[p]) {
@@ -305,8 +311,8 @@ mw__imm_rates(const mw_sim_t *s, const double *n, const mw_imm_load_t *L, double
         }
         r[IE(p)].lam = cs.expansion_max *
                            (1.0 + (pr->armor == MW_ARMOR_IL18 ? sc->immune.il18_expansion : 0)) *
-                           (1.0 - (steroid ? sc->toxicity.steroid_expansion_cut : 0.0)) * sat *
-                           supp_factor(s, L, p) +
+                           (1.0 - (steroid ? sc->toxicity.steroid_expansion_cut : 0.0)) *
+                           sat_x * supp_factor(s, L, p) +
                        hb;
         r[IE(p)].death = cs.effector_death + sw;
         r[IE(p)].out[0] = cs.memory_rate;
@@ -476,6 +482,13 @@ mw__imm_apply_schedule(mw_sim_t *s, double t)
             ret = mw__event(s, t, MW_EV_INFUSION, MW_NULL_ID, p);
         }
     }
+    /* engager concentrations are kept relative to one reference time */
+    if (im->ng > 0 && t > im->t_conc) {
+        for (int g = 0; g < im->ng; g++) {
+            im->conc[g] = conc_at(s, g, t);
+        }
+        im->t_conc = t;
+    }
     for (int g = 0; g < im->ng && ret == 0; g++) {
         const mw_engager_t *e = &sc->immune.engagers[g];
         double d;
@@ -488,13 +501,6 @@ mw__imm_apply_schedule(mw_sim_t *s, double t)
                 break;
             }
         }
-    }
-    /* engager concentrations are kept relative to one reference time */
-    if (im->ng > 0 && t > im->t_conc) {
-        for (int g = 0; g < im->ng; g++) {
-            im->conc[g] = conc_at(s, g, t);
-        }
-        im->t_conc = t;
     }
     return ret;
 }

@@ -202,8 +202,11 @@ static const mw__param_t params[] = {
     P_DBL("immune.kill_max", S(immune.kill_max), 0, 0, 100, 1.15, "1/day",
           "Kimmel 2021 Proc R Soc B Table 1 (gamma_B, CD19 CAR-T in LBCL)",
           "gamma: CAR-T kill per recognised tumour cell per day at saturating effectors"),
-    P_DBL("immune.effector_half_sat", S(immune.effector_half_sat), 1, 0, 1e14, 2.0e9,
-          "cells", "Kimmel 2021 Proc R Soc B Table 1 (k_B)",
+    P_DBL("immune.effector_half_sat", S(immune.effector_half_sat), 1, 0, 1e14, 1.0e10,
+          "cells",
+          "assumed: calibrated so the default 4-1BB BCMA CAR against 1e11 cells gives "
+          "cilta-cel-like blood kinetics (Cmax ~4e4 copies/ug, Tmax ~12 d, AUC0-28 "
+          "~5.7e5; science.md §2.2); Kimmel 2021 fitted 2.0e9 for CD19 CAR-T in LBCL",
           "k_E: CAR-T effectors giving half-maximal killing"),
     P_DBL("immune.exhaustion_base", S(immune.exhaustion_base), 0, 0, 10, 0.01, "1/day",
           "assumed: small antigen-independent exhaustion; with effector_death and "
@@ -432,9 +435,13 @@ static const mw__param_t params[] = {
           "assumed: sBCMA at ~100 ng/mL (Visram 2021: SMM median 128) halves free BCMA "
           "engager",
           "sBCMA binding half the drug (BCMA engagers only)"),
-    P_DBL("engagers[].kill_max", EG(kill_max), 0, 0, 100, 0.5, "1/day", "assumed",
+    P_DBL("engagers[].kill_max", EG(kill_max), 0, 0, 100, 0.3, "1/day",
+          "assumed: with 1e9 T cells a 1e11-cell tumour falls >10-fold by day 90 "
+          "(MajesTEC-1 ORR 63%, median PFS 11.3 mo; science.md §2.3)",
           "kill per tumour cell per day at full occupancy and T-cell engagement"),
-    P_DBL("engagers[].exhaustion", EG(exhaustion), 0, 0, 10, 0.02, "1/day", "assumed",
+    P_DBL("engagers[].exhaustion", EG(exhaustion), 0, 0, 10, 0.1, "1/day",
+          "assumed: continuous engagement exhausts about half the T-cell pool within "
+          "weeks (no MM value retrieved)",
           "T-cell exhaustion per day at full occupancy and antigen"),
 
     P_DBL("toxicity.il6_per_kill", S(toxicity.il6_per_kill), 0, 0, 1e9, 20,
