@@ -865,7 +865,7 @@ test_immune_defaults(void **state)
     mw_scenario_init_defaults(&d);
     assert_true(d.immune.kill_max == 1.15);
     assert_true(d.immune.antigen_half_sat == 1e10);
-    assert_true(d.immune.effector_half_sat == 2.0e9);
+    assert_true(d.immune.effector_half_sat == 1.0e10);
     assert_true(d.immune.costim_41bb.expansion_max == 1.05);
     assert_true(d.immune.costim_41bb.memory_death == 0.0032);
     assert_true(d.immune.costim_cd28.expansion_max == 1.4);
