@@ -99,6 +99,7 @@ typedef struct {
     double exact_events;
     double hybrid_ms_per_patient, hybrid_clone_steps_per_s, hybrid_cell_days_per_s;
     double hybrid_patient_years_per_s, hybrid_steps;
+    double cart_ms_per_patient, cart_steps, cart_us_per_step, plain_us_per_step;
     long peak_rss_kb;
 } results_t;
 
@@ -146,14 +147,36 @@ bench_exact(int repeats, results_t *r)
     return 0;
 }
 
+/* The hybrid scenario plus a BCMA 4-1BB CAR-T after lymphodepletion, with
+ * endogenous T/NK killing on: every immune population and the toxicity model
+ * take part in every step. */
 static int
-bench_hybrid(int repeats, results_t *r)
+add_cart(mw_scenario_t *sc)
+{
+    static const char *const sets[] = {
+        "immune.ld_depth=0.9",
+        "immune.t_kill_max=0.001",
+        "immune.nk_kill_max=0.001",
+        "products[0].name=bcma-41bb",
+        "products[0].targets[0].antigen=BCMA",
+        NULL,
+    };
+    for (int i = 0; sets[i] != NULL; i++) {
+        if (mw_scenario_set(sc, sets[i], NULL) != 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static int
+bench_hybrid(int repeats, int cart, results_t *r)
 {
     mw_scenario_t *sc = malloc(sizeof(*sc));
     double wall[256], steps = 0, clone_steps = 0, cell_days = 0;
     int ret = 0;
 
-    if (sc == NULL || hybrid_scenario(sc) != 0) {
+    if (sc == NULL || hybrid_scenario(sc) != 0 || (cart && add_cart(sc) != 0)) {
         free(sc);
         return 1;
     }
@@ -198,6 +221,13 @@ bench_hybrid(int repeats, results_t *r)
     }
     qsort(wall, (size_t) repeats, sizeof(double), cmp_double);
     double med = wall[repeats / 2];
+    if (cart) {
+        r->cart_ms_per_patient = 1e3 * med;
+        r->cart_steps = steps / repeats;
+        r->cart_us_per_step = 1e6 * total / steps;
+        return 0;
+    }
+    r->plain_us_per_step = 1e6 * total / steps;
     r->hybrid_ms_per_patient = 1e3 * med;
     r->hybrid_steps = steps / repeats;
     r->hybrid_clone_steps_per_s = clone_steps / total;
@@ -224,7 +254,8 @@ mw_bench_main(int argc, char **argv)
         }
     }
     memset(&r, 0, sizeof(r));
-    if (bench_exact(quick ? 1 : 5, &r) != 0 || bench_hybrid(quick ? 5 : 101, &r) != 0) {
+    if (bench_exact(quick ? 1 : 5, &r) != 0 || bench_hybrid(quick ? 5 : 101, 0, &r) != 0 ||
+        bench_hybrid(quick ? 5 : 51, 1, &r) != 0) {
         return 1;
     }
     getrusage(RUSAGE_SELF, &ru);
@@ -234,11 +265,14 @@ mw_bench_main(int argc, char **argv)
                "\"ns_per_event\": %.4g, \"events_per_run\": %.6g, \"wall_s_per_run\": %.4g}, "
                "\"hybrid\": {\"ms_per_patient\": %.4g, \"steps_per_patient\": %.4g, "
                "\"clone_steps_per_s\": %.4g, \"cell_days_per_s\": %.4g, "
-               "\"patient_years_per_s\": %.4g}, \"peak_rss_kb\": %ld}\n",
+               "\"patient_years_per_s\": %.4g, \"us_per_step\": %.4g}, "
+               "\"hybrid_cart\": {\"ms_per_patient\": %.4g, \"steps_per_patient\": %.4g, "
+               "\"us_per_step\": %.4g}, \"peak_rss_kb\": %ld}\n",
                mw_version(), r.exact_events_per_s, r.exact_ns_per_event, r.exact_events,
                r.exact_wall_s, r.hybrid_ms_per_patient, r.hybrid_steps,
                r.hybrid_clone_steps_per_s, r.hybrid_cell_days_per_s,
-               r.hybrid_patient_years_per_s, r.peak_rss_kb);
+               r.hybrid_patient_years_per_s, r.plain_us_per_step, r.cart_ms_per_patient,
+               r.cart_steps, r.cart_us_per_step, r.peak_rss_kb);
     } else {
         printf("exact  birth-death-mutation, X0=1000, 56 days (median of %d)\n"
                "  %.3g events/s  (%.1f ns/event, %.3g events per run, %.3f s per run)\n",
@@ -250,6 +284,10 @@ mw_bench_main(int argc, char **argv)
                quick ? 5 : 101, r.hybrid_ms_per_patient, r.hybrid_steps,
                r.hybrid_clone_steps_per_s, r.hybrid_cell_days_per_s,
                r.hybrid_patient_years_per_s);
+        printf("hybrid same + BCMA CAR-T, lymphodepletion, endogenous T/NK (median of %d)\n"
+               "  %.3f ms per patient, %.0f steps, %.2f us per step (%.2f without immune)\n",
+               quick ? 5 : 51, r.cart_ms_per_patient, r.cart_steps, r.cart_us_per_step,
+               r.plain_us_per_step);
         printf("peak memory %.1f MiB\n", (double) r.peak_rss_kb / 1024.0);
     }
     return 0;

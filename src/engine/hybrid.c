@@ -264,7 +264,7 @@ step(mw_sim_t *s, double t_end, double stop_cells)
     const int imm_on = im->on;
     env_t e0, e;
     imm_step_t I;
-    double g_bm = 0, g_em = 0, net_max = 0, out_max = 0, h;
+    double g_bm = 0, g_em = 0, net_max = 0, out_max = 0, base = 0, h;
     double int_n = 0, int_nb = 0;
     int n_live0 = s->n_live;
     int ev0 = s->n_events;
@@ -295,6 +295,9 @@ step(mw_sim_t *s, double t_end, double stop_cells)
         if (nbm > 0 && r->m > out_max) {
             out_max = r->m;
         }
+        if (r->b + r->d > base) {
+            base = r->b + r->d;
+        }
         if (imm_on) {
             /* rate of change of the immune load, for the midpoint and step size */
             const double *rc = &s->recog[(size_t) c * (size_t) im->nr];
@@ -318,7 +321,7 @@ step(mw_sim_t *s, double t_end, double stop_cells)
                 net_max = net > net_max ? net : net_max;
             }
         }
-        double x = mw__imm_rate_change(s, &I.L0, &I.dL, I.g);
+        double x = mw__imm_rate_change(s, &I.L0, &I.dL, I.g, base > 0 ? base : 1e-3);
         rc = x > rc ? x : rc;
     }
     if (rc * h > sc->engine.step_tolerance) {

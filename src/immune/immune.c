@@ -657,43 +657,75 @@ mw__imm_observe(mw_sim_t *s, double t, double h)
     return ret;
 }
 
+/* Step control: the largest change per day of any immune-driven per-cell rate,
+ * relative to the total event rate of the cells it acts on (so a rate that is
+ * negligible beside the others does not force small steps):
+ *   tumour kill by product p:   gamma fE (1 - fE) |g_E| / (base + gamma fE)
+ *   CAR-T division (antigen):   rho sat (1 - sat) |g_A| / (rho sat + losses)
+ *   homeostatic boost:          boost (T / T_ss) |g_T| / (boost + losses)
+ *   T-cell-mediated kill:       k_T fT (1 - fT) |g_T| / (base + k_T fT)
+ *   engager kill:               kill occ (1 - occ) k_el / (base + kill occ)
+ * with base the tumour's largest per-cell birth + death rate. */
 double
 mw__imm_rate_change(const mw_sim_t *s, const mw_imm_load_t *L, const mw_imm_load_t *dL,
-                    const double *g)
+                    const double *g, double base)
 {
     const mw_scenario_t *sc = &s->sc;
     const mw_imm_t *im = &s->imm;
-    double x = 0;
+    const int it = i_t(im);
+    double x = 0, v;
+    const double T = im->n[it];
+    const double fT = T > 0 ? T / (sc->immune.t_half_sat + T) : 0.0;
 
+#define TAKE(expr)                                                                    \
+    do {                                                                              \
+        v = (expr);                                                                   \
+        x = v > x ? v : x;                                                            \
+    } while (0)
     for (int p = 0; p < im->np; p++) {
+        const mw_product_t *pr = &sc->immune.products[p];
+        mw_costim_t cs;
         double E = im->n[IE(p)], A = L->A[p];
+        mw__product_costim(sc, pr, &cs);
+        double losses = cs.effector_death + cs.memory_rate + sc->immune.exhaustion_base;
         if (E > 0) {
-            /* kill factor E/(k_E + E) */
-            double v = fabs(g[IE(p)]) * sc->immune.effector_half_sat /
-                       (sc->immune.effector_half_sat + E);
-            x = v > x ? v : x;
+            double fE = E / (sc->immune.effector_half_sat + E);
+            double k = sc->immune.kill_max * fE;
+            TAKE(sc->immune.kill_max * fE * (1 - fE) * fabs(g[IE(p)]) / (base + k));
         }
         if (A > 0 && (E > 0 || im->n[IM(p)] > 0)) {
-            /* expansion factor A/(K_A + A) */
-            double v = fabs(dL->A[p] / A) * sc->immune.antigen_half_sat /
-                       (sc->immune.antigen_half_sat + A);
-            x = v > x ? v : x;
+            double sat = A / (sc->immune.antigen_half_sat + A);
+            double rho = cs.expansion_max;
+            TAKE(rho * sat * (1 - sat) * fabs(dL->A[p] / A) / (rho * sat + losses));
+        }
+        if (E > 0 && im->t_ss > 0 && sc->immune.homeostatic_boost > 0) {
+            double b = sc->immune.homeostatic_boost;
+            TAKE(b * T / im->t_ss * fabs(g[it]) / (b + losses));
         }
     }
-    for (int g2 = 0; g2 < im->ng; g2++) {
-        if (im->conc[g2] > 0) {
-            double v = MW_LN2 / sc->immune.engagers[g2].half_life_days;
-            x = v > x ? v : x;
+    if (T > 0) {
+        double kt = sc->immune.t_kill_max * sc->immune.imid_boost;
+        for (int gg = 0; gg < im->ng; gg++) {
+            kt += sc->immune.engagers[gg].kill_max;
+        }
+        if (kt > 0) {
+            TAKE(kt * fT * (1 - fT) * fabs(g[it]) / (base + kt * fT));
         }
     }
-    {
-        int it = i_t(im);
-        double T = im->n[it];
-        if (T > 0 && (sc->immune.t_kill_max > 0 || im->ng > 0 || im->np > 0)) {
-            double v = fabs(g[it]) * sc->immune.t_half_sat / (sc->immune.t_half_sat + T);
-            x = v > x ? v : x;
+    if (im->n[it + 2] > 0 && sc->immune.nk_kill_max > 0) {
+        double NK = im->n[it + 2], f = NK / (sc->immune.nk_half_sat + NK);
+        double k = sc->immune.nk_kill_max * sc->immune.imid_boost;
+        TAKE(k * f * (1 - f) * fabs(g[it + 2]) / (base + k * f));
+    }
+    for (int gg = 0; gg < im->ng; gg++) {
+        if (im->conc[gg] > 0) {
+            const mw_engager_t *e = &sc->immune.engagers[gg];
+            double occ = mw__imm_occupancy(s, gg, s->t);
+            double k = e->kill_max * fT;
+            TAKE(k * occ * (1 - occ) * MW_LN2 / e->half_life_days / (base + k * occ));
         }
     }
+#undef TAKE
     return x;
 }
 

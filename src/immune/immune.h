@@ -132,7 +132,7 @@ int mw__imm_apply_schedule(struct mw_sim *s, double t);
 int mw__imm_observe(struct mw_sim *s, double t, double h);
 /* Largest relative change per day of any immune-driven rate (step control). */
 double mw__imm_rate_change(const struct mw_sim *s, const mw_imm_load_t *L,
-                           const mw_imm_load_t *dL, const double *g);
+                           const mw_imm_load_t *dL, const double *g, double base);
 /* Blood CAR-T of product p for population counts n. */
 void mw__imm_blood(const struct mw_sim *s, const double *n, int p, double *cells_ul,
                    double *copies_ug);
