@@ -103,6 +103,41 @@ printf 'horizon_days: 100\ntumour:\n  clones:\n    - {cells: 100, birth: 1, deat
 expect 1 "clone count" "$M" run "$T/many.yaml" -o "$T/many" --seed 1 -q
 if [ -n "$(ls -A "$T/many" 2>/dev/null)" ]; then bad "failed run left files: $(ls -A "$T/many")"; else ok; fi
 
+# --- immune scenarios: every shipped one checks; CAR-T outputs; reproducible ------
+for f in "$SRC"/scenarios/*.yaml; do
+    expect 0 "ok" "$M" check "$f"
+done
+CT="$SRC/scenarios/cart-bcma.yaml"
+for r in a b; do
+    (cd "$T" && "$M" run "$CT" -o "cart$r" --seed 9 -q --set horizon_days=60) || bad "cart-bcma run failed"
+done
+for f in timeseries.csv clones.csv events.csv summary.json; do
+    if cmp -s "$T/carta/$f" "$T/cartb/$f"; then ok; else bad "cart-bcma $f differs between identical runs"; fi
+done
+for v in "cart_copies_ug:bcma-41bb" "cart_blood_cells_ul:bcma-41bb" "cart_memory:bcma-41bb" \
+         "t_cells" "nk_cells" "cytokine_il6_pg_ml" "crs_grade"; do
+    if grep -q ",$v," "$T/carta/timeseries.csv"; then ok; else bad "timeseries.csv lacks $v"; fi
+done
+if head -1 "$T/carta/clones.csv" | grep -q "recognition:bcma-41bb"; then ok; else bad "clones.csv lacks recognition"; fi
+for k in '"cmax_copies_ug"' '"tmax_days"' '"auc0_28_copies_ug_days"' '"crs_max_grade"' '"crs_any"'; do
+    if grep -q "$k" "$T/carta/summary.json"; then ok; else bad "summary.json lacks $k"; fi
+done
+for e in lymphodepletion cart_infusion crs_grade tocilizumab; do
+    if grep -q ",$e," "$T/carta/events.csv"; then ok; else bad "events.csv lacks $e"; fi
+done
+# bad immune input: file:line:col, the allowed values, exit 2
+printf 'tumour:\n  clones: [{cells: 10}]\nproducts:\n  - targets:\n      - {antigen: BCMX}\n' > "$T/ag.yaml"
+expect 2 "ag.yaml:5:19: products\[0\].targets\[0\].antigen: expected one of .*GPRC5D" "$M" check "$T/ag.yaml"
+printf 'tumour:\n  clones: [{cells: 10}]\nproducts:\n  - logic: and\n    targets: [{antigen: BCMA}]\n' > "$T/gate.yaml"
+expect 2 "needs at least two targets" "$M" check "$T/gate.yaml"
+# grade-5 toxicity: the series ends at the day of death, and the summary says so
+(cd "$T" && "$M" run "$CT" -o dead --seed 9 -q --set horizon_days=60 --set toxicity.toci_at_grade=0 \
+    --set toxicity.crs.grade1=1 --set toxicity.crs.grade2=2 --set toxicity.crs.grade3=3 \
+    --set toxicity.crs.grade4=4 --set toxicity.crs.grade5=5) || bad "fatal-CRS run failed"
+if grep -q '"died": true' "$T/dead/summary.json" && grep -q ',death,' "$T/dead/events.csv"; then ok; else bad "death not reported"; fi
+last=$(tail -1 "$T/dead/timeseries.csv" | cut -d, -f1)
+if awk -v x="$last" 'BEGIN { exit !(x < 60) }'; then ok; else bad "series runs past death (last day $last)"; fi
+
 # --- other commands ----------------------------------------------------------------
 expect 0 "^marrow [0-9]" "$M" --version
 expect 0 "usage" "$M" --help
