@@ -331,6 +331,98 @@ test_engager_pk(void **state)
     mw_sim_free(sim);
 }
 
+
+/* Endogenous immunity: T cells need antigen presentation, NK cells kill HLA-lost
+ * cells more (missing self).  Two equal clones differing only in hla_loss. */
+static double
+hla_share(const char *kill_key)
+{
+    char y[1024];
+    mw_scenario_t s;
+    mw_sim_t *sim;
+    snprintf(y, sizeof(y),
+             "horizon_days: 200\n"
+             "tumour:\n"
+             "  clones:\n"
+             "    - {name: a, cells: 1.0e+8, birth: 0.05, death: 0.02}\n"
+             "    - {name: b, cells: 1.0e+8, birth: 0.05, death: 0.02, hla_loss: 1}\n"
+             "immune:\n"
+             "  %s: 0.05\n"
+             "engine: {mode: mean}\n",
+             kill_key);
+    mw_test_scenario(&s, y);
+    assert_int_equal(mw_sim_create(&s, 1, 0, &sim), 0);
+    assert_true(mw_sim_run_until(sim, 200) >= 0);
+    const mw_clone_t *a = mw_sim_clone(sim, 0), *b = mw_sim_clone(sim, 1);
+    double share = b->cells_bm / (a->cells_bm + b->cells_bm);
+    mw_sim_free(sim);
+    return share;
+}
+
+static void
+test_endogenous_hla(void **state)
+{
+    (void) state;
+    double t_share = hla_share("t_kill_max"), nk_share = hla_share("nk_kill_max");
+    printf("  HLA-lost share at day 200: T cells only %.3f, NK cells only %.3f\n", t_share,
+           nk_share);
+    assert_true(t_share > 0.8); /* escapes T cells */
+    assert_true(nk_share < 0.2); /* killed more by NK cells */
+}
+
+/* Two products: a BCMA CAR on day 0, then a GPRC5D CAR after lymphodepletion on
+ * day 150 against the BCMA-null (GPRC5D+) relapse; each has its own kinetics.
+ * The second expands slowly: 1.4e9 cells is well below antigen_half_sat. */
+static double
+two_products_run(double dose2, mw_cart_pk_t *pk1, double *copies_at_infusion, int *infusions)
+{
+    mw_scenario_t s;
+    mw_sim_t *sim;
+    mw_cart_state_t cs;
+    char buf[64];
+    double bm, em;
+    mw_test_scenario_file(&s, "cart-dual-or");
+    mw_test_set(&s, "horizon_days=260");
+    mw_test_set(&s, "immune.ld_day=147");
+    s.immune.products[0].n_targets = 1;
+    s.immune.products[0].logic = MW_LOGIC_SINGLE;
+    mw_test_set(&s, "products[1].name=gprc5d-41bb");
+    mw_test_set(&s, "products[1].targets[0].antigen=GPRC5D");
+    mw_test_set(&s, "products[1].infusion_day=150");
+    snprintf(buf, sizeof(buf), "products[1].dose_cells=%g", dose2);
+    mw_test_set(&s, buf);
+    assert_int_equal(mw_sim_create(&s, 1, 0, &sim), 0);
+    assert_true(mw_sim_run_until(sim, 150.01) >= 0);
+    assert_int_equal(mw_sim_cart(sim, 1, &cs), 0);
+    *copies_at_infusion = cs.copies_ug;
+    assert_true(mw_sim_run_until(sim, 260) >= 0);
+    mw_sim_tumour(sim, &bm, &em);
+    assert_int_equal(mw_sim_cart_pk(sim, 1, pk1), 0);
+    *infusions = 0;
+    for (int i = 0; i < mw_sim_n_events(sim); i++) {
+        *infusions += mw_sim_event(sim, i)->kind == MW_EV_INFUSION;
+    }
+    mw_sim_free(sim);
+    return bm + em;
+}
+
+static void
+test_two_products(void **state)
+{
+    (void) state;
+    mw_cart_pk_t pk, pk0;
+    double c0, c00, with, without;
+    int inf, inf0;
+    with = two_products_run(4.5e8, &pk, &c0, &inf);
+    without = two_products_run(0, &pk0, &c00, &inf0);
+    printf("  second product: copies at infusion %.3g, Cmax %.3g at %.1f days; tumour day "
+           "260 %.3g with it, %.3g without\n",
+           c0, pk.cmax, pk.tmax_days, with, without);
+    assert_int_equal(inf, 2);
+    assert_true(pk.infused && pk.tmax_days > 5 && pk.cmax > 2 * c0);
+    assert_true(with < without / 2);
+}
+
 int
 main(void)
 {
@@ -338,6 +430,7 @@ main(void)
         cmocka_unit_test(test_stein_mean),      cmocka_unit_test(test_stein_stochastic),
         cmocka_unit_test(test_hybrid_vs_exact), cmocka_unit_test(test_toxicity),
         cmocka_unit_test(test_safety_switch),   cmocka_unit_test(test_engager_pk),
+        cmocka_unit_test(test_endogenous_hla),  cmocka_unit_test(test_two_products),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
