@@ -461,9 +461,18 @@ mw__imm_apply_schedule(mw_sim_t *s, double t)
         for (int i = it; i < it + 3; i++) {
             double d = i == it + 2 ? sc->immune.nk_death : sc->immune.t_death;
             double depth = sc->immune.ld_depth * exp(-d * ago);
-            im->n[i] = mw_ran_binomial(&s->rng_imm, 1.0 - depth, im->n[i]);
+            im->n[i] = sc->engine.mode == MW_MODE_MEAN
+                           ? im->n[i] * (1.0 - depth) /* the mean field has no draws */
+                           : mw_ran_binomial(&s->rng_imm, 1.0 - depth, im->n[i]);
         }
         ret = mw__event(s, t, MW_EV_LYMPHODEPLETION, MW_NULL_ID, MW_NULL_ID);
+    }
+    for (int p = 0; p < im->np; p++) {
+        /* a safety-switch window opening or closing changes the death rates (and
+         * the exact engine's bounds) */
+        if (isfinite(im->sw_on[p]) && t >= im->sw_on[p]) {
+            im->dirty = 1;
+        }
     }
     if (sc->immune.pd1_blockade > 0 && !im->blockade_on && sc->immune.pd1_blockade_day <= t) {
         im->blockade_on = 1;

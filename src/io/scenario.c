@@ -205,8 +205,9 @@ static const mw__param_t params[] = {
     P_DBL("immune.effector_half_sat", S(immune.effector_half_sat), 1, 0, 1e14, 1.0e10,
           "cells",
           "assumed: calibrated so the default 4-1BB BCMA CAR against 1e11 cells gives "
-          "cilta-cel-like blood kinetics (Cmax ~4e4 copies/ug, Tmax ~12 d, AUC0-28 "
-          "~5.7e5; science.md §2.2); Kimmel 2021 fitted 2.0e9 for CD19 CAR-T in LBCL",
+          "cilta-cel-like blood kinetics (scenarios/cart-bcma.yaml: Cmax ~3e4 copies/ug, "
+          "Tmax ~12 d, AUC0-28 ~4.5e5 vs 48,692, 12.7 d, 504,496; science.md §2.2); "
+          "Kimmel 2021 fitted 2.0e9 for CD19 CAR-T in LBCL",
           "k_E: CAR-T effectors giving half-maximal killing"),
     P_DBL("immune.exhaustion_base", S(immune.exhaustion_base), 0, 0, 10, 0.01, "1/day",
           "assumed: small antigen-independent exhaustion; with effector_death and "

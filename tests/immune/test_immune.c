@@ -297,6 +297,24 @@ test_safety_switch(void **state)
     assert_int_equal(mw_sim_create(&s, 3, 0, &sim), 0);
     assert_true(mw_sim_safety_switch(sim, 0) < 0);
     mw_sim_free(sim);
+
+    /* every mode honours a scheduled switch (the exact engine's rate bounds
+     * must rise when the window opens) */
+    const char *modes[] = {"exact", "hybrid", "mean"};
+    for (int m = 0; m < 3; m++) {
+        small_scenario(&s, modes[m]);
+        mw_test_set(&s, "products[0].safety_switch=icasp9");
+        mw_test_set(&s, "products[0].switch_day=10");
+        assert_int_equal(mw_sim_create(&s, 5, 0, &sim), 0);
+        assert_true(mw_sim_run_until(sim, 10) >= 0);
+        before = cart_total(sim);
+        assert_true(mw_sim_run_until(sim, 10.5) >= 0);
+        double left = cart_total(sim) / before;
+        printf("  %s: %.0f CAR-T cells, %.1f%% left 0.5 day after iCasp9\n", modes[m],
+               before, 100 * left);
+        assert_true(left > 0.03 && left < 0.2);
+        mw_sim_free(sim);
+    }
 }
 
 /* Engager PK: dose / V accumulates to the superposition of first-order decays;
