@@ -149,6 +149,14 @@ json_num(FILE *f, double x)
     }
 }
 
+/* ", \"key\": value" */
+static void
+json_field(FILE *f, const char *key, double x)
+{
+    fprintf(f, ", \"%s\": ", key);
+    json_num(f, x);
+}
+
 /* Minimal JSON string escaping. */
 static void
 json_str(FILE *f, const char *s)
@@ -606,16 +614,12 @@ write_immune_summary(FILE *f, const mw_scenario_t *sc, const rep_summary_t *r)
         const mw_cart_pk_t *pk = &r->pk[p];
         fputs(p > 0 ? ", {\"product\": " : "{\"product\": ", f);
         json_str(f, sc->immune.products[p].name);
-        fprintf(f, ", \"infused\": %s, \"cmax_copies_ug\": ", pk->infused ? "true" : "false");
-        json_num(f, pk->cmax);
-        fputs(", \"cmax_cells_ul\": ", f);
-        json_num(f, pk->cmax_cells_ul);
-        fputs(", \"tmax_days\": ", f);
-        json_num(f, pk->tmax_days);
-        fputs(", \"auc0_28_copies_ug_days\": ", f);
-        json_num(f, pk->auc0_28);
-        fputs(", \"persistence_days\": ", f);
-        json_num(f, pk->persistence_days);
+        fprintf(f, ", \"infused\": %s", pk->infused ? "true" : "false");
+        json_field(f, "cmax_copies_ug", pk->cmax);
+        json_field(f, "cmax_cells_ul", pk->cmax_cells_ul);
+        json_field(f, "tmax_days", pk->tmax_days);
+        json_field(f, "auc0_28_copies_ug_days", pk->auc0_28);
+        json_field(f, "persistence_days", pk->persistence_days);
         fputs("}", f);
     }
     fputs("]", f);
