@@ -604,7 +604,6 @@ mw_sim_create(const mw_scenario_t *scenario, uint64_t seed, uint32_t index,
     markers_steady(s);
     s->t_mark = s->t;
     s->imm.t_conc = s->t;
-    s->imm.t_last_obs = s->t;
     if (sc->engine.mode == MW_MODE_EXACT) {
         mw__exact_free(s);
         ret = mw__exact_init(s);

@@ -43,15 +43,7 @@ pop_bound(const mw_sim_t *s, int c, int comp)
 static void
 load_add(mw_sim_t *s, int c, double sign)
 {
-    const mw_traits_t *t = &s->clones[c].traits;
-    const double *r = &s->recog[(size_t) c * (size_t) s->imm.nr];
-    mw_imm_load_t *L = &s->imm_load;
-    L->S10 += sign * t->il10;
-    L->Stgf += sign * t->tgfb;
-    for (int k = 0; k < s->imm.nr; k++) {
-        L->A[k] += sign * r[k];
-        L->AP[k] += sign * r[k] * t->pdl1;
-    }
+    mw__imm_load_add(s, c, sign, &s->imm_load);
 }
 
 static int

@@ -300,14 +300,8 @@ step(mw_sim_t *s, double t_end, double stop_cells)
         }
         if (imm_on) {
             /* rate of change of the immune load, for the midpoint and step size */
-            const double *rc = &s->recog[(size_t) c * (size_t) im->nr];
             double dn = nbm * (net_bm + r->m) + nem * net_em + r->influx;
-            I.dL.S10 += dn * s->clones[c].traits.il10;
-            I.dL.Stgf += dn * s->clones[c].traits.tgfb;
-            for (int k = 0; k < im->nr; k++) {
-                I.dL.A[k] += rc[k] * dn;
-                I.dL.AP[k] += rc[k] * dn * s->clones[c].traits.pdl1;
-            }
+            mw__imm_load_add(s, c, dn, &I.dL);
         }
     }
 

@@ -89,18 +89,11 @@ rhs(sunrealtype t, N_Vector yv, N_Vector ydotv, void *data)
     if (imm_on) {
         mw_imm_load_t L;
         mw_imm_rates_t R[MW_NI_MAX];
-        const int nr = s->imm.nr, b = Y_IMM(T), ni = s->imm.ni;
+        const int b = Y_IMM(T), ni = s->imm.ni;
         memset(&L, 0, sizeof(L));
         for (int i = 0; i < T; i++) {
             double n = (y[2 * i] > 0 ? y[2 * i] : 0) + (y[2 * i + 1] > 0 ? y[2 * i + 1] : 0);
-            const mw_traits_t *tr = &s->clones[i].traits;
-            L.S10 += n * tr->il10;
-            L.Stgf += n * tr->tgfb;
-            for (int k = 0; k < nr; k++) {
-                double r = s->recog[(size_t) i * (size_t) nr + (size_t) k];
-                L.A[k] += r * n;
-                L.AP[k] += r * n * tr->pdl1;
-            }
+            mw__imm_load_add(s, i, n, &L);
         }
         imm_part(s, y, T, n_imm);
         mw__imm_kill_factors(s, n_imm, &L, t, &K);

@@ -55,7 +55,6 @@ mw__imm_init(mw_sim_t *s)
 {
     const mw_scenario_t *sc = &s->sc;
     mw_imm_t *im = &s->imm;
-    double recruit;
 
     memset(im, 0, sizeof(*im));
     im->np = sc->immune.n_products;
@@ -64,9 +63,9 @@ mw__imm_init(mw_sim_t *s)
     im->ni = 3 * im->np + 3;
     im->on = im->nr > 0 || sc->immune.t_kill_max > 0 || sc->immune.nk_kill_max > 0;
     im->t_ss = sc->immune.t_cells;
-    recruit = 1.0; /* CCL19 recruitment starts with the armored product's infusion */
-    im->n[i_t(im)] = round(sc->immune.t_cells * recruit);
-    im->n[i_t(im) + 2] = round(sc->immune.nk_cells * recruit);
+    /* steady state without CCL19 recruitment (it starts with the armored infusion) */
+    im->n[i_t(im)] = round(sc->immune.t_cells);
+    im->n[i_t(im) + 2] = round(sc->immune.nk_cells);
     for (int p = 0; p < im->np; p++) {
         const mw_product_t *pr = &sc->immune.products[p];
         im->sw_on[p] = pr->safety_switch != MW_SWITCH_NONE ? pr->switch_day : INFINITY;
@@ -77,7 +76,6 @@ mw__imm_init(mw_sim_t *s)
     im->toci_until = -INFINITY;
     im->steroid_until = -INFINITY;
     im->t_conc = s->t;
-    im->t_last_obs = s->t;
 }
 
 void
@@ -99,24 +97,28 @@ mw__imm_recog_clone(mw_sim_t *s, int c)
 }
 
 void
+mw__imm_load_add(const mw_sim_t *s, int c, double n, mw_imm_load_t *L)
+{
+    const mw_traits_t *t = &s->clones[c].traits;
+    const double *r = &s->recog[(size_t) c * (size_t) s->imm.nr];
+
+    L->S10 += n * t->il10;
+    L->Stgf += n * t->tgfb;
+    for (int j = 0; j < s->imm.nr; j++) {
+        L->A[j] += r[j] * n;
+        L->AP[j] += r[j] * n * t->pdl1;
+    }
+}
+
+void
 mw__imm_load(const mw_sim_t *s, mw_imm_load_t *L)
 {
-    const int nr = s->imm.nr;
-
     memset(L, 0, sizeof(*L));
     for (int i = 0; i < s->n_live; i++) {
         int c = s->live[i];
-        const mw_clone_t *k = &s->clones[c];
-        double n = k->cells_bm + k->cells_em;
-        const double *r = &s->recog[(size_t) c * (size_t) nr];
-        if (n <= 0) {
-            continue;
-        }
-        L->S10 += n * k->traits.il10;
-        L->Stgf += n * k->traits.tgfb;
-        for (int j = 0; j < nr; j++) {
-            L->A[j] += r[j] * n;
-            L->AP[j] += r[j] * n * k->traits.pdl1;
+        double n = s->clones[c].cells_bm + s->clones[c].cells_em;
+        if (n > 0) {
+            mw__imm_load_add(s, c, n, L);
         }
     }
 }
@@ -173,6 +175,30 @@ blockade(const mw_sim_t *s)
     return s->imm.blockade_on ? s->sc.immune.pd1_blockade : 0.0;
 }
 
+/* Weight of the PD-L1 brake on product p's cells: (1 - blockade)(1 - pd1_ko). */
+static double
+pd1_brake(const mw_sim_t *s, const mw_product_t *pr)
+{
+    return pr->pd1_ko ? 0.0 : 1.0 - blockade(s);
+}
+
+/* Product p's safety switch: extra death rate while active, and its window. */
+static double
+switch_days(const mw_product_t *pr)
+{
+    return pr->safety_switch == MW_SWITCH_ICASP9 ? MW_ICASP9_DAYS : MW_RQR8_DAYS;
+}
+
+static double
+switch_rate(const mw_sim_t *s, int p, double t)
+{
+    const mw_product_t *pr = &s->sc.immune.products[p];
+    if (!(t >= s->imm.sw_on[p] && t < s->imm.sw_on[p] + switch_days(pr))) {
+        return 0.0;
+    }
+    return pr->safety_switch == MW_SWITCH_ICASP9 ? MW_ICASP9_RATE : MW_RQR8_RATE;
+}
+
 void
 mw__imm_kill_factors(const mw_sim_t *s, const double *n, const mw_imm_load_t *L, double t,
                      mw_imm_kill_t *K)
@@ -190,10 +216,9 @@ mw__imm_kill_factors(const mw_sim_t *s, const double *n, const mw_imm_load_t *L,
         double E = n[IE(p)];
         double fE = E > 0 ? E / (sc->immune.effector_half_sat + E) : 0.0;
         K->kill[p] = sc->immune.kill_max * fE * supp_factor(s, L, p);
-        K->brake[p] = (1.0 - bl) * (pr->pd1_ko ? 0.0 : 1.0);
+        K->brake[p] = pd1_brake(s, pr);
         if (s->sc.plasticity.n_edits > 0 && sc->immune.trogocytosis > 0) {
             K->trog[p] = sc->immune.trogocytosis * fE;
-            K->any_trog = K->any_trog || fE > 0;
         }
     }
     for (int g = 0; g < im->ng; g++) {
@@ -275,7 +300,6 @@ mw__imm_rates(const mw_sim_t *s, const double *n, const mw_imm_load_t *L, double
     const mw_scenario_t *sc = &s->sc;
     const mw_imm_t *im = &s->imm;
     const int it = i_t(im);
-    const double bl = blockade(s);
     const double T = n[it];
     const int steroid = t < im->steroid_until;
     double hb = 0, recruit = any_armor(s, MW_ARMOR_CCL19) ? sc->immune.ccl19_recruit : 1.0;
@@ -297,18 +321,11 @@ mw__imm_rates(const mw_sim_t *s, const double *n, const mw_imm_load_t *L, double
         double pbar = A > 0 ? L->AP[p] / A : 0.0;
         /* PD-1 signalling also damps the antigen stimulus for division (Kosinsky
          * 2018: activation x (1 - PD-L1 occupancy)) */
-        double brake = (1.0 - bl) * (pr->pd1_ko ? 0.0 : 1.0);
+        double brake = pd1_brake(s, pr);
         double As = A - brake * L->AP[p];
         double sat_x = As > 0 ? As / (sc->immune.antigen_half_sat + As) : 0.0;
-        double sw = 0;
+        double sw = switch_rate(s, p, t);
         mw__product_costim(sc, pr, &cs);
-        if (t >= im->sw_on[p]) {
-            double rate = pr->safety_switch == MW_SWITCH_ICASP9 ? MW_ICASP9_RATE : MW_RQR8_RATE;
-            double days = pr->safety_switch == MW_SWITCH_ICASP9 ? MW_ICASP9_DAYS : MW_RQR8_DAYS;
-            if (t < im->sw_on[p] + days) {
-                sw = rate;
-            }
-        }
         r[IE(p)].lam = cs.expansion_max *
                            (1.0 + (pr->armor == MW_ARMOR_IL18 ? sc->immune.il18_expansion : 0)) *
                            (1.0 - (steroid ? sc->toxicity.steroid_expansion_cut : 0.0)) *
@@ -319,8 +336,7 @@ mw__imm_rates(const mw_sim_t *s, const double *n, const mw_imm_load_t *L, double
         r[IE(p)].to[0] = IM(p);
         r[IE(p)].out[1] = sc->immune.exhaustion_base +
                           sc->immune.exhaustion_stim * sat *
-                              (1.0 + sc->immune.exhaustion_pdl1 * pbar * (1.0 - bl) *
-                                         (pr->pd1_ko ? 0.0 : 1.0));
+                              (1.0 + sc->immune.exhaustion_pdl1 * pbar * brake);
         r[IE(p)].to[1] = IX(p);
         r[IM(p)].death = cs.memory_death + sw;
         r[IM(p)].out[0] = sc->immune.reactivation * sat;
@@ -426,8 +442,7 @@ mw__imm_next_time(const mw_sim_t *s, double t)
         }
         if (isfinite(im->sw_on[p])) {
             CAND(im->sw_on[p]);
-            CAND(im->sw_on[p] + (pr->safety_switch == MW_SWITCH_ICASP9 ? MW_ICASP9_DAYS
-                                                                        : MW_RQR8_DAYS));
+            CAND(im->sw_on[p] + switch_days(pr));
         }
     }
     for (int g = 0; g < im->ng; g++) {
@@ -470,7 +485,9 @@ mw__imm_apply_schedule(mw_sim_t *s, double t)
     for (int p = 0; p < im->np; p++) {
         /* a safety-switch window opening or closing changes the death rates (and
          * the exact engine's bounds) */
-        if (isfinite(im->sw_on[p]) && t >= im->sw_on[p]) {
+        int active = switch_rate(s, p, t) > 0;
+        if (active != im->sw_active[p]) {
+            im->sw_active[p] = active;
             im->dirty = 1;
         }
     }
@@ -662,7 +679,6 @@ mw__imm_observe(mw_sim_t *s, double t, double h)
         }
         im->last_copies[p] = copies;
     }
-    im->t_last_obs = t;
     return ret;
 }
 

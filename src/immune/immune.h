@@ -54,7 +54,6 @@ typedef struct {
     double t_brake;
     double nk_kill;
     double nk_boost;
-    int any_trog;
 } mw_imm_kill_t;
 
 /* Per-simulation immune state (lives inside mw_sim_t). */
@@ -69,6 +68,7 @@ typedef struct {
     double t_infused[MW_MAX_PRODUCTS];
     double sw_on[MW_MAX_PRODUCTS];  /* safety switch activation, or inf */
     int sw_logged[MW_MAX_PRODUCTS];
+    int sw_active[MW_MAX_PRODUCTS]; /* switch window open at the last schedule check */
     int ld_done;
     int blockade_on;
     int next_dose[MW_MAX_ENGAGERS]; /* index of the engager's next dose */
@@ -88,7 +88,6 @@ typedef struct {
     /* blood kinetics */
     mw_cart_pk_t pk[MW_MAX_PRODUCTS];
     double last_copies[MW_MAX_PRODUCTS];
-    double t_last_obs;
 } mw_imm_t;
 
 struct mw_sim;
@@ -106,6 +105,8 @@ void mw__imm_init(struct mw_sim *s);
 void mw__imm_recog_clone(struct mw_sim *s, int c);
 /* Sums over the live clones. */
 void mw__imm_load(const struct mw_sim *s, mw_imm_load_t *L);
+/* Add n cells of clone c (n may be negative or a rate of change) to L. */
+void mw__imm_load_add(const struct mw_sim *s, int c, double n, mw_imm_load_t *L);
 /* Engager free-concentration occupancy at time t. */
 double mw__imm_occupancy(const struct mw_sim *s, int g, double t);
 /* Kill factors at time t for immune populations n[] and load L. */
