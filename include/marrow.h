@@ -283,6 +283,121 @@ typedef struct {
     double exhaustion;       /**< T-cell exhaustion per day at full occupancy and antigen */
 } mw_engager_t;
 
+/* ------------------------------------------------------------------------------
+ * Drugs, regimens and lines of therapy (SPEC.md §4).  The shipped drug and regimen
+ * libraries (data/drugs.yaml, data/regimens.yaml, compiled into the library) are
+ * loaded by mw_scenario_init_defaults(); a scenario's `drugs:` and `regimens:`
+ * entries edit a library entry of the same name or add a new one.  See
+ * docs/model.md "Drugs and regimens".
+ * ---------------------------------------------------------------------------- */
+
+#define MW_MAX_DRUGS 32          /**< library entries plus scenario additions */
+#define MW_MAX_REGIMENS 32
+#define MW_MAX_REGIMEN_DOSES 10  /**< dose items of one regimen */
+#define MW_MAX_LINES 8           /**< lines of therapy in a plan */
+#define MW_MAX_PHASES 6          /**< phases of one line (induction, ASCT, ...) */
+#define MW_MAX_CYCLE_DAYS 64     /**< longest cycle (days are a 64-bit mask) */
+#define MW_REFS_MAX 320
+
+/** How a dose enters the body. */
+typedef enum {
+    MW_ROUTE_IV = 0,     /**< intravenous bolus */
+    MW_ROUTE_INFUSION,   /**< zero-order intravenous infusion over infusion_h */
+    MW_ROUTE_ORAL,       /**< first-order absorption (ka, bioavailability) */
+    MW_ROUTE_SC,         /**< subcutaneous: first-order absorption like oral */
+    MW_ROUTE_RADIATION   /**< no PK: one fraction kills extramedullary cells (LQ) */
+} mw_route_t;
+
+/** Unit of a regimen dose; converted to mg with the patient's body size. */
+typedef enum { MW_DOSE_MG = 0, MW_DOSE_MG_M2, MW_DOSE_MG_KG, MW_DOSE_GY } mw_dose_unit_t;
+
+/** One drug: one-compartment PK, Emax PD on the tumour, the drug x trait
+ *  sensitivity table and effects on the immune system.  Every effect is scaled by
+ *  the drug's occupancy H = C^h / (C^h + EC50^h) (0..1). */
+typedef struct {
+    char name[MW_NAME_MAX];
+    char refs[MW_REFS_MAX];  /**< where the numbers come from (free text) */
+    int route;               /**< mw_route_t */
+    int dose_unit;           /**< mw_dose_unit_t */
+    /* PK */
+    double volume_l;         /**< apparent volume of distribution, L */
+    double half_life_h;      /**< elimination half-life, hours */
+    double ka_per_h;         /**< absorption rate (oral, sc), 1/hour */
+    double bioavailability;  /**< fraction absorbed (oral, sc) */
+    double infusion_h;       /**< infusion duration (infusion route), hours */
+    /* PD on tumour cells */
+    double emax;             /**< kill per cell per day at full occupancy */
+    double ec50_ng_ml;       /**< plasma concentration giving half the effect */
+    double hill;
+    /* sensitivity: multiplies emax per clone (SPEC.md §4) */
+    double niche_protection; /**< p_cam: CAM-DR by marrow IL-6, 0..1 */
+    double efflux_substrate; /**< 0..1: intracellular C = C / efflux^substrate */
+    double psmb5_resistance; /**< fraction of kill lost by psmb5_mut clones */
+    double crbn_required;    /**< fraction of kill lost by crbn_loss clones */
+    double tp53_resistance;  /**< fraction of kill lost by tp53_loss clones */
+    double bcl2_exponent;    /**< kill x bcl2^exponent (<0 protects, venetoclax > 0) */
+    double stem_resistance;  /**< fraction of kill lost at stemness = 1 */
+    int antigen;             /**< -1, or kill x recognition of this antigen (anti-CD38) */
+    double antigen_d50;      /**< molecules/cell */
+    double antigen_hill;
+    double antigen_downreg;  /**< fraction of the antigen-directed kill lost at H = 1 */
+    double nk_dependence;    /**< 0..1: kill scales with NK cells / steady state (ADCC) */
+    /* immune and other effects at full occupancy */
+    double immune_boost;     /**< fractional rise of T, NK and CAR-T killing (IMiDs) */
+    double t_suppression;    /**< fraction of T and CAR-T killing and expansion removed */
+    double nk_depletion;     /**< extra NK death per day */
+    double pd1_blockade;     /**< PD-1 blockade occupancy */
+    double priming;          /**< fractional rise of endogenous T-cell influx */
+    double bcma_fold;        /**< fold rise of surface BCMA density (>= 1) */
+    double sbcma_cut;        /**< fraction of sBCMA shedding removed */
+    double demethylation;    /**< fold rise of the switch-back (re-expression) rate */
+    double lymphodepletion;  /**< fraction of T, NK and CAR-T cells removed per dose */
+    double rt_alpha;         /**< radiotherapy: 1/Gy */
+    double rt_beta;          /**< radiotherapy: 1/Gy^2 */
+} mw_drug_t;
+
+/** One drug's doses within a regimen's cycles. */
+typedef struct {
+    char drug[MW_NAME_MAX];  /**< a drug library name */
+    double dose;             /**< in the drug's dose_unit */
+    uint64_t days;           /**< bit d-1 set: a dose on day d of the cycle */
+    int first_cycle;         /**< 1-based */
+    int last_cycle;          /**< 0 = every cycle from first_cycle on */
+} mw_regimen_dose_t;
+
+/** A regimen: cycles of dose items. */
+typedef struct {
+    char name[MW_NAME_MAX];
+    char refs[MW_REFS_MAX];
+    int cycle_days;          /**< 1..MW_MAX_CYCLE_DAYS */
+    int cycles;              /**< default number of cycles; 0 = until progression */
+    int n_doses;
+    mw_regimen_dose_t doses[MW_MAX_REGIMEN_DOSES];
+} mw_regimen_t;
+
+/** One phase of a line (induction, transplant, consolidation, maintenance). */
+typedef struct {
+    char regimen[MW_NAME_MAX];
+    int cycles;              /**< -1: the regimen's own; 0: until progression */
+    double gap_days;         /**< rest before the phase starts */
+    double dose_scale;       /**< multiplies every dose of the phase */
+} mw_phase_t;
+
+/** A line of therapy: phases given in order, or a CAR-T course. */
+typedef struct {
+    char name[MW_NAME_MAX];
+    int n_phases;
+    mw_phase_t phases[MW_MAX_PHASES];
+    /* CAR-T course: apheresis at the line's start, bridging until lymphodepletion,
+     * the lymphodepletion regimen from ld_start_day (relative to infusion), infusion
+     * vein_to_vein_days after apheresis, then the phases (if any) after infusion. */
+    char cart_product[MW_NAME_MAX]; /**< a products[] name; empty = not a CAR-T line */
+    double vein_to_vein_days;
+    char bridging[MW_NAME_MAX];        /**< regimen; empty = none */
+    char lymphodepletion[MW_NAME_MAX]; /**< regimen; empty = none */
+    double ld_start_day;               /**< relative to infusion, e.g. -5 */
+} mw_line_t;
+
 typedef enum { MW_MODE_HYBRID = 0, MW_MODE_EXACT, MW_MODE_MEAN } mw_mode_t;
 const char *mw_mode_name(int mode);
 
@@ -400,6 +515,28 @@ typedef struct {
         double steroid_days;
     } toxicity;
 
+    /* Patient body size for dose units (SPEC.md §4). */
+    struct {
+        double weight_kg;
+        double bsa_m2;
+    } body;
+
+    /* Drug and regimen libraries and the treatment plan (SPEC.md §4). */
+    struct {
+        int n_drugs;
+        mw_drug_t drugs[MW_MAX_DRUGS];
+        int n_regimens;
+        mw_regimen_t regimens[MW_MAX_REGIMENS];
+        int n_lines;
+        mw_line_t lines[MW_MAX_LINES];
+        double start_day;         /**< the first line starts */
+        double assess_every_days; /**< M-protein progression checks */
+        double progression_rise;  /**< fractional rise from nadir (IMWG 25%) */
+        double progression_abs;   /**< absolute rise, g/dL (IMWG 0.5) */
+        int progression_confirm;  /**< consecutive checks that confirm progression */
+        double cam_il6_half;      /**< IL-6 (pg/mL) giving half the CAM-DR protection */
+    } therapy;
+
     struct {
         int mode;                 /**< mw_mode_t */
         double step_tolerance;    /**< hybrid: max relative change of any rate per step */
@@ -491,7 +628,13 @@ typedef enum {
     MW_EV_ICANS,          /**< ICANS reached grade @c other */
     MW_EV_TOCILIZUMAB,
     MW_EV_STEROID,
-    MW_EV_DEATH           /**< treatment-related death */
+    MW_EV_DEATH,          /**< treatment-related death */
+    MW_EV_DOSE,           /**< other = drug, value = mg (Gy for radiotherapy) */
+    MW_EV_LINE_START,     /**< other = line */
+    MW_EV_PHASE_START,    /**< other = line, value = phase */
+    MW_EV_APHERESIS,      /**< other = line */
+    MW_EV_PROGRESSION,    /**< other = line; value = M-protein, g/dL */
+    MW_EV_LINE_END        /**< other = line: every phase given, off treatment */
 } mw_event_kind_t;
 
 typedef struct {
@@ -499,6 +642,7 @@ typedef struct {
     int kind;        /**< mw_event_kind_t */
     mw_id_t clone;   /**< MW_NULL_ID when not about one clone */
     mw_id_t other;   /**< e.g. the parent of a new clone */
+    double value;    /**< kind-specific amount (dose in mg), else 0 */
 } mw_event_t;
 
 const char *mw_event_name(int kind);
@@ -580,6 +724,28 @@ double mw_sim_recognition(const mw_sim_t *self, int clone, int k);
 /** Activate product @p product's safety switch now (a clinic action).
  *  @return 0, or MW_ERR_BAD_PARAM when it has none or the index is bad. */
 int mw_sim_safety_switch(mw_sim_t *self, int product);
+
+/** One drug now: plasma concentration, occupancy H and the tumour kill it adds to
+ *  a fully sensitive, unprotected cell. */
+typedef struct {
+    double conc_ng_ml;
+    double occupancy;
+    double kill_per_day;
+} mw_drug_state_t;
+/** @return 0, or MW_ERR_BAD_PARAM for a drug index out of range. */
+int mw_sim_drug(const mw_sim_t *self, int drug, mw_drug_state_t *out);
+
+/** Where the treatment plan stands. */
+typedef struct {
+    int line;            /**< current line (0-based), -1 before the first, n_lines after */
+    int phase;           /**< phase within the line, -1 when none */
+    int cycle;           /**< 1-based cycle within the phase, 0 when none */
+    int on_treatment;    /**< a regimen is being given */
+    int progressions;    /**< confirmed progressions so far */
+    double first_progression_day; /**< NaN if none */
+    double nadir_g_dl;   /**< M-protein nadir of the current line */
+} mw_therapy_state_t;
+void mw_sim_therapy(const mw_sim_t *self, mw_therapy_state_t *out);
 
 /** Engine work counters: events (exact), rejected proposals (exact), steps (hybrid),
  *  clone-steps (hybrid), right-hand-side calls (mean). */
