@@ -337,7 +337,7 @@ typedef struct {
     double tp53_resistance;  /**< fraction of kill lost by tp53_loss clones */
     double bcl2_exponent;    /**< kill x bcl2^exponent (<0 protects, venetoclax > 0) */
     double stem_resistance;  /**< fraction of kill lost at stemness = 1 */
-    int antigen;             /**< -1, or kill x recognition of this antigen (anti-CD38) */
+    int antigen;             /**< 0 none, else 1 + mw_antigen_id_t: kill x recognition (anti-CD38) */
     double antigen_d50;      /**< molecules/cell */
     double antigen_hill;
     double antigen_downreg;  /**< fraction of the antigen-directed kill lost at H = 1 */
