@@ -86,6 +86,9 @@ clones_reserve(mw_sim_t *s, int n)
     GROW(s->recog, (size_t) cap * (size_t) (s->imm.nr > 0 ? s->imm.nr : 1));
     GROW(s->kill, cap);
     GROW(s->trog, cap);
+    GROW(s->dsens, (size_t) cap * MW_MAX_DRUGS);
+    GROW(s->dfx, (size_t) cap * MW_MAX_DRUGS);
+    GROW(s->dk, 2 * (size_t) cap);
 #undef GROW
     for (int i = s->cap_clones; i < cap; i++) {
         for (int e = 0; e < ne; e++) {
@@ -144,6 +147,10 @@ mw__clone_new(mw_sim_t *s, int parent, int born, int mutation, int switched,
         } else {
             mw__imm_recog_clone(s, c);
         }
+    }
+    s->dk[2 * c] = s->dk[2 * c + 1] = 0;
+    if (s->ther.nu > 0) {
+        mw__ther_clone(s, c);
     }
     return c;
 }
@@ -265,6 +272,12 @@ mw__note_extinctions(mw_sim_t *s, double t)
 int
 mw__event(mw_sim_t *s, double t, int kind, int clone, int other)
 {
+    return mw__event_value(s, t, kind, clone, other, 0.0);
+}
+
+int
+mw__event_value(mw_sim_t *s, double t, int kind, int clone, int other, double value)
+{
     int ret = mw__grow((void **) &s->events, sizeof(mw_event_t), &s->cap_events,
                        s->n_events + 1);
     if (ret != 0) {
@@ -275,6 +288,7 @@ mw__event(mw_sim_t *s, double t, int kind, int clone, int other)
     e->kind = kind;
     e->clone = clone;
     e->other = other;
+    e->value = value;
     return 0;
 }
 
@@ -322,7 +336,8 @@ mw__markers_advance(mw_sim_t *s, double h, double int_n, double int_nb)
                   sc->markers.flc_per_1e11 * 1e-11 * k * int_n * phi(k * h);
     k = MW_LN2 / sc->markers.sbcma_half_life;
     m->sbcma_ng_ml = m->sbcma_ng_ml * exp(-k * h) +
-                     sc->markers.sbcma_per_1e11 * 1e-11 * k * int_nb * phi(k * h);
+                     sc->markers.sbcma_per_1e11 * 1e-11 * s->ther.fx.sbcma_keep * k * int_nb *
+                         phi(k * h);
 
     k = MW_LN2 / sc->markers.ctdna_half_life;
     decay = exp(-k * h);
@@ -423,25 +438,30 @@ run_engine(mw_sim_t *s, double t_end, double stop_cells)
 }
 
 /* Advance to t_end, stopping at every scheduled immune action (infusion,
- * lymphodepletion, engager dose, safety switch, end of a drug effect) so that
- * no engine step straddles one. */
+ * lymphodepletion, engager dose, safety switch, end of a drug effect) and every
+ * plan event (line, phase and cycle starts, progression checks, and the doses the
+ * mode needs to stop for) so that no engine step straddles one. */
 static int
 run_mode(mw_sim_t *s, double t_end, double stop_cells)
 {
     int ret = 0;
 
-    if (!s->imm.on) {
+    if (!s->imm.on && !s->ther.on) {
         return run_engine(s, t_end, stop_cells);
     }
     if (s->imm.dead) {
         return MW_EXIT_DEATH;
     }
     for (;;) {
-        ret = mw__imm_apply_schedule(s, s->t);
+        ret = mw__ther_apply(s, s->t);
+        if (ret == 0) {
+            ret = mw__imm_apply_schedule(s, s->t);
+        }
         if (ret != 0 || s->t >= t_end) {
             break;
         }
-        double tn = mw__imm_next_time(s, s->t);
+        double tn = mw__imm_next_time(s, s->t), tt = mw__ther_next_time(s, s->t);
+        tn = tt < tn ? tt : tn;
         ret = run_engine(s, tn < t_end ? tn : t_end, stop_cells);
         if (ret != 0) {
             break;
@@ -512,11 +532,13 @@ static int
 found_by_growth(mw_sim_t *s)
 {
     int ret;
-    int imm_on = s->imm.on;
+    int imm_on = s->imm.on, ther_on = s->ther.on;
 
     s->imm.on = 0; /* no treatment before diagnosis */
+    s->ther.on = 0;
     ret = found_by_growth_(s);
     s->imm.on = imm_on;
+    s->ther.on = ther_on;
     return ret;
 }
 
@@ -542,7 +564,12 @@ mw_sim_create(const mw_scenario_t *scenario, uint64_t seed, uint32_t index,
     mw_rng_init(&s->rng_dyn, seed, index, MW_STREAM_DYNAMICS);
     mw_rng_init(&s->rng_mut, seed, index, MW_STREAM_MUTATION);
     mw_rng_init(&s->rng_imm, seed, index, MW_STREAM_IMMUNE);
+    mw_rng_init(&s->rng_drug, seed, index, MW_STREAM_DRUG);
     mw__imm_init(s);
+    ret = mw__ther_init(s);
+    if (ret != 0) {
+        goto out;
+    }
     {
         double x = sc->tumour.il6_basal + sc->tumour.il6_gain;
         s->s_max = isfinite(sc->tumour.capacity)
@@ -642,6 +669,9 @@ mw_sim_free(mw_sim_t *s)
     free(s->recog);
     free(s->kill);
     free(s->trog);
+    free(s->dsens);
+    free(s->dfx);
+    free(s->dk);
     free(s->live);
     free(s->decay);
     free(s->events);

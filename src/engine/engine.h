@@ -6,6 +6,7 @@
 
 #include "marrow.h"
 #include "immune/immune.h"
+#include "therapy/therapy.h"
 
 /* Per-clone per-cell rates derived once from the traits (SPEC.md §2.2-2.3). */
 typedef struct {
@@ -96,6 +97,15 @@ struct mw_sim {
     mw_imm_rates_t imm_bound[MW_NI_MAX]; /* per-cell rate bounds until the next refresh */
     mw_imm_load_t imm_load;              /* running immune load */
 
+    /* drugs and the plan (therapy/therapy.c) */
+    mw_rng_t rng_drug;    /* radiotherapy cell kill */
+    mw_ther_t ther;
+    double *dsens;        /* [clone * MW_MAX_DRUGS + slot]: drug x trait sensitivity */
+    double *dfx;          /* [clone * MW_MAX_DRUGS + slot]: efflux concentration divisor */
+    double *dk;           /* [2 clone + comp]: drug kill per cell (hybrid: step average;
+                             exact: bound until ther.bound_until) */
+    int tumour_dirty;     /* cells changed outside the engine (radiotherapy) */
+
     /* hybrid engine scratch, sized like the clone table */
     double *scratch;
 
@@ -126,6 +136,7 @@ int mw__clone_twin(mw_sim_t *s, int c, double t, int *out);
 void mw__live_add(mw_sim_t *s, int c);
 void mw__live_compact(mw_sim_t *s);
 int mw__event(mw_sim_t *s, double t, int kind, int clone, int other);
+int mw__event_value(mw_sim_t *s, double t, int kind, int clone, int other, double value);
 void mw__env(const mw_sim_t *s, double n_bm, double n_em, double *crowd_bm,
              double *support, double *crowd_em, double *il6);
 void mw__markers_advance(mw_sim_t *s, double h, double int_n, double int_nb);

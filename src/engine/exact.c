@@ -35,7 +35,8 @@ pop_bound(const mw_sim_t *s, int c, int comp)
         case IMM_INFLUX:
             return s->imm_bound[c].influx;
         default:
-            return s->rates[c].rbar[comp] + s->kill[c] + s->trog[c];
+            return s->rates[c].rbar[comp] + s->kill[c] + s->trog[c] + s->dk[2 * c + comp] +
+                   mw__ther_switch_extra(s, c);
     }
 }
 
@@ -58,6 +59,10 @@ pop_add(mw_sim_t *s, int c, int comp)
     p->comp = comp;
     if (comp < INFLUX && s->imm.on) {
         s->kill[c] = mw__imm_kill_bound(s, c, s->t, &s->trog[c]);
+    }
+    if (comp < INFLUX && s->ther.nu > 0 && s->ther.on) {
+        double k = mw__ther_kill_bound(s, c, s->t, s->ther.bound_until);
+        s->dk[2 * c] = s->dk[2 * c + 1] = k;
     }
     p->n = comp == INFLUX || comp == IMM_INFLUX ? 1.0 : 0.0;
     p->rbar = pop_bound(s, c, comp);
@@ -257,6 +262,23 @@ imm_refresh(mw_sim_t *s)
     return 0;
 }
 
+/* Drug kill bounds of every tumour population for [t, t_end] (no dose inside). */
+static void
+drug_refresh(mw_sim_t *s, double t_end)
+{
+    s->ther.bound_until = t_end;
+    (void) mw__ther_effects(s, s->t);
+    for (int i = 0; i < s->n_pops; i++) {
+        mw_pop_t *p = &s->pops[i];
+        if (p->comp < INFLUX) {
+            double k = mw__ther_kill_bound(s, p->clone, s->t, t_end);
+            s->dk[2 * p->clone] = s->dk[2 * p->clone + 1] = k;
+            p->rbar = pop_bound(s, p->clone, p->comp);
+        }
+    }
+    recompute_w(s);
+}
+
 int
 mw__exact_init(mw_sim_t *s)
 {
@@ -367,6 +389,7 @@ events_until(mw_sim_t *s, double t_stop, double stop_cells)
     const double il6_ec50 = sc->tumour.il6_ec50, smax = sc->tumour.il6_support_max;
     const double limit = sc->engine.exact_cell_limit;
     const int imm_on = s->imm.on;
+    const int drugs = s->ther.on && s->ther.nu > 0;
     double t = s->t;
     double W = s->W, n_bm = s->n_bm, n_em = s->n_em, nb = s->nb;
     double int_n = s->int_n, int_nb = s->int_nb;
@@ -478,6 +501,27 @@ events_until(mw_sim_t *s, double t_stop, double stop_cells)
             continue;
         }
         y -= r->d;
+        if (drugs) {
+            double kb = s->dk[2 * c + comp];
+            if (y < kb) {
+                /* drug kill, accepted at the current hazard */
+                double il6 = 0;
+                if (comp == MW_BM) {
+                    double occ = finite_cap ? n_bm / cap : 0.0;
+                    il6 = il6_basal + il6_gain * (occ > 1.0 ? 1.0 : occ);
+                }
+                if (y < mw__ther_kill_now(s, c, comp, t, il6)) {
+                    s->deaths[c] += 1.0;
+                    SAVE();
+                    remove_cell(s, i);
+                    LOAD();
+                } else {
+                    rejections++;
+                }
+                continue;
+            }
+            y -= kb;
+        }
         double trog = 0;
         if (imm_on) {
             double kb = s->kill[c];
@@ -500,10 +544,11 @@ events_until(mw_sim_t *s, double t_stop, double stop_cells)
             }
         }
         double m = comp == MW_BM ? r->m : 0.0;
-        if (y < m + r->sw + (imm_on ? s->trog[c] : 0.0)) {
+        double sw = r->sw + (drugs ? mw__ther_switch_extra(s, c) : 0.0);
+        if (y < m + sw + (imm_on ? s->trog[c] : 0.0)) {
             /* seeding or switching: a cell moves to another population */
             int k = c, to = MW_EM;
-            if (y >= m + r->sw + trog) {
+            if (y >= m + sw + trog) {
                 rejections++; /* above the current trogocytosis rate */
                 continue;
             }
@@ -525,7 +570,7 @@ events_until(mw_sim_t *s, double t_stop, double stop_cells)
             }
             continue;
         }
-        y -= m + r->sw + (imm_on ? s->trog[c] : 0.0);
+        y -= m + sw + (imm_on ? s->trog[c] : 0.0);
         double lam;
         if (comp == MW_BM) {
             double occ = finite_cap ? n_bm / cap : 0.0;
@@ -599,6 +644,17 @@ mw__exact_run(mw_sim_t *s, double t_end, double stop_cells)
         }
         if (t_chunk <= s->t) {
             t_chunk = t_end;
+        }
+        if (s->tumour_dirty) {
+            /* cells were removed outside the engine (radiotherapy) */
+            s->tumour_dirty = 0;
+            ret = mw__exact_init(s);
+            if (ret != 0) {
+                break;
+            }
+        }
+        if (s->ther.on && s->ther.nu > 0) {
+            drug_refresh(s, t_chunk);
         }
         if (s->imm.on && s->imm.dirty) {
             ret = imm_refresh(s);

@@ -22,6 +22,7 @@
 
 #define BATCH_MAX 16 /* more arrivals than this are grouped into 16 strata */
 #define MIN_STEP 1e-9
+#define DRUG_KILL_MAX 1.0 /* largest drug kill integral (per cell) in one step */
 
 typedef struct {
     double crowd_bm, support, crowd_em;
@@ -83,6 +84,9 @@ touch(mw_sim_t *s, int c)
         if (s->imm.on) {
             s->kill[c] = mw__imm_kill_clone(s, c, &s->imm.K, &s->trog[c]);
         }
+        if (s->ther.nu > 0) {
+            mw__ther_step_clone(s, c);
+        }
     }
 }
 
@@ -124,7 +128,7 @@ inflow(mw_sim_t *s, int c, int comp, double k, double g, double h, const env_t *
     touch(s, c);
     s->scratch[4 * c + 2 + comp] +=
         arrivals(&s->rng_dyn, k, g, h, lam_of(s, c, comp, e) * (1.0 - s->rates[c].mu),
-                 s->rates[c].d + s->kill[c]);
+                 s->rates[c].d + s->kill[c] + s->dk[2 * c + comp]);
 }
 
 /* Largest per-day relative change of any per-cell rate, for the step size. */
@@ -269,6 +273,10 @@ step(mw_sim_t *s, double t_end, double stop_cells)
     int n_live0 = s->n_live;
     int ev0 = s->n_events;
 
+    const int drugs = s->ther.on && s->ther.nu > 0;
+    if (drugs) {
+        (void) mw__ther_effects(s, s->t);
+    }
     if (imm_on) {
         imm_begin(s, &I);
         memset(&I.dL, 0, sizeof(I.dL));
@@ -278,9 +286,10 @@ step(mw_sim_t *s, double t_end, double stop_cells)
         int c = s->live[i];
         const mw_rates_t *r = &s->rates[c];
         double nbm = s->clones[c].cells_bm, nem = s->clones[c].cells_em;
+        /* drug kill: the last step's average, as an estimate for the step size */
         double sw = r->sw + s->trog[c], d = r->d + s->kill[c];
-        double net_bm = lam_of(s, c, MW_BM, &e0) - d - sw - r->m;
-        double net_em = lam_of(s, c, MW_EM, &e0) - d - sw;
+        double net_bm = lam_of(s, c, MW_BM, &e0) - d - s->dk[2 * c] - sw - r->m;
+        double net_em = lam_of(s, c, MW_EM, &e0) - d - s->dk[2 * c + 1] - sw;
         g_bm += nbm * net_bm + r->influx;
         g_em += nem * net_em + nbm * r->m;
         if (nbm > 0 && fabs(net_bm) > net_max) {
@@ -340,11 +349,26 @@ step(mw_sim_t *s, double t_end, double stop_cells)
         h = fmin(MIN_STEP, t_end - s->t);
     }
 
-    /* Rates frozen at the predicted midpoint: second-order in h. */
-    {
-        double nbm = s->n_bm + 0.5 * h * g_bm, nem = s->n_em + 0.5 * h * g_em;
+    /* Rates frozen at the predicted midpoint: second-order in h.  Drug kill is the
+     * exact average of the hazard over the step (doses inside included); the step
+     * is shortened until no clone loses more than DRUG_KILL_MAX of its log size to
+     * drugs in one step, so steps are fine right after doses and long between. */
+    for (int pass = 0;; pass++) {
+        double nbm = s->n_bm + 0.5 * h * g_bm, nem = s->n_em + 0.5 * h * g_em, il6;
         mw__env(s, nbm > 0 ? nbm : 0, nem > 0 ? nem : 0, &e.crowd_bm, &e.support,
-                &e.crowd_em, NULL);
+                &e.crowd_em, &il6);
+        if (!drugs) {
+            break;
+        }
+        double K = mw__ther_step_kill(s, s->t, s->t + h, il6);
+        if (K <= DRUG_KILL_MAX || pass == 4 || h <= MIN_STEP) {
+            break;
+        }
+        h *= 0.9 * DRUG_KILL_MAX / K;
+        h = h > MIN_STEP ? h : MIN_STEP;
+    }
+    if (drugs) {
+        (void) mw__ther_effects(s, s->t + 0.5 * h);
     }
     mw_imm_rates_t R[MW_NI_MAX];
     if (imm_on) {
@@ -381,7 +405,8 @@ step(mw_sim_t *s, double t_end, double stop_cells)
             }
             const mw_rates_t *r = &s->rates[c];
             double lam = lam_of(s, c, comp, &e);
-            double mu = r->mu, kill = s->kill[c], d = r->d + kill, sw = r->sw + s->trog[c];
+            double mu = r->mu, kill = s->kill[c], d = r->d + kill + s->dk[2 * c + comp];
+            double sw = r->sw + s->trog[c] + (drugs ? mw__ther_switch_extra(s, c) : 0.0);
             double m = comp == MW_BM ? r->m : 0.0;
             double bcma_w = r->bcma_w;
             double loss = d + sw + m;
@@ -414,7 +439,8 @@ step(mw_sim_t *s, double t_end, double stop_cells)
                 touch(s, child);
                 double lc = lam_of(s, child, comp, &e) * (1.0 - s->rates[child].mu);
                 s->scratch[4 * child + 2 + comp] += mw__bd_transition(
-                    &s->rng_dyn, 1.0, lc, s->rates[child].d + s->kill[child], h - ta);
+                    &s->rng_dyn, 1.0, lc,
+                    s->rates[child].d + s->kill[child] + s->dk[2 * child + comp], h - ta);
             }
             if (m > 0 || sw > 0) {
                 /* Loss events given the path: exactly n0 - n1 without births;
@@ -457,6 +483,14 @@ step(mw_sim_t *s, double t_end, double stop_cells)
         s->clones[c].cells_em = x[1] + x[3];
         s->n_bm += s->clones[c].cells_bm;
         s->n_em += s->clones[c].cells_em;
+    }
+    if (drugs) {
+        /* the doses inside the step, at their times (after the cells are written:
+         * a dose at the step's end may act on them instantly) */
+        int ret = mw__ther_give_doses(s, s->t + h);
+        if (ret != 0) {
+            return ret;
+        }
     }
     /* events of this step (clone births at their arrival times) in time order */
     for (int i = ev0 + 1; i < s->n_events; i++) {

@@ -69,9 +69,9 @@ rhs(sunrealtype t, N_Vector yv, N_Vector ydotv, void *data)
     double *dy = N_VGetArrayPointer(ydotv);
     int T = mm->n_types, ne = sc->mutation.n_entries;
     double nbm_tot = 0, nem_tot = 0, n_tot = 0, nb_tot = 0;
-    double crowd, sup, crowd_em;
+    double crowd, sup, crowd_em, il6;
+    const int drugs = s->ther.on && s->ther.nu > 0;
 
-    (void) t;
     s->counters.rhs_calls++;
     memset(dy, 0, (size_t) mm->n_state * sizeof(double));
     for (int i = 0; i < T; i++) {
@@ -81,7 +81,7 @@ rhs(sunrealtype t, N_Vector yv, N_Vector ydotv, void *data)
         nb_tot += (a + b) * s->rates[i].bcma_w;
     }
     n_tot = nbm_tot + nem_tot;
-    mw__env(s, nbm_tot, nem_tot, &crowd, &sup, &crowd_em, NULL);
+    mw__env(s, nbm_tot, nem_tot, &crowd, &sup, &crowd_em, &il6);
 
     const int imm_on = s->imm.on;
     mw_imm_kill_t K;
@@ -129,9 +129,14 @@ rhs(sunrealtype t, N_Vector yv, N_Vector ydotv, void *data)
             }
             dy[Y_IMM(T) + s->imm.ni] += kill * ((nbm > 0 ? nbm : 0) + (nem > 0 ? nem : 0));
         }
-        double d = r->d + kill, sw = r->sw + trog;
-        dy[2 * i] += nbm * (lam * (1.0 - mu) - d - r->m - sw) + r->influx;
-        dy[2 * i + 1] += nem * (lam_em * (1.0 - mu) - d - sw) + r->m * nbm;
+        double d = r->d + kill, sw = r->sw + trog, dk_bm = 0, dk_em = 0;
+        if (drugs) {
+            dk_bm = mw__ther_kill_now(s, i, MW_BM, t, il6);
+            dk_em = mw__ther_kill_now(s, i, MW_EM, t, il6);
+            sw += mw__ther_switch_extra(s, i);
+        }
+        dy[2 * i] += nbm * (lam * (1.0 - mu) - d - dk_bm - r->m - sw) + r->influx;
+        dy[2 * i + 1] += nem * (lam_em * (1.0 - mu) - d - dk_em - sw) + r->m * nbm;
         if (has_kids && mu > 0) {
             for (int e = 0; e < ne; e++) {
                 int k = mm->kids[i * ne + e];
@@ -146,7 +151,7 @@ rhs(sunrealtype t, N_Vector yv, N_Vector ydotv, void *data)
         }
         /* ctDNA released by dying cells of this type */
         double kc = MW_LN2 / sc->markers.ctdna_half_life;
-        dy[2 * T + X_N + i] = sc->markers.ctdna_per_death * d * (nbm + nem) -
+        dy[2 * T + X_N + i] = sc->markers.ctdna_per_death * (d * (nbm + nem) + dk_bm * nbm + dk_em * nem) -
                               kc * y[2 * T + X_N + i];
     }
     double k;
@@ -157,7 +162,8 @@ rhs(sunrealtype t, N_Vector yv, N_Vector ydotv, void *data)
     k = MW_LN2 / sc->markers.flc_half_life;
     dy[2 * T + X_FLC] = sc->markers.flc_per_1e11 * 1e-11 * k * n_tot - k * x[X_FLC];
     k = MW_LN2 / sc->markers.sbcma_half_life;
-    dy[2 * T + X_SBCMA] = sc->markers.sbcma_per_1e11 * 1e-11 * k * nb_tot - k * x[X_SBCMA];
+    dy[2 * T + X_SBCMA] =
+        sc->markers.sbcma_per_1e11 * 1e-11 * s->ther.fx.sbcma_keep * k * nb_tot - k * x[X_SBCMA];
     return 0;
 }
 
@@ -320,16 +326,27 @@ mw__mean_run(mw_sim_t *s, double t_end)
         return mw__trace_error(MW_ERR_BAD_STATE);
     }
     T = mm->n_types;
-    if (!s->imm.on) {
+    if (!s->imm.on && !s->ther.on) {
         return mean_advance(s, t_end);
     }
-    if (s->imm.dirty) {
-        /* the schedule changed the immune populations or a rate jumped */
+    /* a dose or the schedule changed the state or a rate jumped: restart CVODE */
+    {
         double *y = N_VGetArrayPointer(mm->y);
-        for (int i = 0; i < s->imm.ni; i++) {
-            y[Y_IMM(T) + i] = s->imm.n[i];
+        int restart = s->ther.on; /* every stop of a plan is a dose or a plan event */
+        if (s->tumour_dirty) {
+            for (int i = 0; i < T; i++) {
+                y[2 * i] = s->clones[i].cells_bm;
+                y[2 * i + 1] = s->clones[i].cells_em;
+            }
+            s->tumour_dirty = 0;
         }
-        if (CVodeReInit(mm->cvode, s->t, mm->y) != CV_SUCCESS) {
+        if (s->imm.on && s->imm.dirty) {
+            for (int i = 0; i < s->imm.ni; i++) {
+                y[Y_IMM(T) + i] = s->imm.n[i];
+            }
+            restart = 1;
+        }
+        if (restart && CVodeReInit(mm->cvode, s->t, mm->y) != CV_SUCCESS) {
             return mw__trace_error(MW_ERR_SOLVER);
         }
         s->imm.dirty = 0;
@@ -337,10 +354,17 @@ mw__mean_run(mw_sim_t *s, double t_end)
     while (s->t < t_end && ret == 0) {
         double t0 = s->t, tc = s->t + MEAN_IMM_CHUNK;
         const double *y = N_VGetArrayPointer(mm->y);
-        double k0 = y[Y_IMM(T) + s->imm.ni], d0 = y[Y_IMM(T) + s->imm.ni + 1];
+        double k0 = 0, d0 = 0;
+        if (s->ther.on && s->ther.nu > 0) {
+            (void) mw__ther_effects(s, s->t);
+        }
+        if (s->imm.on) {
+            k0 = y[Y_IMM(T) + s->imm.ni];
+            d0 = y[Y_IMM(T) + s->imm.ni + 1];
+        }
         ret = mean_advance(s, tc < t_end ? tc : t_end);
-        if (ret != 0) {
-            break;
+        if (ret != 0 || !s->imm.on) {
+            continue;
         }
         y = N_VGetArrayPointer(mm->y);
         s->imm.kills = y[Y_IMM(T) + s->imm.ni] - k0;

@@ -85,7 +85,14 @@ mw__imm_recog_clone(mw_sim_t *s, int c)
     const mw_imm_t *im = &s->imm;
     const mw_traits_t *t = &s->clones[c].traits;
     double *r = &s->recog[(size_t) c * (size_t) im->nr];
+    mw_traits_t gsi;
 
+    if (s->ther.fx_bcma_recog != 1.0) {
+        /* a gamma-secretase inhibitor raises surface BCMA */
+        gsi = *t;
+        gsi.antigen[MW_AG_BCMA].density *= s->ther.fx_bcma_recog;
+        t = &gsi;
+    }
     for (int p = 0; p < im->np; p++) {
         mw_costim_t cs;
         mw__product_costim(sc, &sc->immune.products[p], &cs);
@@ -169,10 +176,12 @@ supp_factor(const mw_sim_t *s, const mw_imm_load_t *L, int p)
     return 1.0 / (1.0 + S / sc->immune.suppression_half);
 }
 
+/* PD-1 blockade now: the scheduled one or an anti-PD-1 drug, whichever is larger. */
 static double
 blockade(const mw_sim_t *s)
 {
-    return s->imm.blockade_on ? s->sc.immune.pd1_blockade : 0.0;
+    double b = s->imm.blockade_on ? s->sc.immune.pd1_blockade : 0.0;
+    return s->ther.fx.pd1 > b ? s->ther.fx.pd1 : b;
 }
 
 /* Weight of the PD-L1 brake on product p's cells: (1 - blockade)(1 - pd1_ko). */
@@ -209,13 +218,14 @@ mw__imm_kill_factors(const mw_sim_t *s, const double *n, const mw_imm_load_t *L,
     const double T = n[i_t(im)], NK = n[i_t(im) + 2];
     const double g_endo = supp_factor(s, L, -1);
     const double fT = T > 0 ? T / (sc->immune.t_half_sat + T) : 0.0;
+    const mw_drug_fx_t *fx = &s->ther.fx;
 
     memset(K, 0, sizeof(*K));
     for (int p = 0; p < im->np; p++) {
         const mw_product_t *pr = &sc->immune.products[p];
         double E = n[IE(p)];
         double fE = E > 0 ? E / (sc->immune.effector_half_sat + E) : 0.0;
-        K->kill[p] = sc->immune.kill_max * fE * supp_factor(s, L, p);
+        K->kill[p] = sc->immune.kill_max * fE * supp_factor(s, L, p) * fx->boost * fx->t_keep;
         K->brake[p] = pd1_brake(s, pr);
         if (s->sc.plasticity.n_edits > 0 && sc->immune.trogocytosis > 0) {
             K->trog[p] = sc->immune.trogocytosis * fE;
@@ -223,13 +233,15 @@ mw__imm_kill_factors(const mw_sim_t *s, const double *n, const mw_imm_load_t *L,
     }
     for (int g = 0; g < im->ng; g++) {
         const mw_engager_t *e = &sc->immune.engagers[g];
-        K->kill[im->np + g] = e->kill_max * mw__imm_occupancy(s, g, t) * fT * g_endo;
+        K->kill[im->np + g] =
+            e->kill_max * mw__imm_occupancy(s, g, t) * fT * g_endo * fx->boost * fx->t_keep;
         K->brake[im->np + g] = 1.0 - bl;
     }
-    K->t_kill = sc->immune.t_kill_max * sc->immune.imid_boost * fT * g_endo;
+    K->t_kill = sc->immune.t_kill_max * sc->immune.imid_boost * fT * g_endo * fx->boost *
+                fx->t_keep;
     K->t_brake = 1.0 - bl;
     K->nk_kill = NK > 0 ? sc->immune.nk_kill_max * sc->immune.imid_boost * NK /
-                              (sc->immune.nk_half_sat + NK) * g_endo
+                              (sc->immune.nk_half_sat + NK) * g_endo * fx->boost
                         : 0.0;
     K->nk_boost = sc->immune.nk_hla_boost;
 }
@@ -282,10 +294,11 @@ mw__imm_kill_bound(const mw_sim_t *s, int c, double t, double *trog_bound)
     mw__imm_kill_factors(s, n, &L, t, &K);
     for (int g = 0; g < im->ng; g++) {
         /* concentration only falls between doses */
-        K.kill[im->np + g] = sc->immune.engagers[g].kill_max * occupancy_bound(s, g, t);
+        K.kill[im->np + g] =
+            sc->immune.engagers[g].kill_max * occupancy_bound(s, g, t) * s->ther.fx.boost;
     }
-    K.t_kill = sc->immune.t_kill_max * sc->immune.imid_boost;
-    K.nk_kill = sc->immune.nk_kill_max * sc->immune.imid_boost;
+    K.t_kill = sc->immune.t_kill_max * sc->immune.imid_boost * s->ther.fx.boost;
+    K.nk_kill = sc->immune.nk_kill_max * sc->immune.imid_boost * s->ther.fx.boost;
     for (int j = 0; j < MW_NR_MAX; j++) {
         K.brake[j] = 0;
     }
@@ -329,7 +342,7 @@ mw__imm_rates(const mw_sim_t *s, const double *n, const mw_imm_load_t *L, double
         r[IE(p)].lam = cs.expansion_max *
                            (1.0 + (pr->armor == MW_ARMOR_IL18 ? sc->immune.il18_expansion : 0)) *
                            (1.0 - (steroid ? sc->toxicity.steroid_expansion_cut : 0.0)) *
-                           sat_x * supp_factor(s, L, p) +
+                           sat_x * supp_factor(s, L, p) * s->ther.fx.t_keep +
                        hb;
         r[IE(p)].death = cs.effector_death + sw;
         r[IE(p)].out[0] = cs.memory_rate;
@@ -348,13 +361,13 @@ mw__imm_rates(const mw_sim_t *s, const double *n, const mw_imm_load_t *L, double
         double sat = A > 0 ? A / (sc->immune.antigen_half_sat + A) : 0.0;
         tx += sc->immune.engagers[g].exhaustion * mw__imm_occupancy(s, g, t) * sat;
     }
-    r[it].influx = sc->immune.t_cells * sc->immune.t_death * recruit;
+    r[it].influx = sc->immune.t_cells * sc->immune.t_death * recruit * s->ther.fx.priming;
     r[it].death = sc->immune.t_death;
     r[it].out[0] = tx;
     r[it].to[0] = it + 1;
     r[it + 1].death = sc->immune.tx_death;
     r[it + 2].influx = sc->immune.nk_cells * sc->immune.nk_death * recruit;
-    r[it + 2].death = sc->immune.nk_death;
+    r[it + 2].death = sc->immune.nk_death + s->ther.fx.nk_death;
 }
 
 void
@@ -393,6 +406,21 @@ mw__imm_rates_bound(const mw_sim_t *s, double t, mw_imm_rates_t *r)
         }
         r[i_t(im)].out[0] = tx;
     }
+}
+
+void
+mw__imm_deplete(mw_sim_t *s, double frac, double t)
+{
+    mw_imm_t *im = &s->imm;
+
+    /* T, exhausted T and NK cells, and every CAR-T population */
+    for (int i = 0; i < im->ni; i++) {
+        im->n[i] = s->sc.engine.mode == MW_MODE_MEAN
+                       ? im->n[i] * (1.0 - frac)
+                       : mw_ran_binomial(&s->rng_imm, 1.0 - frac, im->n[i]);
+    }
+    im->dirty = 1;
+    (void) t;
 }
 
 /* Day of dose k of engager g (inf after the schedule ends). */

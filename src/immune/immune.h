@@ -125,6 +125,9 @@ void mw__imm_rates(const struct mw_sim *s, const double *n, const mw_imm_load_t 
 void mw__imm_rates_bound(const struct mw_sim *s, double t, mw_imm_rates_t *r);
 /* The next time > t at which a scheduled action happens (inf if none). */
 double mw__imm_next_time(const struct mw_sim *s, double t);
+/* Remove fraction frac of every immune population (a lymphodepleting drug dose
+ * at time t): binomial draws, or the expected fraction in mean mode. */
+void mw__imm_deplete(struct mw_sim *s, double frac, double t);
 /* Carry out every scheduled action due at or before time t. */
 int mw__imm_apply_schedule(struct mw_sim *s, double t);
 /* After the state reached time t (h days after the last update): cytokine,
