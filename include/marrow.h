@@ -728,6 +728,7 @@ int mw_sim_safety_switch(mw_sim_t *self, int product);
 /** One drug now: plasma concentration, occupancy H and the tumour kill it adds to
  *  a fully sensitive, unprotected cell. */
 typedef struct {
+    int in_plan;         /**< the plan gives this drug (otherwise all zero) */
     double conc_ng_ml;
     double occupancy;
     double kill_per_day;

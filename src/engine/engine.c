@@ -780,6 +780,18 @@ mw_event_name(int kind)
             return "corticosteroid";
         case MW_EV_DEATH:
             return "death";
+        case MW_EV_DOSE:
+            return "dose";
+        case MW_EV_LINE_START:
+            return "line_start";
+        case MW_EV_PHASE_START:
+            return "phase_start";
+        case MW_EV_APHERESIS:
+            return "apheresis";
+        case MW_EV_PROGRESSION:
+            return "progression";
+        case MW_EV_LINE_END:
+            return "line_end";
         default:
             return "?";
     }

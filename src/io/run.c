@@ -285,6 +285,31 @@ write_timepoint(FILE *f, const mw_sim_t *sim, int rep, int with_rep, double t)
     }
 }
 
+/* Drug concentrations and occupancy, and where the plan stands. */
+static void
+write_therapy(FILE *f, const mw_scenario_t *sc, const mw_sim_t *sim, int rep, int with_rep,
+              double t)
+{
+    char var[128], nm[MW_NAME_MAX];
+    mw_therapy_state_t ts;
+
+    for (int d = 0; d < sc->therapy.n_drugs; d++) {
+        mw_drug_state_t ds;
+        if (mw_sim_drug(sim, d, &ds) != 0 || !ds.in_plan ||
+            sc->therapy.drugs[d].route == MW_ROUTE_RADIATION) {
+            continue;
+        }
+        const char *n = csv_name(sc->therapy.drugs[d].name, nm, sizeof(nm));
+        snprintf(var, sizeof(var), "drug_ng_ml:%s", n);
+        ts_row(f, rep, with_rep, t, var, ds.conc_ng_ml);
+        snprintf(var, sizeof(var), "drug_occupancy:%s", n);
+        ts_row(f, rep, with_rep, t, var, ds.occupancy);
+    }
+    mw_sim_therapy(sim, &ts);
+    ts_row(f, rep, with_rep, t, "line", ts.line + 1);
+    ts_row(f, rep, with_rep, t, "on_treatment", ts.on_treatment);
+}
+
 static void
 write_all(FILE *f, const mw_scenario_t *sc, const mw_sim_t *sim, int rep, int with_rep,
           double t)
@@ -292,6 +317,9 @@ write_all(FILE *f, const mw_scenario_t *sc, const mw_sim_t *sim, int rep, int wi
     write_timepoint(f, sim, rep, with_rep, t);
     if (immune_present(sc)) {
         write_immune(f, sc, sim, rep, with_rep, t);
+    }
+    if (sc->therapy.n_lines > 0) {
+        write_therapy(f, sc, sim, rep, with_rep, t);
     }
 }
 
@@ -514,6 +542,39 @@ event_rows(FILE *f, const mw_scenario_t *sc, const mw_sim_t *sim, int rep, int w
             case MW_EV_ICANS:
                 fprintf(f, "grade=%d", e->other);
                 break;
+            case MW_EV_DOSE:
+                if (e->other >= 0 && e->other < sc->therapy.n_drugs) {
+                    const mw_drug_t *d = &sc->therapy.drugs[e->other];
+                    fprintf(f, "drug=%s;%s=%.6g", csv_name(d->name, buf, sizeof(buf)),
+                            d->route == MW_ROUTE_RADIATION ? "gy" : "mg", e->value);
+                }
+                break;
+            case MW_EV_LYMPHODEPLETION:
+                if (e->other >= 0 && e->other < sc->therapy.n_drugs) {
+                    fprintf(f, "drug=%s",
+                            csv_name(sc->therapy.drugs[e->other].name, buf, sizeof(buf)));
+                }
+                break;
+            case MW_EV_LINE_START:
+            case MW_EV_APHERESIS:
+            case MW_EV_LINE_END:
+            case MW_EV_PHASE_START:
+            case MW_EV_PROGRESSION:
+                if (e->other >= 0 && e->other < sc->therapy.n_lines) {
+                    const mw_line_t *l = &sc->therapy.lines[e->other];
+                    fprintf(f, "line=%d;name=%s", e->other + 1,
+                            csv_name(l->name, buf, sizeof(buf)));
+                    if (e->kind == MW_EV_PHASE_START) {
+                        int ph = (int) e->value;
+                        fprintf(f, ";phase=%d;regimen=%s", ph + 1,
+                                ph >= 0 && ph < l->n_phases
+                                    ? csv_name(l->phases[ph].regimen, buf, sizeof(buf))
+                                    : "");
+                    } else if (e->kind == MW_EV_PROGRESSION) {
+                        fprintf(f, ";mprotein_g_dl=%.6g", e->value);
+                    }
+                }
+                break;
             default:
                 break;
         }
@@ -529,6 +590,8 @@ typedef struct {
     mw_cart_pk_t pk[MW_MAX_PRODUCTS];
     mw_toxicity_t tox;
     mw_counters_t counters;
+    mw_therapy_state_t ther;
+    int lines_started, doses;
 } rep_summary_t;
 
 static void
@@ -569,6 +632,12 @@ summarise(const mw_scenario_t *sc, const mw_sim_t *sim, rep_summary_t *r)
         (void) mw_sim_cart_pk(sim, p, &r->pk[p]);
     }
     mw_sim_toxicity(sim, &r->tox);
+    mw_sim_therapy(sim, &r->ther);
+    for (int i = 0; i < mw_sim_n_events(sim); i++) {
+        int k = mw_sim_event(sim, i)->kind;
+        r->lines_started += k == MW_EV_LINE_START;
+        r->doses += k == MW_EV_DOSE;
+    }
 }
 
 /* Wilson score interval for k successes in n trials at z = 1.96. */
@@ -654,16 +723,20 @@ write_summary(FILE *f, const mw_scenario_t *sc, const mw_run_options_t *o,
                 r[i].clones_alive);
         fprintf(f,
                 ", \"events\": %llu, \"rejected_candidates\": %llu, \"steps\": %llu, "
-                "\"clone_steps\": %llu%s%s",
+                "\"clone_steps\": %llu",
                 (unsigned long long) r[i].counters.events,
                 (unsigned long long) r[i].counters.rejections,
                 (unsigned long long) r[i].counters.steps,
-                (unsigned long long) r[i].counters.clone_steps,
-                immune_present(sc) ? "" : "}", immune_present(sc) ? "" : (i + 1 < n ? ",\n" : "\n"));
+                (unsigned long long) r[i].counters.clone_steps);
         if (immune_present(sc)) {
             write_immune_summary(f, sc, &r[i]);
-            fprintf(f, "}%s\n", i + 1 < n ? "," : "");
         }
+        if (sc->therapy.n_lines > 0) {
+            fprintf(f, ",\n     \"lines_started\": %d, \"doses\": %d, \"progressions\": %d",
+                    r[i].lines_started, r[i].doses, r[i].ther.progressions);
+            json_field(f, "first_progression_day", r[i].ther.first_progression_day);
+        }
+        fprintf(f, "}%s\n", i + 1 < n ? "," : "");
         mean += r[i].final_cells;
         ext += r[i].extinct;
     }
@@ -684,10 +757,20 @@ write_summary(FILE *f, const mw_scenario_t *sc, const mw_run_options_t *o,
         json_fraction(f, "icans_any", icans, n);
         fputs(", ", f);
         json_fraction(f, "treatment_related_death", died, n);
-        fputs("},\n  \"aggregate\": {\"mean_final_cells\": ", f);
+        fputs("},\n", f);
     } else {
-        fprintf(f, "  ],\n  \"aggregate\": {\"mean_final_cells\": ");
+        fputs("  ],\n", f);
     }
+    if (sc->therapy.n_lines > 0) {
+        int prog = 0;
+        for (int i = 0; i < n; i++) {
+            prog += r[i].ther.progressions > 0;
+        }
+        fputs("  \"therapy\": {", f);
+        json_fraction(f, "progressed", prog, n);
+        fputs("},\n", f);
+    }
+    fputs("  \"aggregate\": {\"mean_final_cells\": ", f);
     wilson(ext, n, &lo, &hi);
     json_num(f, mean);
     fprintf(f, ", \"extinct\": %d, \"extinct_fraction\": ", ext);
