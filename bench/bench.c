@@ -100,6 +100,7 @@ typedef struct {
     double hybrid_ms_per_patient, hybrid_clone_steps_per_s, hybrid_cell_days_per_s;
     double hybrid_patient_years_per_s, hybrid_steps;
     double cart_ms_per_patient, cart_steps, cart_us_per_step, plain_us_per_step;
+    double drug_ms_per_patient, drug_steps, drug_us_per_step;
     long peak_rss_kb;
 } results_t;
 
@@ -169,6 +170,62 @@ add_cart(mw_scenario_t *sc)
     return 0;
 }
 
+/* The hybrid scenario on a 28-day-cycle regimen for the whole horizon: an oral
+ * IMiD-like drug on days 1-21 and a weekly steroid-like drug, with PK/PD set here
+ * (not the shipped library) so the benchmark stays comparable across versions. */
+static int
+add_regimen(mw_scenario_t *sc)
+{
+    static const struct {
+        const char *name;
+        double v, thalf, ka, emax, ec50, dose;
+        uint64_t days;
+    } drugs[2] = {
+        {"bench-imid", 80, 3, 2, 0.03, 100, 25, (1ull << 21) - 1},
+        {"bench-steroid", 56, 4, 1.5, 0.01, 50, 40, 1ull | 1ull << 7 | 1ull << 14 | 1ull << 21},
+    };
+    mw_regimen_t *rg = &sc->therapy.regimens[0];
+    mw_line_t *ln = &sc->therapy.lines[0];
+
+    sc->therapy.n_drugs = 2;
+    sc->therapy.n_regimens = 1;
+    sc->therapy.n_lines = 1;
+    memset(rg, 0, sizeof(*rg));
+    memset(ln, 0, sizeof(*ln));
+    snprintf(rg->name, sizeof(rg->name), "bench-regimen");
+    rg->cycle_days = 28;
+    rg->cycles = 66; /* the whole horizon */
+    rg->n_doses = 2;
+    for (int i = 0; i < 2; i++) {
+        mw_drug_t *d = &sc->therapy.drugs[i];
+        memset(d, 0, sizeof(*d));
+        snprintf(d->name, sizeof(d->name), "%s", drugs[i].name);
+        d->route = MW_ROUTE_ORAL;
+        d->dose_unit = MW_DOSE_MG;
+        d->volume_l = drugs[i].v;
+        d->half_life_h = drugs[i].thalf;
+        d->ka_per_h = drugs[i].ka;
+        d->bioavailability = 1;
+        d->infusion_h = 1;
+        d->emax = drugs[i].emax;
+        d->ec50_ng_ml = drugs[i].ec50;
+        d->hill = 1;
+        d->bcma_fold = 1;
+        snprintf(rg->doses[i].drug, sizeof(rg->doses[i].drug), "%s", drugs[i].name);
+        rg->doses[i].dose = drugs[i].dose;
+        rg->doses[i].days = drugs[i].days;
+        rg->doses[i].first_cycle = 1;
+    }
+    snprintf(ln->name, sizeof(ln->name), "bench-line");
+    ln->n_phases = 1;
+    snprintf(ln->phases[0].regimen, sizeof(ln->phases[0].regimen), "bench-regimen");
+    ln->phases[0].cycles = -1;
+    ln->phases[0].dose_scale = 1;
+    /* progression ends the line early; keep treating for the whole horizon */
+    sc->therapy.progression_confirm = 1000;
+    return 0;
+}
+
 static int
 bench_hybrid(int repeats, int cart, results_t *r)
 {
@@ -176,7 +233,8 @@ bench_hybrid(int repeats, int cart, results_t *r)
     double wall[256], steps = 0, clone_steps = 0, cell_days = 0;
     int ret = 0;
 
-    if (sc == NULL || hybrid_scenario(sc) != 0 || (cart && add_cart(sc) != 0)) {
+    if (sc == NULL || hybrid_scenario(sc) != 0 || (cart == 1 && add_cart(sc) != 0) ||
+        (cart == 2 && add_regimen(sc) != 0)) {
         free(sc);
         return 1;
     }
@@ -221,6 +279,12 @@ bench_hybrid(int repeats, int cart, results_t *r)
     }
     qsort(wall, (size_t) repeats, sizeof(double), cmp_double);
     double med = wall[repeats / 2];
+    if (cart == 2) {
+        r->drug_ms_per_patient = 1e3 * med;
+        r->drug_steps = steps / repeats;
+        r->drug_us_per_step = 1e6 * total / steps;
+        return 0;
+    }
     if (cart) {
         r->cart_ms_per_patient = 1e3 * med;
         r->cart_steps = steps / repeats;
@@ -255,7 +319,7 @@ mw_bench_main(int argc, char **argv)
     }
     memset(&r, 0, sizeof(r));
     if (bench_exact(quick ? 1 : 5, &r) != 0 || bench_hybrid(quick ? 5 : 101, 0, &r) != 0 ||
-        bench_hybrid(quick ? 5 : 51, 1, &r) != 0) {
+        bench_hybrid(quick ? 5 : 51, 1, &r) != 0 || bench_hybrid(quick ? 5 : 101, 2, &r) != 0) {
         return 1;
     }
     getrusage(RUSAGE_SELF, &ru);
@@ -267,12 +331,16 @@ mw_bench_main(int argc, char **argv)
                "\"clone_steps_per_s\": %.4g, \"cell_days_per_s\": %.4g, "
                "\"patient_years_per_s\": %.4g, \"us_per_step\": %.4g}, "
                "\"hybrid_cart\": {\"ms_per_patient\": %.4g, \"steps_per_patient\": %.4g, "
-               "\"us_per_step\": %.4g}, \"peak_rss_kb\": %ld}\n",
+               "\"us_per_step\": %.4g}, \"hybrid_regimen\": {\"ms_per_patient\": %.4g, "
+               "\"steps_per_patient\": %.4g, \"us_per_step\": %.4g, "
+               "\"cost_vs_no_drugs\": %.4g}, \"peak_rss_kb\": %ld}\n",
                mw_version(), r.exact_events_per_s, r.exact_ns_per_event, r.exact_events,
                r.exact_wall_s, r.hybrid_ms_per_patient, r.hybrid_steps,
                r.hybrid_clone_steps_per_s, r.hybrid_cell_days_per_s,
                r.hybrid_patient_years_per_s, r.plain_us_per_step, r.cart_ms_per_patient,
-               r.cart_steps, r.cart_us_per_step, r.peak_rss_kb);
+               r.cart_steps, r.cart_us_per_step, r.drug_ms_per_patient, r.drug_steps,
+               r.drug_us_per_step, r.drug_ms_per_patient / r.hybrid_ms_per_patient,
+               r.peak_rss_kb);
     } else {
         printf("exact  birth-death-mutation, X0=1000, 56 days (median of %d)\n"
                "  %.3g events/s  (%.1f ns/event, %.3g events per run, %.3f s per run)\n",
@@ -288,6 +356,12 @@ mw_bench_main(int argc, char **argv)
                "  %.3f ms per patient, %.0f steps, %.2f us per step (%.2f without immune)\n",
                quick ? 5 : 51, r.cart_ms_per_patient, r.cart_steps, r.cart_us_per_step,
                r.plain_us_per_step);
+        printf("hybrid same on a 28-day-cycle regimen (oral days 1-21, weekly steroid) for 5 "
+               "years (median of %d)\n"
+               "  %.3f ms per patient, %.0f steps, %.2f us per step, %.2fx the cost "
+               "without drugs\n",
+               quick ? 5 : 101, r.drug_ms_per_patient, r.drug_steps, r.drug_us_per_step,
+               r.drug_ms_per_patient / r.hybrid_ms_per_patient);
         printf("peak memory %.1f MiB\n", (double) r.peak_rss_kb / 1024.0);
     }
     return 0;
