@@ -15,11 +15,16 @@ typedef enum {
     MW__P_INT,
     MW__P_BOOL,     /* int 0/1 */
     MW__P_ENUM,     /* int index into names[] */
-    MW__P_STRING,   /* char[MW_NAME_MAX] */
+    MW__P_STRING,   /* char[MW_NAME_MAX], a non-empty name */
     MW__P_TRAITS,   /* mw_traits_t scalars: one key per row of the trait table */
     MW__P_ANTIGENS, /* mw_antigen_t[MW_N_ANTIGENS]: map antigen -> field map */
     MW__P_EDITS,    /* mw_edit_t[MW_MAX_EDITS]; count (int) at aux */
-    MW__P_LIST      /* array of structs; count (int) at aux, at most hi elements */
+    MW__P_LIST,     /* array of structs; count (int) at aux, at most hi elements */
+    MW__P_TEXT,     /* char[aux], may be empty: free text or a reference to a name */
+    MW__P_DAYS,     /* uint64_t: bit d-1 = day d of a cycle ("1-21", "1,8,15") */
+    MW__P_CYCLES,   /* int first cycle at offset, int last cycle (0 = open) at aux */
+    MW__P_KEYED     /* LIST whose elements are found by their "name": an item edits
+                       the entry of its name or appends a new one */
 } mw__ptype_t;
 
 /*
@@ -35,13 +40,17 @@ typedef struct {
     const char *key;
     int type;                 /* mw__ptype_t */
     size_t offset;            /* of the field in its scope struct */
-    size_t aux;               /* EDITS, LIST: offset of the int count */
-    size_t elem_size;         /* LIST: sizeof one element */
+    size_t aux;               /* EDITS, LIST, KEYED: offset of the int count; TEXT:
+                                 sizeof the char array; CYCLES: offset of the last
+                                 cycle */
+    size_t elem_size;         /* LIST, KEYED: sizeof one element */
     int lo_open;              /* 1: the value must be > lo rather than >= lo */
     int hi_open;              /* 1: the value must be < hi rather than <= hi */
     double lo, hi;            /* valid range; hi = INFINITY accepts "inf"/".inf" */
     double def;               /* default (ENUM, BOOL: as a number) */
-    const char *defstr;       /* STRING default; below a list the index is appended */
+    const char *defstr;       /* STRING default (below a list the index is appended);
+                                 TEXT, DAYS, CYCLES default as written; KEYED: where
+                                 the shipped entries come from */
     const char *const *names; /* ENUM: the accepted words, NULL-terminated */
     const char *unit;
     const char *source; /* paper, or "assumed: reason" */
@@ -52,7 +61,7 @@ typedef struct {
 typedef enum {
     MW__K_UNKNOWN = 0,
     MW__K_GROUP, /* a mapping of further keys ("tumour", "tumour.il6") */
-    MW__K_LIST,  /* a list of mappings ("tumour.clones") */
+    MW__K_LIST,  /* a list of mappings ("tumour.clones"), keyed or not */
     MW__K_LEAF,  /* a row: scalar, EDITS or ANTIGENS */
     MW__K_TRAIT  /* a scalar trait of a clone */
 } mw__kind_t;
@@ -92,5 +101,29 @@ int mw__edit_parse(const char *key, const char *text, mw_edit_t *e, char *msg,
 int mw__edit_same_target(const mw_edit_t *a, const mw_edit_t *b);
 /* Initialise list element @p index of LIST row @p list to its defaults. */
 void mw__list_elem_init(const mw__param_t *list, void *elem, int index);
+
+/* Store @p text as a non-empty name of at most MW_NAME_MAX - 1 characters in
+ * char[MW_NAME_MAX] @p field (zero-filled).  0, or MW_ERR_BAD_VALUE with @p msg. */
+int mw__name_set(char *field, const char *text, char *msg, size_t len);
+/* The "name" row of the elements of KEYED row @p list (never NULL for KEYED). */
+const mw__param_t *mw__keyed_name_row(const mw__param_t *list);
+/* Index of the element of KEYED row @p list in the scope struct @p base whose name
+ * is @p name, or -1. */
+int mw__keyed_find(const mw__param_t *list, const void *base, const char *name);
+
+/* Cycle days: "1-21", "1,8,15,22", "1-3, 8" (days 1..MW_MAX_CYCLE_DAYS) into a mask
+ * with bit d-1 for day d.  0, or MW_ERR_BAD_VALUE with @p msg set. */
+int mw__days_parse(const char *text, uint64_t *mask, char *msg, size_t len);
+/* The mask in the same form, runs of three or more days as a range ("1-21",
+ * "1,8,15,22"). */
+void mw__days_format(uint64_t mask, char *buf, size_t len);
+/* Cycle range "3", "1-8" or "7-" (open end: *last = 0). */
+int mw__cycles_parse(const char *text, int *first, int *last, char *msg, size_t len);
+void mw__cycles_format(int first, int last, char *buf, size_t len);
+
+/* The shipped drug and regimen libraries (data/drugs.yaml, data/regimens.yaml),
+ * NUL-terminated, generated at build time by cmake/embed.cmake. */
+extern const char mw__data_drugs_yaml[];
+extern const char mw__data_regimens_yaml[];
 
 #endif

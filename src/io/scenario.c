@@ -29,6 +29,14 @@
 #define TG(f) offsetof(mw_target_t, f)
 #define EG(f) offsetof(mw_engager_t, f)
 #define DS(f) offsetof(mw_dose_t, f)
+#define DR(f) offsetof(mw_drug_t, f)
+#define RG(f) offsetof(mw_regimen_t, f)
+#define RD(f) offsetof(mw_regimen_dose_t, f)
+#define LN(f) offsetof(mw_line_t, f)
+#define PH(f) offsetof(mw_phase_t, f)
+
+/* Longest a regimen may be given, in cycles. */
+#define MAX_CYCLES 10000
 
 /* clang-format off */
 #define P_DBL(k, off, lo_open, lo, hi, def, unit, src, doc)                           \
@@ -42,10 +50,25 @@
     {k, MW__P_BOOL, off, 0, 0, 0, 0, 0, 1, def, NULL, NULL, "flag", src, doc}
 #define P_ENUM(k, off, names, src, doc)                                               \
     {k, MW__P_ENUM, off, 0, 0, 0, 0, 0, 0, 0, NULL, names, "", src, doc}
+/* An enum whose default is not its first word. */
+#define P_ENUM_D(k, off, names, def, src, doc)                                        \
+    {k, MW__P_ENUM, off, 0, 0, 0, 0, 0, 0, def, NULL, names, "", src, doc}
 #define P_STR(k, off, defstr, doc)                                                    \
     {k, MW__P_STRING, off, 0, 0, 0, 0, 0, 0, 0, defstr, NULL, "", "", doc}
+/* A char[size] that may be empty: free text, or the name of another entry. */
+#define P_TEXT(k, off, size, defstr, src, doc)                                        \
+    {k, MW__P_TEXT, off, size, 0, 0, 0, 0, 0, 0, defstr, NULL, "", src, doc}
+#define P_DAYS(k, off, defstr, src, doc)                                              \
+    {k, MW__P_DAYS, off, 0, 0, 0, 0, 1, MW_MAX_CYCLE_DAYS, 0, defstr, NULL, "day",    \
+     src, doc}
+#define P_CYCLES(k, first, last, defstr, src, doc)                                    \
+    {k, MW__P_CYCLES, first, last, 0, 0, 0, 1, MAX_CYCLES, 0, defstr, NULL, "cycle",  \
+     src, doc}
 #define P_LIST(k, off, count, elem, max, doc)                                         \
     {k, MW__P_LIST, off, count, elem, 0, 0, 0, max, 0, NULL, NULL, "", "", doc}
+/* A list keyed by its elements' "name" row; @p library names the shipped entries. */
+#define P_KEYED(k, off, count, elem, max, library, doc)                               \
+    {k, MW__P_KEYED, off, count, elem, 0, 0, 0, max, 0, library, NULL, "", "", doc}
 #define P_EDITS(k, off, count, doc)                                                   \
     {k, MW__P_EDITS, off, count, 0, 0, 0, 0, MW_MAX_EDITS, 0, NULL, NULL, "", "", doc}
 #define P_TRAITS(k, off)                                                              \
@@ -65,12 +88,28 @@ static const char *const logic_names[] = {"single", "or", "and", NULL};
 static const char *const costim_names[] = {"4-1BB", "CD28", "both", NULL};
 static const char *const armor_names[] = {"none", "il12", "il18", "ccl19", NULL};
 static const char *const switch_names[] = {"none", "icasp9", "rqr8", NULL};
+/* In mw_route_t and mw_dose_unit_t order. */
+static const char *const route_names[] = {"iv", "infusion",  "oral",
+                                          "sc", "radiation", NULL};
+static const char *const dose_unit_names[] = {"mg", "mg/m2", "mg/kg", "Gy", NULL};
+/* A drug's antigen: 0 = none, else 1 + mw_antigen_id_t. */
+static const char *const drug_antigen_names[] = {"none",   "BCMA", "GPRC5D", "FcRH5",
+                                                 "SLAMF7", "CD38", "CD19",   NULL};
+_Static_assert(sizeof(drug_antigen_names) / sizeof(drug_antigen_names[0]) ==
+                   MW_N_ANTIGENS + 2,
+               "drug_antigen_names must list none and every mw_antigen_id_t");
 
 #define CRS_SRC                                                                          \
     "assumed: ordered IL-6 thresholds; calibrate to KarMMa CRS 84% any grade, 5% "       \
     "grade>=3 (science.md §2.4)"
 #define ICANS_SRC                                                                        \
     "assumed: ICANS follows severe cytokine release (KarMMa neurotoxicity 18%)"
+
+/* Generic drug fields: the library (data/drugs.yaml) gives the real values. */
+#define DRUG_SRC "assumed: neutral unless the library or scenario sets it"
+#define IMWG_SRC                                                                         \
+    "Kumar 2016 Lancet Oncol IMWG criteria: >=25% increase from nadir, absolute "        \
+    ">= 0.5 g/dL (science.md §3.4)"
 
 #define EDIT_DOC                                                                         \
     "trait or antigen -> change: x<f> or *<f> multiply, +<f>/-<f> add, =<v> or <v> "     \
@@ -107,6 +146,11 @@ static const mw__param_t params[] = {
     P_DBL("tumour.il6.support_max", S(tumour.il6_support_max), 0, 0, 10, 0.5, "fraction",
           "assumed: niche support at most raises birth by half",
           "max fractional birth boost of a fully niche-dependent cell"),
+    P_DBL("tumour.il6.cam_ec50", S(therapy.cam_il6_half), 1, 0, 1e4, 10, "pg/mL",
+          "assumed: CAM-DR protection half-maximal at the IL-6 of active MM (SPEC.md "
+          "§2.2 form)",
+          "marrow IL-6 giving half the maximal drug protection (CAM-DR) of "
+          "drugs[].sensitivity.niche_protection"),
     P_DBL("tumour.ras_birth_boost", S(tumour.ras_birth_boost), 0, 0, 10, 0.5, "fraction",
           "assumed: RAS/MAPK activation speeds division moderately",
           "fractional birth increase at ras = 1"),
@@ -501,6 +545,168 @@ static const mw__param_t params[] = {
     P_DBL("toxicity.steroid_days", S(toxicity.steroid_days), 1, 0, 365, 7, "days",
           "assumed", "duration of the corticosteroid effect"),
 
+    P_DBL("body.weight_kg", S(body.weight_kg), 1, 0, 500, 70, "kg",
+          "assumed: reference adult", "patient weight, for mg/kg doses"),
+    P_DBL("body.bsa_m2", S(body.bsa_m2), 1, 0, 5, 1.8, "m^2",
+          "science.md §3.1 derived: 1.8 m2 adult",
+          "patient body surface area, for mg/m2 doses"),
+
+    P_KEYED("drugs", S(therapy.drugs), S(therapy.n_drugs), sizeof(mw_drug_t),
+            MW_MAX_DRUGS, "data/drugs.yaml",
+            "drug library: an entry edits the drug of its name (shipped in "
+            "data/drugs.yaml or from an earlier file) or adds a new drug"),
+    P_STR("drugs[].name", DR(name), "drug", "drug name: the key regimens use"),
+    P_TEXT("drugs[].refs", DR(refs), MW_REFS_MAX, "", "",
+           "where the drug's numbers come from (free text)"),
+    P_ENUM_D("drugs[].route", DR(route), route_names, MW_ROUTE_ORAL, DRUG_SRC,
+             "iv: bolus; infusion: over pk.infusion_h; oral, sc: first-order "
+             "absorption; radiation: no PK, a fraction kills extramedullary cells"),
+    P_ENUM("drugs[].dose_unit", DR(dose_unit), dose_unit_names, DRUG_SRC,
+           "unit of regimen doses: mg, mg/m2 (x body.bsa_m2), mg/kg (x body.weight_kg) "
+           "or Gy (radiation only)"),
+    P_DBL("drugs[].pk.volume_l", DR(volume_l), 1, 0, 1e6, 50, "L", DRUG_SRC,
+          "apparent volume of distribution (one compartment)"),
+    P_DBL("drugs[].pk.half_life_h", DR(half_life_h), 1, 0, 1e5, 24, "h", DRUG_SRC,
+          "elimination half-life"),
+    P_DBL("drugs[].pk.ka_per_h", DR(ka_per_h), 1, 0, 1e3, 1, "1/h", DRUG_SRC,
+          "first-order absorption rate (oral, sc)"),
+    P_DBL("drugs[].pk.bioavailability", DR(bioavailability), 1, 0, 1, 1, "fraction",
+          DRUG_SRC, "fraction of the dose absorbed (oral, sc)"),
+    P_DBL("drugs[].pk.infusion_h", DR(infusion_h), 1, 0, 1e3, 1, "h", DRUG_SRC,
+          "infusion duration (route infusion)"),
+    P_DBL("drugs[].pd.emax", DR(emax), 0, 0, 100, 0, "1/day", DRUG_SRC,
+          "tumour kill per cell per day at full occupancy"),
+    P_DBL("drugs[].pd.ec50_ng_ml", DR(ec50_ng_ml), 1, 0, 1e9, 1, "ng/mL", DRUG_SRC,
+          "plasma concentration giving half occupancy (every effect scales with it)"),
+    P_DBL("drugs[].pd.hill", DR(hill), 1, 0, 20, 1, "1", DRUG_SRC,
+          "Hill coefficient of occupancy vs concentration"),
+    P_DBL("drugs[].sensitivity.niche_protection", DR(niche_protection), 0, 0, 1, 0,
+          "fraction", DRUG_SRC,
+          "CAM-DR: fraction of kill lost by niche-dependent cells at high marrow IL-6 "
+          "(tumour.il6.cam_ec50)"),
+    P_DBL("drugs[].sensitivity.efflux_substrate", DR(efflux_substrate), 0, 0, 1, 0, "1",
+          DRUG_SRC, "P-gp substrate: intracellular concentration C / efflux^substrate"),
+    P_DBL("drugs[].sensitivity.psmb5_resistance", DR(psmb5_resistance), 0, 0, 1, 0,
+          "fraction", DRUG_SRC, "fraction of kill lost by psmb5_mut clones"),
+    P_DBL("drugs[].sensitivity.crbn_required", DR(crbn_required), 0, 0, 1, 0, "fraction",
+          DRUG_SRC, "fraction of kill lost by crbn_loss clones"),
+    P_DBL("drugs[].sensitivity.tp53_resistance", DR(tp53_resistance), 0, 0, 1, 0,
+          "fraction", DRUG_SRC, "fraction of kill lost by tp53_loss clones"),
+    P_DBL("drugs[].sensitivity.bcl2_exponent", DR(bcl2_exponent), 0, -10, 10, 0, "1",
+          DRUG_SRC, "kill x bcl2^exponent (< 0: BCL-2 protects; > 0: venetoclax-like)"),
+    P_DBL("drugs[].sensitivity.stem_resistance", DR(stem_resistance), 0, 0, 1, 0,
+          "fraction", DRUG_SRC, "fraction of kill lost at stemness = 1"),
+    P_ENUM(
+        "drugs[].sensitivity.antigen", DR(antigen), drug_antigen_names, DRUG_SRC,
+        "none, or the antigen an antibody binds: kill x recognition of it (anti-CD38)"),
+    P_DBL("drugs[].sensitivity.antigen_d50", DR(antigen_d50), 1, 0, 1e7, 1000,
+          "molecules/cell", DRUG_SRC,
+          "antigen density giving half the antigen-directed kill"),
+    P_DBL("drugs[].sensitivity.antigen_hill", DR(antigen_hill), 1, 0, 20, 1, "1",
+          DRUG_SRC, "Hill coefficient of antigen-directed kill vs density"),
+    P_DBL("drugs[].sensitivity.antigen_downreg", DR(antigen_downreg), 0, 0, 1, 0,
+          "fraction", DRUG_SRC,
+          "fraction of the antigen-directed kill lost at full occupancy"),
+    P_DBL("drugs[].sensitivity.nk_dependence", DR(nk_dependence), 0, 0, 1, 0, "fraction",
+          DRUG_SRC, "share of kill that scales with NK cells / steady state (ADCC)"),
+    P_DBL("drugs[].effects.immune_boost", DR(immune_boost), 0, 0, 100, 0, "fraction",
+          DRUG_SRC, "fractional rise of T, NK and CAR-T killing (IMiDs)"),
+    P_DBL("drugs[].effects.t_suppression", DR(t_suppression), 0, 0, 1, 0, "fraction",
+          DRUG_SRC, "fraction of T and CAR-T killing and expansion removed"),
+    P_DBL("drugs[].effects.nk_depletion", DR(nk_depletion), 0, 0, 100, 0, "1/day",
+          DRUG_SRC, "extra NK-cell death per day"),
+    P_DBL("drugs[].effects.pd1_blockade", DR(pd1_blockade), 0, 0, 1, 0, "fraction",
+          DRUG_SRC, "PD-1 blockade occupancy"),
+    P_DBL("drugs[].effects.priming", DR(priming), 0, 0, 100, 0, "fraction", DRUG_SRC,
+          "fractional rise of endogenous T-cell influx"),
+    P_DBL("drugs[].effects.bcma_fold", DR(bcma_fold), 0, 1, 1000, 1, "fold", DRUG_SRC,
+          "fold rise of surface BCMA density (gamma-secretase inhibitors)"),
+    P_DBL("drugs[].effects.sbcma_cut", DR(sbcma_cut), 0, 0, 1, 0, "fraction", DRUG_SRC,
+          "fraction of sBCMA shedding removed"),
+    P_DBL("drugs[].effects.demethylation", DR(demethylation), 0, 0, 1000, 0, "fold",
+          DRUG_SRC, "fold rise of the switch-back (re-expression) rate"),
+    P_DBL_HO("drugs[].effects.lymphodepletion", DR(lymphodepletion), 0, 0, 1, 0,
+             "fraction", DRUG_SRC, "fraction of T, NK and CAR-T cells removed per dose"),
+    P_DBL("drugs[].effects.rt_alpha", DR(rt_alpha), 0, 0, 10, 0, "1/Gy", DRUG_SRC,
+          "radiotherapy: linear-quadratic alpha"),
+    P_DBL("drugs[].effects.rt_beta", DR(rt_beta), 0, 0, 10, 0, "1/Gy^2", DRUG_SRC,
+          "radiotherapy: linear-quadratic beta"),
+
+    P_KEYED("regimens", S(therapy.regimens), S(therapy.n_regimens), sizeof(mw_regimen_t),
+            MW_MAX_REGIMENS, "data/regimens.yaml",
+            "regimen library: an entry edits the regimen of its name (shipped in "
+            "data/regimens.yaml or from an earlier file) or adds a new regimen"),
+    P_STR("regimens[].name", RG(name), "regimen", "regimen name: the key plans use"),
+    P_TEXT("regimens[].refs", RG(refs), MW_REFS_MAX, "", "",
+           "where the schedule comes from (free text)"),
+    P_INT("regimens[].cycle_days", RG(cycle_days), 1, MW_MAX_CYCLE_DAYS, 28, "days",
+          "assumed: the common 28-day myeloma cycle", "length of one cycle"),
+    P_INT("regimens[].cycles", RG(cycles), 0, MAX_CYCLES, 0, "cycles",
+          "assumed: continuous therapy until progression unless set",
+          "cycles given (0 = until progression); a plan phase may override it"),
+    P_LIST("regimens[].doses", RG(doses), RG(n_doses), sizeof(mw_regimen_dose_t),
+           MW_MAX_REGIMEN_DOSES,
+           "dose items of each cycle (a list REPLACES the regimen's earlier doses)"),
+    P_TEXT("regimens[].doses[].drug", RD(drug), MW_NAME_MAX, "", "",
+           "the drug given: a drugs[] name"),
+    P_DBL("regimens[].doses[].dose", RD(dose), 0, 0, 1e6, 0, "dose_unit",
+          "assumed: set by the regimen",
+          "dose in the drug's dose_unit (mg, mg/m2, mg/kg or Gy)"),
+    P_DAYS("regimens[].doses[].days", RD(days), "1", "assumed: day 1 unless set",
+           "days of each cycle with a dose: 1-21, 1,8,15,22, 1-3,8 or a list [1, 8]"),
+    P_CYCLES("regimens[].doses[].in_cycles", RD(first_cycle), RD(last_cycle), "1-",
+             "assumed: every cycle unless set",
+             "cycles with this dose: 3, 1-8, or 7- (cycle 7 on)"),
+
+    P_DBL("plan.start_day", S(therapy.start_day), 0, 0, 1e5, 0, "days",
+          "assumed: treatment starts at diagnosis", "day the first line starts"),
+    P_DBL("plan.assess_every_days", S(therapy.assess_every_days), 1, 0, 365, 28, "days",
+          "assumed: monthly M-protein as in IMWG follow-up",
+          "interval between M-protein response assessments"),
+    P_DBL("plan.progression.rise", S(therapy.progression_rise), 1, 0, 10, 0.25,
+          "fraction", IMWG_SRC, "progression: M-protein rise above the line's nadir"),
+    P_DBL("plan.progression.absolute_g_dl", S(therapy.progression_abs), 0, 0, 100, 0.5,
+          "g/dL", IMWG_SRC, "progression: the rise must also be at least this much"),
+    P_INT("plan.progression.confirm", S(therapy.progression_confirm), 1, 10, 2,
+          "assessments",
+          "Kumar 2016 Lancet Oncol IMWG: progression needs two "
+          "consecutive assessments",
+          "consecutive assessments that confirm progression"),
+    P_LIST("plan.lines", S(therapy.lines), S(therapy.n_lines), sizeof(mw_line_t),
+           MW_MAX_LINES,
+           "lines of therapy in order, the next at confirmed progression (a list "
+           "REPLACES earlier lines)"),
+    P_STR("plan.lines[].name", LN(name), "line", "line label"),
+    P_LIST("plan.lines[].phases", LN(phases), LN(n_phases), sizeof(mw_phase_t),
+           MW_MAX_PHASES,
+           "phases given in order: induction, consolidation, maintenance (a list "
+           "REPLACES earlier phases)"),
+    P_TEXT("plan.lines[].phases[].regimen", PH(regimen), MW_NAME_MAX, "", "",
+           "the regimen given: a regimens[] name"),
+    P_INT("plan.lines[].phases[].cycles", PH(cycles), -1, MAX_CYCLES, -1, "cycles",
+          "assumed: the regimen's own cycle count",
+          "cycles of this phase: -1 = the regimen's cycles, 0 = until progression"),
+    P_DBL("plan.lines[].phases[].gap_days", PH(gap_days), 0, 0, 1e5, 0, "days",
+          "assumed: no rest unless set", "rest before the phase starts"),
+    P_DBL("plan.lines[].phases[].dose_scale", PH(dose_scale), 0, 0, 10, 1, "fold",
+          "assumed: full doses", "multiplies every dose of the phase"),
+    P_TEXT("plan.lines[].cart.product", LN(cart_product), MW_NAME_MAX, "", "",
+           "CAR-T line: a products[] name, infused after apheresis at the line's start "
+           "(empty = not a CAR-T line)"),
+    P_DBL("plan.lines[].cart.vein_to_vein_days", LN(vein_to_vein_days), 1, 0, 365, 40,
+          "days",
+          "assumed: KarMMa median apheresis-to-infusion about 40 days (Munshi 2021 NEJM)",
+          "apheresis (the line's start) to infusion"),
+    P_TEXT("plan.lines[].cart.bridging", LN(bridging), MW_NAME_MAX, "",
+           "assumed: no bridging therapy unless set",
+           "regimen given from apheresis until lymphodepletion (empty = none)"),
+    P_TEXT("plan.lines[].cart.lymphodepletion", LN(lymphodepletion), MW_NAME_MAX, "FluCy",
+           "SPEC.md §4: fludarabine/cyclophosphamide lymphodepletion",
+           "lymphodepletion regimen (empty = none)"),
+    P_DBL_HO("plan.lines[].cart.ld_start_day", LN(ld_start_day), 0, -30, 0, -5, "days",
+             "SPEC.md §4: lymphodepletion on days -5..-3",
+             "first lymphodepletion day, relative to infusion"),
+
     P_ENUM("engine.mode", S(engine.mode), mode_names,
            "assumed: hybrid is exact for small clones and fast for large ones",
            "simulation engine: hybrid, exact (Gillespie) or mean (ODE)"),
@@ -605,6 +811,21 @@ get_int(const void *field)
     return v;
 }
 
+static uint64_t
+get_u64(const void *field)
+{
+    uint64_t v;
+    memcpy(&v, field, sizeof(v));
+    return v;
+}
+
+/* 1 for a list row, keyed or not. */
+static int
+is_list(const mw__param_t *p)
+{
+    return p->type == MW__P_LIST || p->type == MW__P_KEYED;
+}
+
 /* Length of the first key segment of @p s (up to '.', '[' or the end). */
 static size_t
 seg_len(const char *s)
@@ -649,7 +870,9 @@ mw__param_classify(const char *prefix, const char *seg, const mw__param_t **row,
     for (int i = 0; i < N_PARAMS; i++) {
         const mw__param_t *p = &params[i];
         const char *rest;
-        if (strncmp(p->key, prefix, plen) != 0) {
+        /* The first character rules out most rows without a call (loading the drug
+         * library classifies a few thousand keys). */
+        if ((plen > 0 && p->key[0] != prefix[0]) || strncmp(p->key, prefix, plen) != 0) {
             continue;
         }
         rest = p->key + plen;
@@ -667,7 +890,7 @@ mw__param_classify(const char *prefix, const char *seg, const mw__param_t **row,
         }
         if (rest[slen] == '\0') {
             *row = p;
-            return p->type == MW__P_LIST ? MW__K_LIST : MW__K_LEAF;
+            return is_list(p) ? MW__K_LIST : MW__K_LEAF;
         }
         if (rest[slen] == '.' && kind == MW__K_UNKNOWN) {
             *row = p;
@@ -804,6 +1027,12 @@ mw__unknown_key_msg(const char *prefix, const char *word, char *msg, size_t len)
 /* ------------------------------------------------------------------------------
  * Values
  * ---------------------------------------------------------------------------- */
+
+/* What a days or cycles value must look like (for "expected %s"). */
+#define DAYS_WANT   "cycle days such as 1-21, 1,8,15,22 or 1-3,8 (days 1..64)"
+#define CYCLES_WANT "cycles such as 3, 1-8 or 7- (cycle 7 on; cycles 1..10000)"
+_Static_assert(MW_MAX_CYCLE_DAYS == 64 && MAX_CYCLES == 10000,
+               "DAYS_WANT and CYCLES_WANT spell out the limits");
 
 /* Parse a whole scalar as a number: strtod syntax (no hex), YAML ".inf"/"inf" and
  * ".nan"/"nan".  0, or -1 when it is not a number. */
@@ -975,6 +1204,19 @@ mw__param_describe(const mw__param_t *p, int trait, char *buf, size_t len)
         case MW__P_STRING:
             snprintf(buf, len, "a name of at most %d characters", MW_NAME_MAX - 1);
             break;
+        case MW__P_TEXT:
+            snprintf(buf, len, "a %s of at most %d characters (may be empty)",
+                     p->aux == MW_NAME_MAX ? "name" : "text", (int) p->aux - 1);
+            break;
+        case MW__P_DAYS:
+            snprintf(buf, len, DAYS_WANT);
+            break;
+        case MW__P_CYCLES:
+            snprintf(buf, len, CYCLES_WANT);
+            break;
+        case MW__P_KEYED:
+            snprintf(buf, len, "a list of mappings, each with a name");
+            break;
         case MW__P_TRAITS: {
             const mw_trait_info_t *ti = mw__trait_info(trait);
             if (ti != NULL && ti->is_flag) {
@@ -1000,25 +1242,193 @@ mw__param_describe(const mw__param_t *p, int trait, char *buf, size_t len)
     }
 }
 
-/* Store @p text as a name (zero-filled, so structs compare equal with memcmp). */
+/* Store @p text in the char[size] @p field, zero-filled so structs compare equal
+ * with memcmp.  Longer text is an error, never cut short. */
 static int
-set_name(char *field, const char *text, char *msg, size_t len)
+set_chars(char *field, size_t size, int allow_empty, const char *text, char *msg,
+          size_t len)
 {
+    const char *what = size == MW_NAME_MAX ? "name" : "text";
     size_t n = strlen(text);
 
-    if (n == 0) {
-        snprintf(msg, len, "expected a name of at most %d characters, got nothing",
-                 MW_NAME_MAX - 1);
+    if (n == 0 && !allow_empty) {
+        snprintf(msg, len, "expected a %s of at most %zu characters, got nothing", what,
+                 size - 1);
         return MW_ERR_BAD_VALUE;
     }
-    if (n >= MW_NAME_MAX) {
-        snprintf(msg, len, "name is %zu characters long; at most %d allowed", n,
-                 MW_NAME_MAX - 1);
+    if (n >= size) {
+        snprintf(msg, len, "%s is %zu characters long; at most %zu allowed", what, n,
+                 size - 1);
         return MW_ERR_BAD_VALUE;
     }
-    memset(field, 0, MW_NAME_MAX);
+    memset(field, 0, size);
     memcpy(field, text, n);
     return 0;
+}
+
+int
+mw__name_set(char *field, const char *text, char *msg, size_t len)
+{
+    return set_chars(field, MW_NAME_MAX, 0, text, msg, len);
+}
+
+/* ------------------------------------------------------------------------------
+ * Cycle days ("1-21", "1,8,15,22") and cycle ranges ("3", "1-8", "7-")
+ * ---------------------------------------------------------------------------- */
+
+static const char *
+skip_blanks(const char *p)
+{
+    while (*p == ' ' || *p == '\t') {
+        p++;
+    }
+    return p;
+}
+
+/* Unsigned decimal at *p (digits only, capped), advancing *p; -1 if none. */
+static int
+read_count(const char **p, long *out)
+{
+    long v = 0;
+
+    if (!isdigit((unsigned char) **p)) {
+        return -1;
+    }
+    for (; isdigit((unsigned char) **p); (*p)++) {
+        v = v < 100000000 ? 10 * v + (**p - '0') : v;
+    }
+    *out = v;
+    return 0;
+}
+
+int
+mw__days_parse(const char *text, uint64_t *mask, char *msg, size_t len)
+{
+    const char *p = skip_blanks(text);
+    uint64_t m = 0;
+    char got[80];
+
+    for (;;) {
+        long a, b;
+        if (read_count(&p, &a) != 0) {
+            break;
+        }
+        p = skip_blanks(p);
+        b = a;
+        if (*p == '-') {
+            p = skip_blanks(p + 1);
+            if (read_count(&p, &b) != 0) {
+                break;
+            }
+            p = skip_blanks(p);
+        }
+        if (*p != '\0' && *p != ',') {
+            break;
+        }
+        for (int k = 0; k < 2; k++) {
+            long d = k == 0 ? a : b;
+            if (d < 1 || d > MW_MAX_CYCLE_DAYS) {
+                snprintf(msg, len, "day %ld outside 1..%d", d, MW_MAX_CYCLE_DAYS);
+                return MW_ERR_BAD_VALUE;
+            }
+        }
+        if (b < a) {
+            snprintf(msg, len, "range %ld-%ld runs backwards", a, b);
+            return MW_ERR_BAD_VALUE;
+        }
+        for (long d = a; d <= b; d++) {
+            m |= (uint64_t) 1 << (d - 1);
+        }
+        if (*p == '\0') {
+            *mask = m;
+            return 0;
+        }
+        p = skip_blanks(p + 1);
+    }
+    quote_text(got, sizeof(got), text);
+    snprintf(msg, len, "expected %s, got %s", DAYS_WANT, got);
+    return MW_ERR_BAD_VALUE;
+}
+
+void
+mw__days_format(uint64_t mask, char *buf, size_t len)
+{
+    size_t used = 0;
+
+    buf[0] = '\0';
+    for (int d = 1; d <= MW_MAX_CYCLE_DAYS && used < len; d++) {
+        int e = d;
+        if (!(mask >> (d - 1) & 1)) {
+            continue;
+        }
+        while (e < MW_MAX_CYCLE_DAYS && (mask >> e & 1)) {
+            e++;
+        }
+        /* Runs of three or more days as a range: 1-21, but 1,2,8,9. */
+        if (e - d >= 2) {
+            used += (size_t) snprintf(buf + used, len - used, "%s%d-%d",
+                                      used > 0 ? "," : "", d, e);
+            d = e;
+        } else {
+            used +=
+                (size_t) snprintf(buf + used, len - used, "%s%d", used > 0 ? "," : "", d);
+        }
+    }
+}
+
+int
+mw__cycles_parse(const char *text, int *first, int *last, char *msg, size_t len)
+{
+    const char *p = skip_blanks(text);
+    long a, b;
+    char got[80];
+
+    if (read_count(&p, &a) == 0) {
+        p = skip_blanks(p);
+        b = a;
+        if (*p == '-') {
+            p = skip_blanks(p + 1);
+            b = 0; /* "7-": from cycle 7 on */
+            if (*p != '\0' && read_count(&p, &b) == 0) {
+                p = skip_blanks(p);
+                if (b < 1) {
+                    b = -1; /* "3-0" is not an open end */
+                }
+            }
+        }
+        if (*p == '\0') {
+            for (int k = 0; k < 2; k++) {
+                long c = k == 0 ? a : b;
+                if ((k == 0 || c != 0) && (c < 1 || c > MAX_CYCLES)) {
+                    snprintf(msg, len, "cycle %ld outside 1..%d", c < 0 ? 0 : c,
+                             MAX_CYCLES);
+                    return MW_ERR_BAD_VALUE;
+                }
+            }
+            if (b != 0 && b < a) {
+                snprintf(msg, len, "range %ld-%ld runs backwards", a, b);
+                return MW_ERR_BAD_VALUE;
+            }
+            *first = (int) a;
+            *last = (int) b;
+            return 0;
+        }
+    }
+    quote_text(got, sizeof(got), text);
+    snprintf(msg, len, "expected %s, got %s", CYCLES_WANT, got);
+    return MW_ERR_BAD_VALUE;
+}
+
+void
+mw__cycles_format(int first, int last, char *buf, size_t len)
+{
+    if (last == 0) {
+        snprintf(buf, len, "%d-", first);
+    } else if (last == first) {
+        snprintf(buf, len, "%d", first);
+    } else {
+        snprintf(buf, len, "%d-%d", first, last);
+    }
 }
 
 int
@@ -1065,7 +1475,26 @@ mw__param_set_text(const mw__param_t *p, void *base, const char *text, char *msg
             snprintf(msg, len, "expected one of %s, got %s", list, got);
             return MW_ERR_BAD_VALUE;
         case MW__P_STRING:
-            return set_name(field, text, msg, len);
+            return set_chars(field, MW_NAME_MAX, 0, text, msg, len);
+        case MW__P_TEXT:
+            return set_chars(field, p->aux, 1, text, msg, len);
+        case MW__P_DAYS: {
+            uint64_t m;
+            r = mw__days_parse(text, &m, msg, len);
+            if (r == 0) {
+                memcpy(field, &m, sizeof(m));
+            }
+            return r;
+        }
+        case MW__P_CYCLES: {
+            int first, last;
+            r = mw__cycles_parse(text, &first, &last, msg, len);
+            if (r == 0) {
+                memcpy(field, &first, sizeof(first));
+                memcpy((char *) base + p->aux, &last, sizeof(last));
+            }
+            return r;
+        }
         default:
             snprintf(msg, len, "not a single value");
             return MW_ERR_BAD_VALUE;
@@ -1414,6 +1843,17 @@ scope_defaults(const char *prefix, void *base, int index)
                     snprintf(f, MW_NAME_MAX, "%s", p->defstr);
                 }
                 break;
+            case MW__P_TEXT:
+                memset(f, 0, p->aux);
+                snprintf(f, p->aux, "%s", p->defstr);
+                break;
+            case MW__P_DAYS:
+            case MW__P_CYCLES: {
+                char msg[160];
+                mw__bug_assert(mw__param_set_text(p, base, p->defstr, msg, sizeof(msg)) ==
+                               0);
+                break;
+            }
             case MW__P_TRAITS:
                 mw__traits_init_defaults(f);
                 break;
@@ -1422,6 +1862,7 @@ scope_defaults(const char *prefix, void *base, int index)
                 *count_at(p, base) = 0;
                 break;
             case MW__P_LIST:
+            case MW__P_KEYED:
                 memset(f, 0, p->elem_size * (size_t) p->hi);
                 *count_at(p, base) = 0;
                 break;
@@ -1441,11 +1882,104 @@ mw__list_elem_init(const mw__param_t *list, void *elem, int index)
     scope_defaults(prefix, elem, index);
 }
 
+const mw__param_t *
+mw__keyed_name_row(const mw__param_t *list)
+{
+    size_t n = strlen(list->key);
+
+    for (int i = 0; i < N_PARAMS; i++) {
+        const char *k = params[i].key;
+        if (strncmp(k, list->key, n) == 0 && strcmp(k + n, "[].name") == 0) {
+            mw__bug_assert(params[i].type == MW__P_STRING);
+            return &params[i];
+        }
+    }
+    mw__bug_assert(0 && "a keyed list needs a name row");
+    return NULL;
+}
+
+/* The name of element @p k of KEYED row @p list, NUL-terminated (it may not be in
+ * a struct filled by hand). */
+static void
+keyed_name(const mw__param_t *list, const void *base, int k, char *buf)
+{
+    const char *elem =
+        (const char *) cfield_at(list, base) + (size_t) k * list->elem_size;
+
+    memcpy(buf, elem + mw__keyed_name_row(list)->offset, MW_NAME_MAX);
+    buf[MW_NAME_MAX - 1] = '\0';
+}
+
+int
+mw__keyed_find(const mw__param_t *list, const void *base, const char *name)
+{
+    int n = ccount_at(list, base);
+    char have[MW_NAME_MAX];
+
+    for (int k = 0; k < n && k < (int) list->hi; k++) {
+        keyed_name(list, base, k, have);
+        if (strcmp(have, name) == 0) {
+            return k;
+        }
+    }
+    return -1;
+}
+
+/* "drugs[bortezomib]": element @p k of a keyed list by its @p name (a
+ * char[MW_NAME_MAX]), or by index when the name is empty or has brackets. */
+static void
+named_path(char *buf, size_t len, const char *list_path, const char *name, int k)
+{
+    char c[MW_NAME_MAX];
+
+    memcpy(c, name, MW_NAME_MAX);
+    c[MW_NAME_MAX - 1] = '\0';
+    if (c[0] != '\0' && strpbrk(c, "[]") == NULL) {
+        snprintf(buf, len, "%.150s[%s]", list_path, c);
+    } else {
+        snprintf(buf, len, "%.150s[%d]", list_path, k);
+    }
+}
+
+/* The key path of element @p k of list row @p list at @p list_path: by name for a
+ * keyed list ("drugs[bortezomib]"), else by index ("plan.lines[0]"). */
+static void
+elem_path(char *buf, size_t len, const char *list_path, const mw__param_t *list,
+          const void *base, int k)
+{
+    char name[MW_NAME_MAX];
+
+    if (list->type == MW__P_KEYED) {
+        keyed_name(list, base, k, name);
+        named_path(buf, len, list_path, name, k);
+        return;
+    }
+    snprintf(buf, len, "%.150s[%d]", list_path, k);
+}
+
+/* Load one shipped library on top of @p self: a failure is a bug in the data. */
+static void
+load_library(mw_scenario_t *self, const char *text, const char *file)
+{
+    mw_diags_t *d = malloc(sizeof(*d));
+
+    mw__bug_assert(d != NULL);
+    mw_diags_clear(d);
+    if (mw_scenario_load_string(self, text, file, d) != 0) {
+        fprintf(stderr, "marrow: the shipped library %s does not load:\n", file);
+        mw_diags_print(d, stderr);
+        abort();
+    }
+    free(d);
+}
+
 void
 mw_scenario_init_defaults(mw_scenario_t *self)
 {
     memset(self, 0, sizeof(*self));
     scope_defaults("", self, -1);
+    load_library(self, mw__data_drugs_yaml, "data/drugs.yaml");
+    load_library(self, mw__data_regimens_yaml, "data/regimens.yaml");
 }
 
 /* ------------------------------------------------------------------------------
@@ -1542,12 +2076,23 @@ example_key(const mw__param_t *row, int kind, const char *prefix, const char *at
     size_t n = strlen(row->key);
 
     if (kind == MW__K_LIST) {
+        const int keyed = row->type == MW__P_KEYED;
         const char *child = "";
         for (int i = 0; i < N_PARAMS; i++) {
-            if (strncmp(params[i].key, row->key, n) == 0 && params[i].key[n] == '[') {
-                child = params[i].key + n + 3;
+            const char *k = params[i].key;
+            /* A keyed list's example names an entry, so skip its name row. */
+            if (strncmp(k, row->key, n) == 0 && k[n] == '[' &&
+                !(keyed && strcmp(k + n, "[].name") == 0)) {
+                child = k + n + 3;
                 break;
             }
+        }
+        if (keyed) {
+            snprintf(msg, len,
+                     "'%.60s' is a list keyed by name; give a full key such as "
+                     "%.60s[<name>].%s or %.60s[0].%s",
+                     at, at, child, at, child);
+            return;
         }
         snprintf(msg, len, "'%.120s' is a list; give a full key such as %.120s[0].%s", at,
                  at, child);
@@ -1573,6 +2118,11 @@ typedef struct {
         mw_target_t target;
         mw_engager_t engager;
         mw_dose_t dose;
+        mw_drug_t drug;
+        mw_regimen_t regimen;
+        mw_regimen_dose_t regimen_dose;
+        mw_line_t line;
+        mw_phase_t phase;
     } elem;
 } set_append_t;
 
@@ -1583,6 +2133,7 @@ mw_scenario_set(mw_scenario_t *self, const char *assignment, mw_diags_t *diags)
     const mw__param_t *row = NULL;
     const char *eq = strchr(assignment, '=');
     char key[256], value[512], prefix[256] = "", msg[320], seg[96], at[256] = "";
+    char sel[128];
     void *base = self;
     int n_app = 0, depth = 0, code = 0, trait = 0;
     const char *p;
@@ -1607,8 +2158,8 @@ mw_scenario_set(mw_scenario_t *self, const char *assignment, mw_diags_t *diags)
     for (;;) {
         size_t n = seg_len(p), at_base = strlen(at);
         long index = -1;
-        const char *rest;
-        int kind;
+        const char *rest, *new_name = NULL;
+        int kind, has_sel = 0;
 
         if (n >= sizeof(seg)) {
             n = sizeof(seg) - 1;
@@ -1616,20 +2167,21 @@ mw_scenario_set(mw_scenario_t *self, const char *assignment, mw_diags_t *diags)
         memcpy(seg, p, n);
         seg[n] = '\0';
         p += seg_len(p);
+        /* The selector in brackets: an index, or a name for a keyed list. */
         if (*p == '[') {
-            char *end;
-            if (!isdigit((unsigned char) p[1])) {
+            const char *close = strchr(p + 1, ']');
+            size_t k = close != NULL ? (size_t) (close - p - 1) : 0;
+            if (close == NULL || k == 0 || k >= sizeof(sel) ||
+                (close[1] != '.' && close[1] != '\0')) {
                 code = MW_ERR_UNKNOWN_KEY;
                 snprintf(msg, sizeof(msg), "expected a list index like %s[0]", seg);
                 break;
             }
-            index = strtol(p + 1, &end, 10);
-            if (*end != ']' || (end[1] != '.' && end[1] != '\0')) {
-                code = MW_ERR_UNKNOWN_KEY;
-                snprintf(msg, sizeof(msg), "expected a list index like %s[0]", seg);
-                break;
-            }
-            p = end + 1;
+            memcpy(sel, p + 1, k);
+            sel[k] = '\0';
+            trim(sel);
+            has_sel = 1;
+            p = close + 1;
         }
         rest = *p == '.' ? p + 1 : NULL;
         kind = mw__param_classify(prefix, seg, &row, &trait);
@@ -1638,10 +2190,27 @@ mw_scenario_set(mw_scenario_t *self, const char *assignment, mw_diags_t *diags)
             mw__unknown_key_msg(prefix, seg, msg, sizeof(msg));
             break;
         }
-        if (index >= 0 && kind != MW__K_LIST) {
+        if (has_sel && kind != MW__K_LIST) {
             code = MW_ERR_UNKNOWN_KEY;
             snprintf(msg, sizeof(msg), "'%s' is not a list", seg);
             break;
+        }
+        if (has_sel) {
+            size_t digits = strspn(sel, "0123456789");
+            if (sel[0] != '\0' && sel[digits] == '\0' && digits < 9) {
+                index = strtol(sel, NULL, 10);
+            } else if (row->type == MW__P_KEYED && sel[0] != '\0') {
+                /* By name: the entry of that name, or a new one appended. */
+                index = mw__keyed_find(row, base, sel);
+                if (index < 0) {
+                    index = *count_at(row, base);
+                    new_name = sel;
+                }
+            } else {
+                code = MW_ERR_UNKNOWN_KEY;
+                snprintf(msg, sizeof(msg), "expected a list index like %s[0]", seg);
+                break;
+            }
         }
         if (kind == MW__K_GROUP || kind == MW__K_LIST) {
             size_t used = strlen(prefix);
@@ -1653,6 +2222,14 @@ mw_scenario_set(mw_scenario_t *self, const char *assignment, mw_diags_t *diags)
             }
             if (kind == MW__K_LIST) {
                 int count = *count_at(row, base);
+                if (new_name != NULL && index >= (long) row->hi) {
+                    code = MW_ERR_TOO_MANY;
+                    snprintf(msg, sizeof(msg),
+                             "no room for a new entry '%s': %.120s has %d entries, at "
+                             "most %d",
+                             new_name, at, count, (int) row->hi);
+                    break;
+                }
                 if (index > count || index >= (long) row->hi) {
                     code = index >= (long) row->hi ? MW_ERR_TOO_MANY : MW_ERR_UNKNOWN_KEY;
                     snprintf(msg, sizeof(msg),
@@ -1673,11 +2250,26 @@ mw_scenario_set(mw_scenario_t *self, const char *assignment, mw_diags_t *diags)
                     a->holder = base;
                     mw__list_elem_init(row, &a->elem, (int) index);
                     base = &a->elem;
+                    if (new_name != NULL) {
+                        code = mw__name_set(field_at(mw__keyed_name_row(row), base),
+                                            new_name, msg, sizeof(msg));
+                        if (code != 0) {
+                            break;
+                        }
+                    }
                 } else {
                     base = (char *) field_at(row, base) + (size_t) index * row->elem_size;
                 }
                 at_base = strlen(at);
-                snprintf(at + at_base, sizeof(at) - at_base, "[%ld]", index);
+                if (has_sel && row->type == MW__P_KEYED) {
+                    char name[MW_NAME_MAX];
+                    memcpy(name, (const char *) base + mw__keyed_name_row(row)->offset,
+                           MW_NAME_MAX);
+                    name[MW_NAME_MAX - 1] = '\0';
+                    snprintf(at + at_base, sizeof(at) - at_base, "[%s]", name);
+                } else {
+                    snprintf(at + at_base, sizeof(at) - at_base, "[%ld]", index);
+                }
             }
             at_base = strlen(at);
             snprintf(at + at_base, sizeof(at) - at_base, ".");
@@ -1837,6 +2429,27 @@ check_scope(vctx_t *v, const char *prefix, const void *base, const char *path)
                           MW_NAME_MAX - 1);
                 }
                 break;
+            case MW__P_TEXT:
+                if (memchr(f, '\0', p->aux) == NULL) {
+                    vdiag(v, key, "expected a text of at most %d characters",
+                          (int) p->aux - 1);
+                }
+                break;
+            case MW__P_DAYS:
+                if (get_u64(f) == 0) {
+                    vdiag(v, key, "no day given: expected %s", DAYS_WANT);
+                }
+                break;
+            case MW__P_CYCLES: {
+                int first = get_int(f), last = get_int((const char *) base + p->aux);
+                if (first < 1 || first > MAX_CYCLES || last < 0 || last > MAX_CYCLES) {
+                    vdiag(v, key, "cycles %d-%d outside 1..%d (last 0 = open end)", first,
+                          last, MAX_CYCLES);
+                } else if (last > 0 && first > last) {
+                    vdiag(v, key, "range %d-%d runs backwards", first, last);
+                }
+                break;
+            }
             case MW__P_TRAITS:
                 snprintf(key, sizeof(key), "%s", path);
                 check_traits(v, key, f);
@@ -1855,16 +2468,18 @@ check_scope(vctx_t *v, const char *prefix, const void *base, const char *path)
                 }
                 break;
             }
-            case MW__P_LIST: {
+            case MW__P_LIST:
+            case MW__P_KEYED: {
                 int n = ccount_at(p, base);
-                char pre[128], elem[192];
+                char pre[128], elem[256];
                 if (n < 0 || n > (int) p->hi) {
                     vdiag(v, key, "%d entries; expected 0 to %d", n, (int) p->hi);
                     break;
                 }
                 snprintf(pre, sizeof(pre), "%s[].", p->key);
                 for (int k = 0; k < n; k++) {
-                    snprintf(elem, sizeof(elem), "%.160s[%d].", key, k);
+                    elem_path(elem, sizeof(elem) - 1, key, p, base, k);
+                    strcat(elem, ".");
                     check_scope(v, pre, (const char *) f + (size_t) k * p->elem_size,
                                 elem);
                 }
@@ -1886,6 +2501,148 @@ check_grades(vctx_t *v, const char *key, const double *t)
                   "thresholds must rise strictly from grade1 to grade5; grade%d = %g is "
                   "not above grade%d = %g",
                   g + 1, t[g], g, t[g - 1]);
+        }
+    }
+}
+
+/* Index of the entry named @p name among @p n structs of @p stride bytes whose
+ * name (char[MW_NAME_MAX]) starts at @p names, or -1. */
+static int
+name_index(const char *names, size_t stride, int n, const char *name)
+{
+    for (int k = 0; k < n; k++) {
+        const char *c = names + (size_t) k * stride;
+        if (strncmp(c, name, MW_NAME_MAX) == 0) {
+            return k;
+        }
+    }
+    return -1;
+}
+
+/* Check that @p name (at @p key) names one of the @p n @p what entries laid out as
+ * for name_index(); "unknown drug 'x'; did you mean 'y'?" otherwise. */
+static void
+check_ref(vctx_t *v, const char *key, const char *name, const char *what,
+          const char *list, const char *names, size_t stride, int n)
+{
+    char word[MW_NAME_MAX], msg[320];
+    sugg_t s;
+
+    if (name_index(names, stride, n, name) >= 0) {
+        return;
+    }
+    snprintf(word, sizeof(word), "%.*s", MW_NAME_MAX - 1, name);
+    if (n == 0) {
+        vdiag(v, key, "unknown %s '%s': the scenario has no %s", what, word, list);
+        return;
+    }
+    sugg_init(&s, word);
+    for (int k = 0; k < n; k++) {
+        const char *c = names + (size_t) k * stride;
+        const char *z = memchr(c, '\0', MW_NAME_MAX);
+        sugg_add(&s, c, z != NULL ? (size_t) (z - c) : MW_NAME_MAX - 1);
+    }
+    if (word[0] == '\0') {
+        vdiag(v, key, "no %s given; expected one of %s", what, s.list);
+        return;
+    }
+    sugg_msg(&s, what, msg, sizeof(msg));
+    vdiag(v, key, "%s", msg);
+}
+
+/* Two entries of a keyed list with one name (possible only through --set or a
+ * struct filled by hand). */
+static void
+check_unique(vctx_t *v, const char *list, const char *names, size_t stride, int n)
+{
+    char key[96];
+
+    for (int k = 1; k < n; k++) {
+        int j = name_index(names, stride, k, names + (size_t) k * stride);
+        if (j >= 0) {
+            snprintf(key, sizeof(key), "%s[%d].name", list, k);
+            vdiag(v, key, "'%.*s' is also the name of %s[%d]; names must differ",
+                  MW_NAME_MAX - 1, names + (size_t) k * stride, list, j);
+        }
+    }
+}
+
+/* Drugs, regimens and the plan: names that must resolve, radiation in Gy, dose days
+ * within the cycle, and lines that give something. */
+static void
+check_therapy(vctx_t *v, const mw_scenario_t *self)
+{
+    const int nd = self->therapy.n_drugs, nr = self->therapy.n_regimens;
+    const mw_drug_t *drugs = self->therapy.drugs;
+    const mw_regimen_t *regs = self->therapy.regimens;
+    const char *rnames = regs[0].name;
+    char key[192], at[160];
+
+    check_unique(v, "drugs", drugs[0].name, sizeof(mw_drug_t), nd);
+    check_unique(v, "regimens", rnames, sizeof(mw_regimen_t), nr);
+    for (int i = 0; i < nd; i++) {
+        const mw_drug_t *dr = &drugs[i];
+        int radiation = dr->route == MW_ROUTE_RADIATION, gy = dr->dose_unit == MW_DOSE_GY;
+        named_path(at, sizeof(at), "drugs", dr->name, i);
+        snprintf(key, sizeof(key), "%s.dose_unit", at);
+        if (radiation && !gy) {
+            vdiag(v, key, "route radiation is dosed in Gy: set dose_unit: Gy (got %s)",
+                  dose_unit_names[dr->dose_unit]);
+        } else if (gy && !radiation) {
+            vdiag(v, key, "dose_unit Gy is only for route radiation (route is %s)",
+                  route_names[dr->route]);
+        }
+    }
+    for (int i = 0; i < nr; i++) {
+        const mw_regimen_t *r = &regs[i];
+        named_path(at, sizeof(at), "regimens", r->name, i);
+        for (int k = 0; k < r->n_doses; k++) {
+            const mw_regimen_dose_t *x = &r->doses[k];
+            int last = 0;
+            snprintf(key, sizeof(key), "%s.doses[%d].drug", at, k);
+            check_ref(v, key, x->drug, "drug", "drugs", drugs[0].name, sizeof(mw_drug_t),
+                      nd);
+            for (int d = MW_MAX_CYCLE_DAYS; d >= 1 && last == 0; d--) {
+                last = (x->days >> (d - 1) & 1) ? d : 0;
+            }
+            if (last > r->cycle_days) {
+                snprintf(key, sizeof(key), "%s.doses[%d].days", at, k);
+                vdiag(v, key,
+                      "day %d is past the end of the %d-day cycle (%s.cycle_days)", last,
+                      r->cycle_days, at);
+            }
+        }
+    }
+    for (int i = 0; i < self->therapy.n_lines; i++) {
+        const mw_line_t *ln = &self->therapy.lines[i];
+        snprintf(at, sizeof(at), "plan.lines[%d]", i);
+        if (ln->n_phases == 0 && ln->cart_product[0] == '\0') {
+            vdiag(v, at, "a line needs phases or a cart product");
+        }
+        for (int k = 0; k < ln->n_phases; k++) {
+            snprintf(key, sizeof(key), "%s.phases[%d].regimen", at, k);
+            check_ref(v, key, ln->phases[k].regimen, "regimen", "regimens", rnames,
+                      sizeof(mw_regimen_t), nr);
+        }
+        if (ln->cart_product[0] != '\0') {
+            snprintf(key, sizeof(key), "%s.cart.product", at);
+            check_ref(v, key, ln->cart_product, "product", "products",
+                      self->immune.products[0].name, sizeof(mw_product_t),
+                      self->immune.n_products);
+            if (ln->lymphodepletion[0] != '\0') {
+                snprintf(key, sizeof(key), "%s.cart.lymphodepletion", at);
+                check_ref(v, key, ln->lymphodepletion, "regimen", "regimens", rnames,
+                          sizeof(mw_regimen_t), nr);
+            }
+        }
+        if (ln->bridging[0] != '\0') {
+            snprintf(key, sizeof(key), "%s.cart.bridging", at);
+            if (ln->cart_product[0] == '\0') {
+                vdiag(v, key, "bridging is for a CAR-T line: give cart.product too");
+            } else {
+                check_ref(v, key, ln->bridging, "regimen", "regimens", rnames,
+                          sizeof(mw_regimen_t), nr);
+            }
         }
     }
 }
@@ -1956,6 +2713,7 @@ mw_scenario_validate(const mw_scenario_t *self, mw_diags_t *diags)
     }
     check_grades(&v, "toxicity.crs", self->toxicity.crs);
     check_grades(&v, "toxicity.icans", self->toxicity.icans);
+    check_therapy(&v, self);
     return v.n > 0 ? mw__trace_error(MW_ERR_CONFIG) : 0;
 }
 
@@ -2142,11 +2900,27 @@ json_row(jw_t *w, const mw__param_t *p, const void *base, int depth)
             jw_string(w, x >= 0 && x < n ? p->names[x] : "?");
             break;
         }
-        case MW__P_STRING: {
-            char name[MW_NAME_MAX];
-            memcpy(name, f, MW_NAME_MAX);
-            name[MW_NAME_MAX - 1] = '\0';
-            jw_string(w, name);
+        case MW__P_STRING:
+        case MW__P_TEXT: {
+            size_t size = p->type == MW__P_TEXT ? p->aux : MW_NAME_MAX;
+            char text[MW_REFS_MAX];
+            mw__bug_assert(size <= sizeof(text));
+            memcpy(text, f, size);
+            text[size - 1] = '\0';
+            jw_string(w, text);
+            break;
+        }
+        case MW__P_DAYS: {
+            char text[200];
+            mw__days_format(get_u64(f), text, sizeof(text));
+            jw_string(w, text);
+            break;
+        }
+        case MW__P_CYCLES: {
+            char text[40];
+            mw__cycles_format(get_int(f), get_int((const char *) base + p->aux), text,
+                              sizeof(text));
+            jw_string(w, text);
             break;
         }
         case MW__P_ANTIGENS:
@@ -2157,7 +2931,8 @@ json_row(jw_t *w, const mw__param_t *p, const void *base, int depth)
             json_edits(w, f, n < 0 ? 0 : n > MW_MAX_EDITS ? MW_MAX_EDITS : n, depth);
             break;
         }
-        case MW__P_LIST: {
+        case MW__P_LIST:
+        case MW__P_KEYED: {
             int n = ccount_at(p, base), first = 1;
             char pre[128];
             snprintf(pre, sizeof(pre), "%s[].", p->key);
@@ -2308,7 +3083,10 @@ static int
 param_view(int k, pview_t *v)
 {
     static const char *const type_names[] = {
-        "double", "int", "bool", "enum", "string", "trait", "antigens", "edits", "list"};
+        "double", "int",  "bool",   "enum", "string", "trait",     "antigens",
+        "edits",  "list", "string", "days", "cycles", "keyed list"};
+    _Static_assert(sizeof(type_names) / sizeof(type_names[0]) == MW__P_KEYED + 1,
+                   "type_names must name every mw__ptype_t");
 
     for (int i = 0; i < N_PARAMS; i++) {
         const mw__param_t *p = &params[i];
@@ -2357,9 +3135,23 @@ param_view(int k, pview_t *v)
             const char *suffix = strstr(p->key, "[]") != NULL ? "<i>" : "";
             snprintf(v->def, sizeof(v->def), "%s%s", p->defstr, suffix);
             snprintf(v->range, sizeof(v->range), "1-%d chars", MW_NAME_MAX - 1);
+        } else if (p->type == MW__P_TEXT) {
+            snprintf(v->def, sizeof(v->def), "%s",
+                     p->defstr[0] != '\0' ? p->defstr : "\"\"");
+            snprintf(v->range, sizeof(v->range), "0-%d chars", (int) p->aux - 1);
+        } else if (p->type == MW__P_DAYS) {
+            snprintf(v->def, sizeof(v->def), "%s", p->defstr);
+            snprintf(v->range, sizeof(v->range), "days 1-%d, e.g. 1-21 or 1,8,15",
+                     MW_MAX_CYCLE_DAYS);
+        } else if (p->type == MW__P_CYCLES) {
+            snprintf(v->def, sizeof(v->def), "%s (every cycle)", p->defstr);
+            snprintf(v->range, sizeof(v->range), "n, a-b or a- within 1-%d", MAX_CYCLES);
         } else if (p->type == MW__P_EDITS) {
             snprintf(v->def, sizeof(v->def), "{}");
             snprintf(v->range, sizeof(v->range), "0-%d entries", MW_MAX_EDITS);
+        } else if (p->type == MW__P_KEYED) {
+            snprintf(v->def, sizeof(v->def), "%s", p->defstr);
+            snprintf(v->range, sizeof(v->range), "0-%d entries, by name", (int) p->hi);
         } else {
             snprintf(v->def, sizeof(v->def), "[]");
             snprintf(v->range, sizeof(v->range), "0-%d entries", (int) p->hi);
@@ -2390,6 +3182,270 @@ md_cell(FILE *out, const char *s)
     fputs(" |", out);
 }
 
+/* ------------------------------------------------------------------------------
+ * marrow params: the shipped drug and regimen libraries
+ * ---------------------------------------------------------------------------- */
+
+#define LIB_COLS 14 /* the drug table's columns, and two for Markdown's extra ones */
+#define LIB_CELL 64
+
+/* One row of the drug table: name, route, dose unit, then every PK and PD number
+ * (their keys from the table, so a new row shows up here).  With @p drug NULL the
+ * header.  Returns the number of cells. */
+static int
+drug_cells(const mw_drug_t *drug, char cells[LIB_COLS][LIB_CELL])
+{
+    int n = 3;
+
+    snprintf(cells[0], LIB_CELL, "%s", drug != NULL ? drug->name : "drug");
+    snprintf(cells[1], LIB_CELL, "%s", drug != NULL ? route_names[drug->route] : "route");
+    snprintf(cells[2], LIB_CELL, "%s",
+             drug != NULL ? dose_unit_names[drug->dose_unit] : "dose_unit");
+    for (int i = 0; i < N_PARAMS && n < LIB_COLS - 2; i++) {
+        const mw__param_t *p = &params[i];
+        if (strncmp(p->key, "drugs[].pk.", 11) != 0 &&
+            strncmp(p->key, "drugs[].pd.", 11) != 0) {
+            continue;
+        }
+        if (drug == NULL) {
+            snprintf(cells[n++], LIB_CELL, "%s", p->key + 11);
+        } else {
+            snprintf(cells[n++], LIB_CELL, "%g", get_double(cfield_at(p, drug)));
+        }
+    }
+    return n;
+}
+
+/* A drug's sensitivity and effect values that differ from the field defaults,
+ * "crbn_required 1, immune_boost 0.5" ("-" when none). */
+static void
+drug_extras(const mw_drug_t *drug, char *buf, size_t len)
+{
+    size_t used = 0;
+
+    buf[0] = '\0';
+    for (int i = 0; i < N_PARAMS && used < len; i++) {
+        const mw__param_t *p = &params[i];
+        const char *f = cfield_at(p, drug), *name = strrchr(p->key, '.') + 1;
+        char val[40];
+        if (strncmp(p->key, "drugs[].sensitivity.", 20) != 0 &&
+            strncmp(p->key, "drugs[].effects.", 16) != 0) {
+            continue;
+        }
+        if (p->type == MW__P_ENUM) {
+            if (get_int(f) == (int) p->def) {
+                continue;
+            }
+            snprintf(val, sizeof(val), "%s", p->names[get_int(f)]);
+        } else {
+            if (get_double(f) == p->def) {
+                continue;
+            }
+            snprintf(val, sizeof(val), "%g", get_double(f));
+        }
+        used += (size_t) snprintf(buf + used, len - used, "%s%s %s", used > 0 ? ", " : "",
+                                  name, val);
+    }
+    if (used == 0) {
+        snprintf(buf, len, "-");
+    }
+}
+
+/* One row of a regimen's dose table (the header with @p x NULL). */
+static void
+dose_cells(const mw_scenario_t *sc, const mw_regimen_dose_t *x, char cells[5][LIB_CELL])
+{
+    static const char *const head[5] = {"drug", "dose", "unit", "days", "in_cycles"};
+    int d;
+
+    if (x == NULL) {
+        for (int c = 0; c < 5; c++) {
+            snprintf(cells[c], LIB_CELL, "%s", head[c]);
+        }
+        return;
+    }
+    d = name_index(sc->therapy.drugs[0].name, sizeof(mw_drug_t), sc->therapy.n_drugs,
+                   x->drug);
+    snprintf(cells[0], LIB_CELL, "%s", x->drug);
+    snprintf(cells[1], LIB_CELL, "%g", x->dose);
+    snprintf(cells[2], LIB_CELL, "%s",
+             d >= 0 ? dose_unit_names[sc->therapy.drugs[d].dose_unit] : "?");
+    mw__days_format(x->days, cells[3], LIB_CELL);
+    if (x->first_cycle == 1 && x->last_cycle == 0) {
+        snprintf(cells[4], LIB_CELL, "all");
+    } else {
+        mw__cycles_format(x->first_cycle, x->last_cycle, cells[4], LIB_CELL);
+    }
+}
+
+static void
+md_row(FILE *out, char cells[][LIB_CELL], int n)
+{
+    fputs("|", out);
+    for (int c = 0; c < n; c++) {
+        md_cell(out, cells[c]);
+    }
+    fputs("\n", out);
+}
+
+static void
+md_rule(FILE *out, int n)
+{
+    fputs("|", out);
+    for (int c = 0; c < n; c++) {
+        fputs("---|", out);
+    }
+    fputs("\n", out);
+}
+
+/* Aligned plain-text row: each cell padded to @p w, two spaces apart. */
+static void
+plain_row(FILE *out, const char *indent, char cells[][LIB_CELL], const int *w, int n)
+{
+    fputs(indent, out);
+    for (int c = 0; c < n; c++) {
+        if (c + 1 < n) {
+            fprintf(out, "%-*s  ", w[c], cells[c]);
+        } else {
+            fprintf(out, "%s\n", cells[c]);
+        }
+    }
+}
+
+static void
+widen(int *w, char cells[][LIB_CELL], int n)
+{
+    for (int c = 0; c < n; c++) {
+        int len = (int) strlen(cells[c]);
+        w[c] = len > w[c] ? len : w[c];
+    }
+}
+
+static void
+write_drugs(FILE *out, const mw_scenario_t *sc, int markdown)
+{
+    char cells[LIB_COLS][LIB_CELL], extras[320];
+    int w[LIB_COLS] = {0}, n = drug_cells(NULL, cells);
+
+    if (markdown) {
+        fputs(
+            "\n## Drug library\n\n"
+            "Shipped in `data/drugs.yaml`; a scenario's `drugs:` entry edits the drug of "
+            "its name or adds a new one.  Sensitivity and effects list the values that "
+            "differ from the defaults above.\n\n",
+            out);
+        snprintf(cells[n], LIB_CELL, "sensitivity and effects");
+        snprintf(cells[n + 1], LIB_CELL, "refs");
+        md_row(out, cells, n + 2);
+        md_rule(out, n + 2);
+        for (int i = 0; i < sc->therapy.n_drugs; i++) {
+            const mw_drug_t *dr = &sc->therapy.drugs[i];
+            drug_cells(dr, cells);
+            drug_extras(dr, extras, sizeof(extras));
+            fputs("|", out);
+            for (int c = 0; c < n; c++) {
+                md_cell(out, cells[c]);
+            }
+            md_cell(out, extras);
+            md_cell(out, dr->refs[0] != '\0' ? dr->refs : "-");
+            fputs("\n", out);
+        }
+        return;
+    }
+    fputs("\nDrug library (data/drugs.yaml; a scenario's drugs: entry edits the drug of "
+          "its name or adds one)\n\n",
+          out);
+    widen(w, cells, n);
+    for (int i = 0; i < sc->therapy.n_drugs; i++) {
+        drug_cells(&sc->therapy.drugs[i], cells);
+        widen(w, cells, n);
+    }
+    drug_cells(NULL, cells);
+    plain_row(out, "", cells, w, n);
+    for (int i = 0; i < sc->therapy.n_drugs; i++) {
+        drug_cells(&sc->therapy.drugs[i], cells);
+        plain_row(out, "", cells, w, n);
+    }
+    fputs("\n", out);
+    for (int i = 0; i < sc->therapy.n_drugs; i++) {
+        const mw_drug_t *dr = &sc->therapy.drugs[i];
+        drug_extras(dr, extras, sizeof(extras));
+        fprintf(out, "%s: sensitivity and effects: %s\n", dr->name, extras);
+        fprintf(out, "%*s  refs: %s\n", (int) strlen(dr->name), "",
+                dr->refs[0] != '\0' ? dr->refs : "-");
+    }
+}
+
+static void
+write_regimens(FILE *out, const mw_scenario_t *sc, int markdown)
+{
+    char cells[5][LIB_CELL], cycles[48];
+
+    if (markdown) {
+        fputs("\n## Regimen library\n\n"
+              "Shipped in `data/regimens.yaml`; a scenario's `regimens:` entry edits the "
+              "regimen of its name (a `doses:` list replaces its doses) or adds a new "
+              "one.\n",
+              out);
+    } else {
+        fputs("\nRegimen library (data/regimens.yaml; a scenario's regimens: entry edits "
+              "the regimen of its name or adds one)\n",
+              out);
+    }
+    for (int i = 0; i < sc->therapy.n_regimens; i++) {
+        const mw_regimen_t *r = &sc->therapy.regimens[i];
+        int w[5] = {0};
+        if (r->cycles > 0) {
+            snprintf(cycles, sizeof(cycles), "%d cycle%s", r->cycles,
+                     r->cycles > 1 ? "s" : "");
+        } else {
+            snprintf(cycles, sizeof(cycles), "until progression");
+        }
+        if (markdown) {
+            fprintf(out, "\n### %s\n\n%d-day cycles, %s.  Refs: %s\n\n", r->name,
+                    r->cycle_days, cycles, r->refs[0] != '\0' ? r->refs : "-");
+            dose_cells(sc, NULL, cells);
+            md_row(out, cells, 5);
+            md_rule(out, 5);
+            for (int k = 0; k < r->n_doses; k++) {
+                dose_cells(sc, &r->doses[k], cells);
+                md_row(out, cells, 5);
+            }
+            continue;
+        }
+        fprintf(out, "\n%s: %d-day cycles, %s\n", r->name, r->cycle_days, cycles);
+        dose_cells(sc, NULL, cells);
+        widen(w, cells, 5);
+        for (int k = 0; k < r->n_doses; k++) {
+            dose_cells(sc, &r->doses[k], cells);
+            widen(w, cells, 5);
+        }
+        dose_cells(sc, NULL, cells);
+        plain_row(out, "  ", cells, w, 5);
+        for (int k = 0; k < r->n_doses; k++) {
+            dose_cells(sc, &r->doses[k], cells);
+            plain_row(out, "  ", cells, w, 5);
+        }
+        fprintf(out, "  refs: %s\n", r->refs[0] != '\0' ? r->refs : "-");
+    }
+}
+
+/* The drug and regimen libraries as mw_scenario_init_defaults() loads them. */
+static int
+write_libraries(FILE *out, int markdown)
+{
+    mw_scenario_t *sc = malloc(sizeof(*sc));
+
+    if (sc == NULL) {
+        return mw__trace_error(MW_ERR_NO_MEMORY);
+    }
+    mw_scenario_init_defaults(sc);
+    write_drugs(out, sc, markdown);
+    write_regimens(out, sc, markdown);
+    free(sc);
+    return 0;
+}
+
 int
 mw_params_write(FILE *out, int markdown)
 {
@@ -2412,6 +3468,9 @@ mw_params_write(FILE *out, int markdown)
             md_cell(out, v.doc);
             fputs("\n", out);
         }
+        if (write_libraries(out, markdown) != 0) {
+            return mw__trace_error(MW_ERR_NO_MEMORY);
+        }
         return ferror(out) ? mw__trace_error(MW_ERR_IO) : 0;
     }
     for (int k = 0; param_view(k, &v); k++) {
@@ -2428,6 +3487,9 @@ mw_params_write(FILE *out, int markdown)
         fprintf(out, "%-*s  %-*s  %-*s  %-*s  %-*s  %s%s%s%s\n", w[0], v.key, w[1],
                 v.type, w[2], v.unit, w[3], v.def, w[4], v.range, v.doc, src ? " [" : "",
                 src ? v.source : "", src ? "]" : "");
+    }
+    if (write_libraries(out, markdown) != 0) {
+        return mw__trace_error(MW_ERR_NO_MEMORY);
     }
     return ferror(out) ? mw__trace_error(MW_ERR_IO) : 0;
 }

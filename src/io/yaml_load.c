@@ -318,6 +318,141 @@ walk_list(ld_t *ld, const mw__param_t *row, const yaml_node_t *seq, void *base,
     }
 }
 
+/* The value node of key @p key in mapping @p map, or NULL. */
+static const yaml_node_t *
+map_value(ld_t *ld, const yaml_node_t *map, const char *key)
+{
+    for (yaml_node_pair_t *pr = map->data.mapping.pairs.start;
+         pr < map->data.mapping.pairs.top; pr++) {
+        const yaml_node_t *k = node_at(ld, pr->key);
+        if (k->type == YAML_SCALAR_NODE && strcmp(text(k), key) == 0) {
+            return node_at(ld, pr->value);
+        }
+    }
+    return NULL;
+}
+
+/* A keyed list (drugs, regimens).  Each item names an entry: the entry of that
+ * name (from the shipped library or an earlier file) is edited, only the keys given
+ * changing, or a new one is appended with the defaults.  Nothing is removed. */
+static void
+walk_keyed(ld_t *ld, const mw__param_t *row, const yaml_node_t *seq, void *base,
+           const char *path)
+{
+    char *arr = (char *) base + row->offset;
+    int *count = (int *) (void *) ((char *) base + row->aux);
+    const int max = (int) row->hi;
+    const size_t name_off = mw__keyed_name_row(row)->offset;
+    char prefix[128], ipath[256], got[80], msg[320], name[MW_NAME_MAX];
+    int i = 0, full = 0;
+
+    if (is_null(seq)) {
+        return;
+    }
+    if (seq->type != YAML_SEQUENCE_NODE) {
+        what(seq, got, sizeof(got));
+        err_at(ld, seq, MW_ERR_BAD_VALUE, path,
+               "expected a list of mappings, each with a name, got %s", got);
+        return;
+    }
+    snprintf(prefix, sizeof(prefix), "%s[].", row->key);
+    for (yaml_node_item_t *it = seq->data.sequence.items.start;
+         it < seq->data.sequence.items.top; it++, i++) {
+        const yaml_node_t *item = node_at(ld, *it), *nv;
+        int k, dup = 0;
+        snprintf(ipath, sizeof(ipath), "%.200s[%d]", path, i);
+        if (item->type != YAML_MAPPING_NODE) {
+            what(item, got, sizeof(got));
+            err_at(ld, item, MW_ERR_BAD_VALUE, ipath,
+                   "expected a mapping with a name, got %s", got);
+            continue;
+        }
+        nv = map_value(ld, item, "name");
+        if (nv == NULL) {
+            err_at(ld, item, MW_ERR_CONFIG, ipath,
+                   "missing name: each entry of %s names the entry it edits or adds",
+                   row->key);
+            continue;
+        }
+        strcat(ipath, ".name");
+        if (nv->type != YAML_SCALAR_NODE) {
+            what(nv, got, sizeof(got));
+            err_at(ld, nv, MW_ERR_BAD_VALUE, ipath,
+                   "expected a name of at most %d characters, got %s", MW_NAME_MAX - 1,
+                   got);
+            continue;
+        }
+        if (mw__name_set(name, is_null(nv) ? "" : text(nv), msg, sizeof(msg)) != 0) {
+            err_at(ld, nv, MW_ERR_BAD_VALUE, ipath, "%s", msg);
+            continue;
+        }
+        snprintf(ipath, sizeof(ipath), "%.180s[%s]", path, name);
+        for (yaml_node_item_t *jt = seq->data.sequence.items.start; jt < it && !dup;
+             jt++) {
+            const yaml_node_t *prev = node_at(ld, *jt), *pv;
+            if (prev->type == YAML_MAPPING_NODE &&
+                (pv = map_value(ld, prev, "name")) != NULL &&
+                pv->type == YAML_SCALAR_NODE && strcmp(text(pv), name) == 0) {
+                err_at(ld, nv, MW_ERR_CONFIG, ipath,
+                       "'%s' is given twice in this list (first on line %d)", name,
+                       (int) pv->start_mark.line + 1);
+                dup = 1;
+            }
+        }
+        if (dup) {
+            continue;
+        }
+        k = mw__keyed_find(row, base, name);
+        if (k < 0) {
+            if (*count >= max) {
+                if (!full) {
+                    err_at(ld, item, MW_ERR_TOO_MANY, path,
+                           "no room for '%s': at most %d entries, the shipped library "
+                           "included",
+                           name, max);
+                }
+                full = 1;
+                continue;
+            }
+            k = (*count)++;
+            mw__list_elem_init(row, arr + (size_t) k * row->elem_size, k);
+            memcpy(arr + (size_t) k * row->elem_size + name_off, name, MW_NAME_MAX);
+        }
+        walk_map(ld, item, prefix, arr + (size_t) k * row->elem_size, ipath);
+    }
+}
+
+/* Cycle days given as a YAML list of day numbers ([1, 8, 15]): the same as the
+ * text "1,8,15". */
+static void
+walk_days_list(ld_t *ld, const mw__param_t *row, const yaml_node_t *seq, void *base,
+               const char *key)
+{
+    char buf[512], msg[320], got[80];
+    size_t used = 0;
+
+    buf[0] = '\0';
+    for (yaml_node_item_t *it = seq->data.sequence.items.start;
+         it < seq->data.sequence.items.top; it++) {
+        const yaml_node_t *item = node_at(ld, *it);
+        if (item->type != YAML_SCALAR_NODE || is_null(item)) {
+            what(item, got, sizeof(got));
+            err_at(ld, item, MW_ERR_BAD_VALUE, key, "expected a day number, got %s", got);
+            return;
+        }
+        if (strlen(text(item)) + 2 > sizeof(buf) - used) {
+            err_at(ld, item, MW_ERR_BAD_VALUE, key, "too many days listed");
+            return;
+        }
+        used += (size_t) snprintf(buf + used, sizeof(buf) - used, "%s%s",
+                                  used > 0 ? "," : "", text(item));
+    }
+    if (mw__param_set_text(row, base, buf, msg, sizeof(msg)) != 0) {
+        err_at(ld, seq, MW_ERR_BAD_VALUE, key, "%s",
+               used == 0 ? "expected at least one day" : msg);
+    }
+}
+
 /* One scalar value for a table row or a trait. */
 static void
 walk_scalar(ld_t *ld, const mw__param_t *row, int kind, int trait, const yaml_node_t *v,
@@ -372,7 +507,11 @@ walk_map(ld_t *ld, const yaml_node_t *map, const char *prefix, void *base,
                 walk_map(ld, v, sub, base, key);
                 break;
             case MW__K_LIST:
-                walk_list(ld, row, v, base, key);
+                if (row->type == MW__P_KEYED) {
+                    walk_keyed(ld, row, v, base, key);
+                } else {
+                    walk_list(ld, row, v, base, key);
+                }
                 break;
             case MW__K_TRAIT:
                 walk_scalar(ld, row, kind, trait, v, base, key);
@@ -386,6 +525,8 @@ walk_map(ld_t *ld, const yaml_node_t *map, const char *prefix, void *base,
                     walk_edits(ld, v,
                                (mw_edit_t *) (void *) ((char *) base + row->offset),
                                (int *) (void *) ((char *) base + row->aux), key);
+                } else if (row->type == MW__P_DAYS && v->type == YAML_SEQUENCE_NODE) {
+                    walk_days_list(ld, row, v, base, key);
                 } else {
                     walk_scalar(ld, row, kind, trait, v, base, key);
                 }

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "io/io.h"
 #include "testlib.h"
 
 /* The scenario of the format description, every key given. */
@@ -811,8 +812,9 @@ test_params(void **state)
         strncmp(md, "| key | type | unit | default | range | source | doc |\n", 54) == 0);
     assert_non_null(strstr(md, "\n|---|---|---|---|---|---|---|\n"));
     assert_non_null(strstr(md, "| `tumour.clones[].birth` | double | 1/day | 0.035 |"));
-    /* Every line of the table has the same number of unescaped cells. */
-    for (char *line = md; *line != '\0';) {
+    /* Every line of the table has the same number of unescaped cells (the table
+     * ends at the first empty line; the drug and regimen libraries follow). */
+    for (char *line = md; *line != '\0' && *line != '\n';) {
         char *end = strchr(line, '\n');
         int bars = 0;
         assert_non_null(end);
@@ -1200,6 +1202,743 @@ test_immune_params(void **state)
     free(md);
 }
 
+/* ------------------------------------------------------------------------------
+ * Drugs, regimens and the treatment plan
+ * ---------------------------------------------------------------------------- */
+
+/* A scenario with its own drug, regimen and a two-line plan; library entries are
+ * only referred to through the defaults test. */
+static const char therapy_yaml[] =
+    "tumour:\n"
+    "  clones: [{cells: 1e9}]\n"
+    "  il6: {cam_ec50: 12}\n"
+    "body: {weight_kg: 80, bsa_m2: 1.9}\n"
+    "drugs:\n"
+    "  - name: testomib\n"
+    "    refs: \"Test 2020 J Test\"\n"
+    "    route: sc\n"
+    "    dose_unit: mg/m2\n"
+    "    pk: {volume_l: 500, half_life_h: 40, ka_per_h: 2, bioavailability: 0.9}\n"
+    "    pd: {emax: 0.3, ec50_ng_ml: 5, hill: 1.5}\n"
+    "    sensitivity: {psmb5_resistance: 0.9, antigen: CD38, bcl2_exponent: -1}\n"
+    "    effects: {nk_depletion: 0.2, bcma_fold: 3}\n"
+    "  - name: testamide\n"
+    "    route: oral\n"
+    "    pd: {emax: 0.1}\n"
+    "  - name: beam\n"
+    "    route: radiation\n"
+    "    dose_unit: Gy\n"
+    "    effects: {rt_alpha: 0.1, rt_beta: 0.01}\n"
+    "regimens:\n"
+    "  - name: tst-TT\n"
+    "    refs: \"made up\"\n"
+    "    cycle_days: 21\n"
+    "    cycles: 8\n"
+    "    doses:\n"
+    "      - {drug: testomib, dose: 1.3, days: \"1,4,8,11\"}\n"
+    "      - {drug: testamide, dose: 25, days: 1-14, in_cycles: 1-4}\n"
+    "      - {drug: testamide, dose: 10, days: [1, 2, 8, 9], in_cycles: 5-}\n"
+    "  - name: tst-RT\n"
+    "    cycle_days: 5\n"
+    "    cycles: 1\n"
+    "    doses: [{drug: beam, dose: 4, days: 1-5}]\n"
+    "products:\n"
+    "  - {name: cart, targets: [{antigen: BCMA}]}\n"
+    "plan:\n"
+    "  start_day: 3\n"
+    "  assess_every_days: 30\n"
+    "  progression: {rise: 0.3, absolute_g_dl: 0.4, confirm: 1}\n"
+    "  lines:\n"
+    "    - name: first line\n"
+    "      phases:\n"
+    "        - {regimen: tst-TT, cycles: 4}\n"
+    "        - {regimen: tst-RT, gap_days: 14, dose_scale: 0.5}\n"
+    "    - cart: {product: cart, vein_to_vein_days: 30, bridging: tst-RT, "
+    "lymphodepletion: tst-TT, ld_start_day: -6}\n";
+
+/* Index of drug / regimen @p name in @p s, or -1. */
+static int
+drug_index(const mw_scenario_t *s, const char *name)
+{
+    for (int i = 0; i < s->therapy.n_drugs; i++) {
+        if (strcmp(s->therapy.drugs[i].name, name) == 0) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+static int
+regimen_index(const mw_scenario_t *s, const char *name)
+{
+    for (int i = 0; i < s->therapy.n_regimens; i++) {
+        if (strcmp(s->therapy.regimens[i].name, name) == 0) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+static void
+test_therapy_load(void **state)
+{
+    mw_scenario_t d, s;
+    (void) state;
+
+    mw_scenario_init_defaults(&d);
+    load_ok(&s, therapy_yaml);
+    assert_true(s.body.weight_kg == 80 && s.body.bsa_m2 == 1.9);
+    assert_true(s.therapy.cam_il6_half == 12);
+    /* New names are appended after the library, in file order. */
+    assert_int_equal(s.therapy.n_drugs, d.therapy.n_drugs + 3);
+    assert_int_equal(s.therapy.n_regimens, d.therapy.n_regimens + 2);
+    assert_memory_equal(s.therapy.drugs, d.therapy.drugs,
+                        sizeof(mw_drug_t) * (size_t) d.therapy.n_drugs);
+    assert_int_equal(drug_index(&s, "testomib"), d.therapy.n_drugs);
+    assert_int_equal(drug_index(&s, "beam"), d.therapy.n_drugs + 2);
+
+    const mw_drug_t *x = &s.therapy.drugs[drug_index(&s, "testomib")];
+    assert_string_equal(x->refs, "Test 2020 J Test");
+    assert_int_equal(x->route, MW_ROUTE_SC);
+    assert_int_equal(x->dose_unit, MW_DOSE_MG_M2);
+    assert_true(x->volume_l == 500 && x->half_life_h == 40 && x->ka_per_h == 2);
+    assert_true(x->bioavailability == 0.9 && x->infusion_h == 1);
+    assert_true(x->emax == 0.3 && x->ec50_ng_ml == 5 && x->hill == 1.5);
+    assert_true(x->psmb5_resistance == 0.9 && x->bcl2_exponent == -1);
+    assert_int_equal(x->antigen, 1 + MW_AG_CD38);
+    assert_true(x->antigen_d50 == 1000 && x->crbn_required == 0);
+    assert_true(x->nk_depletion == 0.2 && x->bcma_fold == 3 && x->sbcma_cut == 0);
+    /* Defaults of a new drug. */
+    x = &s.therapy.drugs[drug_index(&s, "testamide")];
+    assert_string_equal(x->refs, "");
+    assert_int_equal(x->route, MW_ROUTE_ORAL);
+    assert_int_equal(x->dose_unit, MW_DOSE_MG);
+    assert_true(x->volume_l == 50 && x->half_life_h == 24 && x->ec50_ng_ml == 1);
+    assert_int_equal(x->antigen, 0);
+    assert_true(x->bcma_fold == 1 && x->lymphodepletion == 0);
+
+    const mw_regimen_t *r = &s.therapy.regimens[regimen_index(&s, "tst-TT")];
+    assert_string_equal(r->refs, "made up");
+    assert_int_equal(r->cycle_days, 21);
+    assert_int_equal(r->cycles, 8);
+    assert_int_equal(r->n_doses, 3);
+    assert_string_equal(r->doses[0].drug, "testomib");
+    assert_true(r->doses[0].dose == 1.3);
+    assert_true(r->doses[0].days == ((1u << 0) | (1u << 3) | (1u << 7) | (1u << 10)));
+    assert_int_equal(r->doses[0].first_cycle, 1);
+    assert_int_equal(r->doses[0].last_cycle, 0);
+    assert_true(r->doses[1].days == (1u << 14) - 1);
+    assert_int_equal(r->doses[1].first_cycle, 1);
+    assert_int_equal(r->doses[1].last_cycle, 4);
+    assert_true(r->doses[2].days == ((1u << 0) | (1u << 1) | (1u << 7) | (1u << 8)));
+    assert_int_equal(r->doses[2].first_cycle, 5);
+    assert_int_equal(r->doses[2].last_cycle, 0);
+    r = &s.therapy.regimens[regimen_index(&s, "tst-RT")];
+    assert_int_equal(r->cycle_days, 28 - 23); /* 5, not the default 28 */
+    assert_true(r->doses[0].days == 0x1f);
+
+    assert_true(s.therapy.start_day == 3 && s.therapy.assess_every_days == 30);
+    assert_true(s.therapy.progression_rise == 0.3 && s.therapy.progression_abs == 0.4);
+    assert_int_equal(s.therapy.progression_confirm, 1);
+    assert_int_equal(s.therapy.n_lines, 2);
+    const mw_line_t *l = &s.therapy.lines[0];
+    assert_string_equal(l->name, "first line");
+    assert_int_equal(l->n_phases, 2);
+    assert_string_equal(l->phases[0].regimen, "tst-TT");
+    assert_int_equal(l->phases[0].cycles, 4);
+    assert_true(l->phases[0].gap_days == 0 && l->phases[0].dose_scale == 1);
+    assert_int_equal(l->phases[1].cycles, -1);
+    assert_true(l->phases[1].gap_days == 14 && l->phases[1].dose_scale == 0.5);
+    assert_string_equal(l->cart_product, "");
+    assert_string_equal(l->lymphodepletion, "FluCy");
+    assert_true(l->vein_to_vein_days == 40 && l->ld_start_day == -5);
+    l = &s.therapy.lines[1];
+    assert_string_equal(l->name, "line1");
+    assert_int_equal(l->n_phases, 0);
+    assert_string_equal(l->cart_product, "cart");
+    assert_string_equal(l->bridging, "tst-RT");
+    assert_string_equal(l->lymphodepletion, "tst-TT");
+    assert_true(l->vein_to_vein_days == 30 && l->ld_start_day == -6);
+
+    /* Plan defaults. */
+    assert_true(d.body.weight_kg == 70 && d.body.bsa_m2 == 1.8);
+    assert_true(d.therapy.cam_il6_half == 10);
+    assert_true(d.therapy.start_day == 0 && d.therapy.assess_every_days == 28);
+    assert_true(d.therapy.progression_rise == 0.25 && d.therapy.progression_abs == 0.5);
+    assert_int_equal(d.therapy.progression_confirm, 2);
+    assert_int_equal(d.therapy.n_lines, 0);
+}
+
+static void
+test_keyed_edit(void **state)
+{
+    mw_scenario_t d, s, t;
+    mw_diags_t diags;
+    char text[512];
+    (void) state;
+
+    /* A later file edits an entry by name: only the keys given change, and a doses
+     * list replaces the regimen's doses. */
+    load_ok(&s, therapy_yaml);
+    t = s;
+    mw_diags_clear(&diags);
+    assert_int_equal(mw_scenario_load_string(&t,
+                                             "drugs:\n"
+                                             "  - name: testomib\n"
+                                             "    pd: {emax: 0.5}\n"
+                                             "    effects: {sbcma_cut: 0.4}\n"
+                                             "regimens:\n"
+                                             "  - {name: tst-TT, cycles: 6}\n"
+                                             "  - name: tst-RT\n"
+                                             "    doses: [{drug: beam, dose: 2}]\n",
+                                             "edit.yaml", &diags),
+                     0);
+    assert_int_equal(t.therapy.n_drugs, s.therapy.n_drugs);
+    assert_int_equal(t.therapy.n_regimens, s.therapy.n_regimens);
+    int k = drug_index(&s, "testomib");
+    mw_drug_t want = s.therapy.drugs[k];
+    want.emax = 0.5;
+    want.sbcma_cut = 0.4;
+    assert_memory_equal(&t.therapy.drugs[k], &want, sizeof(want));
+    k = regimen_index(&s, "tst-TT");
+    mw_regimen_t rwant = s.therapy.regimens[k];
+    rwant.cycles = 6;
+    assert_memory_equal(&t.therapy.regimens[k], &rwant, sizeof(rwant));
+    k = regimen_index(&s, "tst-RT");
+    assert_int_equal(t.therapy.regimens[k].cycle_days, 5);
+    assert_int_equal(t.therapy.regimens[k].n_doses, 1);
+    assert_true(t.therapy.regimens[k].doses[0].dose == 2);
+    assert_true(t.therapy.regimens[k].doses[0].days == 1); /* default: day 1 */
+
+    /* The shipped library is edited the same way. */
+    mw_scenario_init_defaults(&d);
+    assert_true(d.therapy.n_drugs > 0 && d.therapy.n_regimens > 0);
+    snprintf(text, sizeof(text),
+             "tumour: {clones: [{cells: 1}]}\n"
+             "drugs: [{name: %s, pk: {half_life_h: 77}}]\n"
+             "regimens: [{name: %s, refs: \"edited\"}]\n",
+             d.therapy.drugs[0].name, d.therapy.regimens[0].name);
+    load_ok(&s, text);
+    assert_int_equal(s.therapy.n_drugs, d.therapy.n_drugs);
+    want = d.therapy.drugs[0];
+    want.half_life_h = 77;
+    assert_memory_equal(&s.therapy.drugs[0], &want, sizeof(want));
+    rwant = d.therapy.regimens[0];
+    memset(rwant.refs, 0, sizeof(rwant.refs));
+    strcpy(rwant.refs, "edited");
+    assert_memory_equal(&s.therapy.regimens[0], &rwant, sizeof(rwant));
+    assert_memory_equal(&s.therapy.drugs[1], &d.therapy.drugs[1],
+                        sizeof(mw_drug_t) * (size_t) (d.therapy.n_drugs - 1));
+
+    /* An empty keyed list changes nothing (a plain list would be cleared). */
+    load_ok(&s, "tumour: {clones: [{cells: 1}]}\ndrugs: []\nregimens:\n");
+    assert_memory_equal(&s.therapy, &d.therapy, sizeof(d.therapy));
+}
+
+static void
+test_keyed_errors(void **state)
+{
+    static char text[8192];
+    mw_scenario_t d;
+    char want[128];
+    size_t used;
+    (void) state;
+
+    expect_error("drugs:\n  - route: iv\n    pd: {emax: 1}\n", 2, 5, "drugs[0]",
+                 "missing name: each entry of drugs names the entry it edits or adds");
+    expect_error("regimens:\n  - {name: A}\n  - {cycles: 2}\n", 3, 5, "regimens[1]",
+                 "missing name");
+    expect_error("drugs:\n  - {name: a}\n  - {name: a, route: iv}\n", 3, 12, "drugs[a]",
+                 "'a' is given twice in this list (first on line 2)");
+    expect_error("drugs:\n  - {name: ''}\n", 2, 12, "drugs[0].name", "got nothing");
+    expect_error("drugs:\n  - {name: [a]}\n", 2, 12, "drugs[0].name", "got a list");
+    expect_error("drugs:\n  - 3\n", 2, 5, "drugs[0]", "expected a mapping with a name");
+    expect_error("drugs: {name: a}\n", 1, 8, "drugs",
+                 "expected a list of mappings, each with a name, got a mapping");
+    /* Errors inside an entry name it. */
+    expect_error("drugs:\n  - name: zz\n    pd: {emaxx: 1}\n", 3, 10,
+                 "drugs[zz].pd.emaxx", "unknown key 'emaxx'; did you mean 'emax'?");
+    expect_error("drugs:\n  - name: zz\n    route: im\n", 3, 12, "drugs[zz].route",
+                 "expected one of iv, infusion, oral, sc, radiation, got 'im'");
+    expect_error("drugs:\n  - name: zz\n    dose_unit: mg/kg/day\n", 3, 16,
+                 "drugs[zz].dose_unit", "expected one of mg, mg/m2, mg/kg, Gy");
+    expect_error("drugs:\n  - name: zz\n    sensitivity: {antigen: CD20}\n", 3, 28,
+                 "drugs[zz].sensitivity.antigen",
+                 "expected one of none, BCMA, GPRC5D, FcRH5, SLAMF7, CD38, CD19");
+    expect_error("drugs:\n  - name: zz\n    effects: {lymphodepletion: 1}\n", 3, 32,
+                 "drugs[zz].effects.lymphodepletion", "1 is outside [0, 1)");
+    expect_error("regimens:\n  - name: zz\n    cycle_days: 65\n", 3, 17,
+                 "regimens[zz].cycle_days", "65 is outside [1, 64]");
+    /* Text longer than its field is an error, never cut short. */
+    used = (size_t) snprintf(text, sizeof(text), "drugs:\n  - name: zz\n    refs: ");
+    for (int i = 0; i < MW_REFS_MAX; i++) {
+        text[used++] = 'r';
+    }
+    snprintf(text + used, sizeof(text) - used, "\n");
+    expect_error(text, 3, 11, "drugs[zz].refs",
+                 "text is 320 characters long; at most 319 allowed");
+    expect_error("plan:\n  lines:\n    - phases:\n        - regimen: "
+                 "a_regimen_name_that_is_far_too_long_to_fit_in_sixty_three_chars_x\n",
+                 4, 20, "plan.lines[0].phases[0].regimen",
+                 "name is 65 characters long; at most 63 allowed");
+
+    /* More entries than fit: library entries count. */
+    mw_scenario_init_defaults(&d);
+    used = (size_t) snprintf(text, sizeof(text), "drugs:\n");
+    for (int i = 0; i <= MW_MAX_DRUGS - d.therapy.n_drugs; i++) {
+        used += (size_t) snprintf(text + used, sizeof(text) - used, "  - name: d%d\n", i);
+    }
+    snprintf(want, sizeof(want),
+             "no room for 'd%d': at most %d entries, the shipped library included",
+             MW_MAX_DRUGS - d.therapy.n_drugs, MW_MAX_DRUGS);
+    expect_error(text, 2 + MW_MAX_DRUGS - d.therapy.n_drugs, 5, "drugs", want);
+    /* Plain lists inside keep their limits. */
+    snprintf(want, sizeof(want), "%d entries given; at most %d allowed",
+             MW_MAX_REGIMEN_DOSES + 1, MW_MAX_REGIMEN_DOSES);
+    used = (size_t) snprintf(text, sizeof(text), "regimens:\n  - name: r\n    doses:\n");
+    for (int i = 0; i <= MW_MAX_REGIMEN_DOSES; i++) {
+        used +=
+            (size_t) snprintf(text + used, sizeof(text) - used, "      - {dose: 1}\n");
+    }
+    expect_error(text, 4 + MW_MAX_REGIMEN_DOSES, 9, "regimens[r].doses", want);
+}
+
+static void
+test_keyed_set(void **state)
+{
+    mw_scenario_t s, t;
+    mw_diags_t d;
+    int nd, k;
+    (void) state;
+
+    load_ok(&s, therapy_yaml);
+    nd = s.therapy.n_drugs;
+    /* By name: edits that entry only. */
+    t = s;
+    assert_int_equal(set1(&t, "drugs[testomib].pd.emax=0.5", &d), 0);
+    k = drug_index(&s, "testomib");
+    assert_true(t.therapy.drugs[k].emax == 0.5);
+    t.therapy.drugs[k].emax = s.therapy.drugs[k].emax;
+    assert_memory_equal(&t, &s, sizeof(s));
+    assert_int_equal(set1(&t, "regimens[tst-TT].cycles=4", &d), 0);
+    assert_int_equal(t.therapy.regimens[regimen_index(&s, "tst-TT")].cycles, 4);
+    assert_int_equal(set1(&t, "regimens[tst-TT].doses[1].days=1-21", &d), 0);
+    assert_true(t.therapy.regimens[regimen_index(&s, "tst-TT")].doses[1].days ==
+                (1u << 21) - 1);
+    assert_int_equal(set1(&t, "regimens[ tst-TT ].doses[1].in_cycles=2-3", &d), 0);
+    assert_int_equal(t.therapy.regimens[regimen_index(&s, "tst-TT")].doses[1].first_cycle,
+                     2);
+    assert_int_equal(t.therapy.regimens[regimen_index(&s, "tst-TT")].doses[1].last_cycle,
+                     3);
+    /* Numeric indexes still work. */
+    assert_int_equal(set1(&t, "drugs[0].pk.half_life_h=5", &d), 0);
+    assert_true(t.therapy.drugs[0].half_life_h == 5);
+    /* A new name appends an entry with the defaults and that name. */
+    assert_int_equal(set1(&t, "drugs[newmab].route=iv", &d), 0);
+    assert_int_equal(t.therapy.n_drugs, nd + 1);
+    assert_string_equal(t.therapy.drugs[nd].name, "newmab");
+    assert_int_equal(t.therapy.drugs[nd].route, MW_ROUTE_IV);
+    assert_true(t.therapy.drugs[nd].volume_l == 50);
+    assert_int_equal(set1(&t, "regimens[tst-NR].doses[0].drug=newmab", &d), 0);
+    k = regimen_index(&t, "tst-NR");
+    assert_true(k >= 0);
+    assert_int_equal(t.therapy.regimens[k].n_doses, 1);
+    assert_int_equal(t.therapy.regimens[k].cycle_days, 28);
+    assert_string_equal(t.therapy.regimens[k].doses[0].drug, "newmab");
+    assert_int_equal(set1(&t, "plan.lines[2].phases[0].regimen=tst-NR", &d), 0);
+    assert_int_equal(t.therapy.n_lines, 3);
+    assert_string_equal(t.therapy.lines[2].name, "line2");
+    assert_int_equal(set1(&t, "plan.lines[2].cart.product=cart", &d), 0);
+    assert_int_equal(set1(&t, "plan.lines[2].cart.bridging=tst-TT", &d), 0);
+    assert_int_equal(set1(&t, "plan.lines[2].cart.lymphodepletion=tst-RT", &d), 0);
+    assert_int_equal(set1(&t, "body.bsa_m2=2", &d), 0);
+    assert_int_equal(set1(&t, "tumour.il6.cam_ec50=20", &d), 0);
+    assert_true(t.therapy.cam_il6_half == 20);
+    assert_int_equal(set1(&t, "plan.progression.confirm=3", &d), 0);
+    assert_int_equal(t.therapy.progression_confirm, 3);
+
+    /* Errors name the key as given; a failed append adds nothing. */
+    assert_int_equal(set1(&t, "drugs[other].pd.emax=-1", &d), MW_ERR_CONFIG);
+    expect_in(&d, 0, 0, "drugs[other].pd.emax", "-1 is outside [0, 100]");
+    assert_int_equal(drug_index(&t, "other"), -1);
+    assert_int_equal(set1(&t, "drugs[testomib].pd.emaxx=1", &d), MW_ERR_CONFIG);
+    expect_in(&d, 0, 0, "drugs[testomib].pd.emaxx", "did you mean 'emax'?");
+    assert_int_equal(set1(&t, "regimens[tst-TT].doses[1].days=0-3", &d), MW_ERR_CONFIG);
+    expect_in(&d, 0, 0, "regimens[tst-TT].doses[1].days", "day 0 outside 1..64");
+    assert_int_equal(set1(&t, "regimens[tst-TT].doses[9].dose=1", &d), MW_ERR_CONFIG);
+    expect_in(&d, 0, 0, "regimens[tst-TT].doses[9].dose",
+              "index 9 is out of range: regimens[tst-TT].doses has 3 entries");
+    assert_int_equal(set1(&t, "drugs.pd.emax=1", &d), MW_ERR_CONFIG);
+    expect_in(&d, 0, 0, "drugs.pd.emax",
+              "'drugs' is a list keyed by name; give a full key such as "
+              "drugs[<name>].refs or drugs[0].refs");
+    assert_int_equal(set1(&t, "plan.lines[x].name=a", &d), MW_ERR_CONFIG);
+    expect_in(&d, 0, 0, "plan.lines[x].name", "expected a list index like lines[0]");
+    assert_int_equal(set1(&t, "drugs[].route=iv", &d), MW_ERR_CONFIG);
+    expect_in(&d, 0, 0, "drugs[].route", "expected a list index like drugs[0]");
+    assert_int_equal(set1(&t,
+                          "drugs[a_drug_name_that_is_far_too_long_to_fit_in_sixty_three_"
+                          "chars_xyz].route=iv",
+                          &d),
+                     MW_ERR_CONFIG);
+    expect_in(
+        &d, 0, 0,
+        "drugs[a_drug_name_that_is_far_too_long_to_fit_in_sixty_three_chars_xyz].route",
+        "name is 64 characters long; at most 63 allowed");
+    mw_diags_clear(&d);
+    if (mw_scenario_validate(&t, &d) != 0) {
+        mw_diags_print(&d, stdout);
+        fail_msg("the scenario edited with --set does not validate");
+    }
+    /* Full: no room for one more name. */
+    while (t.therapy.n_drugs < MW_MAX_DRUGS) {
+        char buf[64];
+        snprintf(buf, sizeof(buf), "drugs[x%d].pd.emax=0", t.therapy.n_drugs);
+        assert_int_equal(set1(&t, buf, &d), 0);
+    }
+    assert_int_equal(set1(&t, "drugs[onemore].pd.emax=0", &d), MW_ERR_CONFIG);
+    expect_in(&d, 0, 0, "drugs[onemore].pd.emax",
+              "no room for a new entry 'onemore': drugs has 32 entries, at most 32");
+    assert_int_equal(t.therapy.n_drugs, MW_MAX_DRUGS);
+}
+
+static void
+test_days_cycles(void **state)
+{
+    static const struct {
+        const char *text;
+        uint64_t mask;
+        const char *echo;
+    } days_ok[] = {
+        {"1-21", (1u << 21) - 1, "1-21"},
+        {"1,8,15,22", 0x204081, "1,8,15,22"},
+        {"1-3,8", 0x87, "1-3,8"},
+        {"8", 0x80, "8"},
+        {" 1 - 2 , 8, 9 ", 0x183, "1,2,8,9"},
+        {"64", (uint64_t) 1 << 63, "64"},
+        {"1-64", ~(uint64_t) 0, "1-64"},
+        {"3,1", 0x5, "1,3"},
+    };
+    static const struct {
+        const char *text, *msg;
+    } days_bad[] = {
+        {"0-3", "day 0 outside 1..64"},
+        {"65", "day 65 outside 1..64"},
+        {"5-2", "range 5-2 runs backwards"},
+        {"x", "expected cycle days such as 1-21, 1,8,15,22 or 1-3,8 (days 1..64), got "
+              "'x'"},
+        {"1,,2", "got '1,,2'"},
+        {"1-", "got '1-'"},
+        {"-3", "got '-3'"},
+        {"1.5", "got '1.5'"},
+        {"", "got nothing"},
+    };
+    static const struct {
+        const char *text;
+        int first, last;
+        const char *echo;
+    } cyc_ok[] = {
+        {"3", 3, 3, "3"},
+        {"1-2", 1, 2, "1-2"},
+        {"7-", 7, 0, "7-"},
+        {" 2 - ", 2, 0, "2-"},
+    };
+    static const struct {
+        const char *text, *msg;
+    } cyc_bad[] = {
+        {"0", "cycle 0 outside 1..10000"},
+        {"3-0", "cycle 0 outside 1..10000"},
+        {"1-10001", "cycle 10001 outside 1..10000"},
+        {"5-2", "range 5-2 runs backwards"},
+        {"abc", "expected cycles such as 3, 1-8 or 7- (cycle 7 on; cycles 1..10000), got "
+                "'abc'"},
+        {"1-2-3", "got '1-2-3'"},
+    };
+    char msg[320], buf[200], text[256];
+    uint64_t m;
+    int a, b;
+    (void) state;
+
+    for (size_t i = 0; i < sizeof(days_ok) / sizeof(days_ok[0]); i++) {
+        assert_int_equal(mw__days_parse(days_ok[i].text, &m, msg, sizeof(msg)), 0);
+        assert_true(m == days_ok[i].mask);
+        mw__days_format(m, buf, sizeof(buf));
+        assert_string_equal(buf, days_ok[i].echo);
+    }
+    for (size_t i = 0; i < sizeof(days_bad) / sizeof(days_bad[0]); i++) {
+        assert_int_equal(mw__days_parse(days_bad[i].text, &m, msg, sizeof(msg)),
+                         MW_ERR_BAD_VALUE);
+        if (strstr(msg, days_bad[i].msg) == NULL) {
+            fail_msg("'%s': '%s' lacks '%s'", days_bad[i].text, msg, days_bad[i].msg);
+        }
+    }
+    for (size_t i = 0; i < sizeof(cyc_ok) / sizeof(cyc_ok[0]); i++) {
+        assert_int_equal(mw__cycles_parse(cyc_ok[i].text, &a, &b, msg, sizeof(msg)), 0);
+        assert_int_equal(a, cyc_ok[i].first);
+        assert_int_equal(b, cyc_ok[i].last);
+        mw__cycles_format(a, b, buf, sizeof(buf));
+        assert_string_equal(buf, cyc_ok[i].echo);
+    }
+    for (size_t i = 0; i < sizeof(cyc_bad) / sizeof(cyc_bad[0]); i++) {
+        assert_int_equal(mw__cycles_parse(cyc_bad[i].text, &a, &b, msg, sizeof(msg)),
+                         MW_ERR_BAD_VALUE);
+        if (strstr(msg, cyc_bad[i].msg) == NULL) {
+            fail_msg("'%s': '%s' lacks '%s'", cyc_bad[i].text, msg, cyc_bad[i].msg);
+        }
+    }
+    /* Every mask prints in a form that reads back the same. */
+    for (int i = 0; i < 2000; i++) {
+        uint64_t x = (uint64_t) i * UINT64_C(0x9e3779b97f4a7c15);
+        x ^= x >> 29;
+        if (x == 0) {
+            continue;
+        }
+        mw__days_format(x, buf, sizeof(buf));
+        assert_int_equal(mw__days_parse(buf, &m, msg, sizeof(msg)), 0);
+        assert_true(m == x);
+    }
+
+    /* In files: file:line:col at the value, the same messages. */
+    static const char head[] = "regimens:\n  - name: R\n    doses:\n      - days: ";
+    snprintf(text, sizeof(text), "%s\"0-3\"\n", head);
+    expect_error(text, 4, 15, "regimens[R].doses[0].days", "day 0 outside 1..64");
+    snprintf(text, sizeof(text), "%s5-2\n", head);
+    expect_error(text, 4, 15, "regimens[R].doses[0].days", "range 5-2 runs backwards");
+    snprintf(text, sizeof(text), "%sdaily\n", head);
+    expect_error(text, 4, 15, "regimens[R].doses[0].days",
+                 "expected cycle days such as 1-21, 1,8,15,22 or 1-3,8 (days 1..64), got "
+                 "'daily'");
+    snprintf(text, sizeof(text), "%s[1, 0]\n", head);
+    expect_error(text, 4, 15, "regimens[R].doses[0].days", "day 0 outside 1..64");
+    snprintf(text, sizeof(text), "%s[1, [2]]\n", head);
+    expect_error(text, 4, 19, "regimens[R].doses[0].days",
+                 "expected a day number, got a list");
+    snprintf(text, sizeof(text), "%s[]\n", head);
+    expect_error(text, 4, 15, "regimens[R].doses[0].days", "expected at least one day");
+    snprintf(text, sizeof(text), "%s{a: 1}\n", head);
+    expect_error(text, 4, 15, "regimens[R].doses[0].days",
+                 "expected cycle days such as 1-21");
+    snprintf(text, sizeof(text), "%s1\n        in_cycles: 5-2\n", head);
+    expect_error(text, 5, 20, "regimens[R].doses[0].in_cycles",
+                 "range 5-2 runs backwards");
+    snprintf(text, sizeof(text), "%s1\n        in_cycles: first\n", head);
+    expect_error(
+        text, 5, 20, "regimens[R].doses[0].in_cycles",
+        "expected cycles such as 3, 1-8 or 7- (cycle 7 on; cycles 1..10000), got "
+        "'first'");
+}
+
+static void
+test_therapy_validate(void **state)
+{
+    static const char base[] = "tumour: {clones: [{cells: 1}]}\n"
+                               "drugs: [{name: bortezomib}, {name: melphalan}]\n";
+    char text[1024];
+    mw_scenario_t s;
+    mw_diags_t d;
+    (void) state;
+
+    snprintf(text, sizeof(text),
+             "%sregimens:\n  - name: VRd\n    cycle_days: 21\n    doses:\n"
+             "      - {drug: bortezmib, dose: 1.3, days: \"1,4,8,11\"}\n"
+             "      - {drug: melphalan, dose: 9, days: 1-22}\n"
+             "      - {dose: 1}\n"
+             "      - {drug: zzzzzzzzzzz}\n",
+             base);
+    load_bad(text, &d);
+    expect_in(&d, 0, 0, "regimens[VRd].doses[0].drug",
+              "unknown drug 'bortezmib'; did you mean 'bortezomib'?");
+    expect_in(&d, 0, 0, "regimens[VRd].doses[1].days",
+              "day 22 is past the end of the 21-day cycle (regimens[VRd].cycle_days)");
+    expect_in(&d, 0, 0, "regimens[VRd].doses[2].drug", "no drug given; expected one of ");
+    expect_in(&d, 0, 0, "regimens[VRd].doses[3].drug",
+              "unknown drug 'zzzzzzzzzzz'; allowed: ");
+
+    snprintf(text, sizeof(text),
+             "%sregimens: [{name: VRd, doses: [{drug: bortezomib}]}]\n"
+             "products: [{name: cilta-cel, targets: [{antigen: BCMA}]}]\n"
+             "plan:\n  lines:\n"
+             "    - name: empty\n"
+             "    - phases: [{regimen: VRD}, {regimen: PomDex}, {}]\n"
+             "    - cart: {product: cilta-cell, bridging: VRx, lymphodepletion: Flu}\n"
+             "    - phases: [{regimen: VRd}]\n      cart: {bridging: VRd}\n",
+             base);
+    load_bad(text, &d);
+    expect_in(&d, 0, 0, "plan.lines[0]", "a line needs phases or a cart product");
+    expect_in(&d, 0, 0, "plan.lines[1].phases[0].regimen",
+              "unknown regimen 'VRD'; did you mean 'VRd'?");
+    expect_in(&d, 0, 0, "plan.lines[1].phases[1].regimen", "unknown regimen 'PomDex'");
+    expect_in(&d, 0, 0, "plan.lines[1].phases[2].regimen", "no regimen given");
+    expect_in(&d, 0, 0, "plan.lines[2].cart.product",
+              "unknown product 'cilta-cell'; did you mean 'cilta-cel'?");
+    expect_in(&d, 0, 0, "plan.lines[2].cart.bridging",
+              "unknown regimen 'VRx'; did you mean 'VRd'?");
+    expect_in(&d, 0, 0, "plan.lines[2].cart.lymphodepletion", "unknown regimen 'Flu'");
+    expect_in(&d, 0, 0, "plan.lines[3].cart.bridging",
+              "bridging is for a CAR-T line: give cart.product too");
+    snprintf(text, sizeof(text),
+             "%splan:\n  lines: [{cart: {product: cilta-cel, lymphodepletion: ''}}]\n",
+             base);
+    load_bad(text, &d);
+    expect_in(&d, 0, 0, "plan.lines[0].cart.product",
+              "unknown product 'cilta-cel': the scenario has no products");
+
+    snprintf(text, sizeof(text),
+             "%sdrugs:\n  - {name: rt, route: radiation}\n"
+             "  - {name: gy, dose_unit: Gy}\n",
+             "tumour: {clones: [{cells: 1}]}\n");
+    load_bad(text, &d);
+    expect_in(&d, 0, 0, "drugs[rt].dose_unit",
+              "route radiation is dosed in Gy: set dose_unit: Gy (got mg)");
+    expect_in(&d, 0, 0, "drugs[gy].dose_unit",
+              "dose_unit Gy is only for route radiation (route is oral)");
+
+    /* Structs filled by hand (or --set) are checked too. */
+    load_ok(&s, therapy_yaml);
+    mw_regimen_t *r = &s.therapy.regimens[regimen_index(&s, "tst-TT")];
+    r->doses[1].first_cycle = 5;
+    r->doses[1].last_cycle = 2;
+    r->doses[0].days = 0;
+    s.therapy.lines[0].phases[0].cycles = -2;
+    mw_diags_clear(&d);
+    assert_int_equal(mw_scenario_validate(&s, &d), MW_ERR_CONFIG);
+    expect_in(&d, 0, 0, "regimens[tst-TT].doses[1].in_cycles",
+              "range 5-2 runs backwards");
+    expect_in(&d, 0, 0, "regimens[tst-TT].doses[0].days", "no day given");
+    expect_in(&d, 0, 0, "plan.lines[0].phases[0].cycles", "-2 is outside [-1, 10000]");
+    load_ok(&s, therapy_yaml);
+    mw_test_set(&s, "drugs[testamide].name=testomib");
+    mw_diags_clear(&d);
+    assert_int_equal(mw_scenario_validate(&s, &d), MW_ERR_CONFIG);
+    char key[64];
+    snprintf(key, sizeof(key), "drugs[%d].name", drug_index(&s, "beam") - 1);
+    expect_in(&d, 0, 0, key, "'testomib' is also the name of drugs[");
+}
+
+static void
+test_therapy_round_trip(void **state)
+{
+    mw_scenario_t s, t;
+    mw_diags_t d;
+    uint64_t h;
+    (void) state;
+
+    load_ok(&s, therapy_yaml);
+    char *a = json_of(&s, 2);
+    assert_non_null(strstr(a, "\"regimens\": ["));
+    assert_non_null(strstr(a, "\"days\": \"1,4,8,11\""));
+    assert_non_null(strstr(a, "\"days\": \"1,2,8,9\""));
+    assert_non_null(strstr(a, "\"days\": \"1-14\""));
+    assert_non_null(strstr(a, "\"in_cycles\": \"5-\""));
+    assert_non_null(strstr(a, "\"in_cycles\": \"1-4\""));
+    assert_non_null(strstr(a, "\"route\": \"radiation\""));
+    assert_non_null(strstr(a, "\"dose_unit\": \"mg/m2\""));
+    assert_non_null(strstr(a, "\"antigen\": \"CD38\""));
+    assert_non_null(strstr(a, "\"refs\": \"Test 2020 J Test\""));
+    assert_non_null(strstr(a, "\"body\": {"));
+    assert_non_null(strstr(a, "\"cam_ec50\": 12"));
+    assert_non_null(strstr(a, "\"product\": \"cart\""));
+    assert_non_null(strstr(a, "\"lymphodepletion\": \"FluCy\""));
+    mw_diags_clear(&d);
+    mw_scenario_init_defaults(&t);
+    if (mw_scenario_load_string(&t, a, "echo.json", &d) != 0) {
+        mw_diags_print(&d, stdout);
+        fail_msg("the JSON echo does not load");
+    }
+    assert_memory_equal(&s, &t, sizeof(s));
+    h = mw_scenario_hash(&s);
+    assert_true(h == mw_scenario_hash(&t));
+    free(a);
+
+    /* Every new field feeds the hash. */
+    int k = regimen_index(&s, "tst-TT");
+    t = s;
+    t.therapy.regimens[k].doses[0].days |= 1u << 20;
+    assert_true(h != mw_scenario_hash(&t));
+    t = s;
+    t.therapy.regimens[k].doses[1].last_cycle = 5;
+    assert_true(h != mw_scenario_hash(&t));
+    t = s;
+    t.therapy.regimens[k].refs[0] = 'M';
+    assert_true(h != mw_scenario_hash(&t));
+    t = s;
+    t.therapy.drugs[0].rt_beta = 0.02;
+    assert_true(h != mw_scenario_hash(&t));
+    t = s;
+    t.therapy.drugs[1].antigen = 3;
+    assert_true(h != mw_scenario_hash(&t));
+    t = s;
+    t.body.bsa_m2 = 1.7;
+    assert_true(h != mw_scenario_hash(&t));
+    t = s;
+    t.therapy.lines[1].ld_start_day = -4;
+    assert_true(h != mw_scenario_hash(&t));
+    t = s;
+    t.therapy.lines[0].phases[1].dose_scale = 0.75;
+    assert_true(h != mw_scenario_hash(&t));
+    t = s;
+    t.therapy.progression_confirm = 3;
+    assert_true(h != mw_scenario_hash(&t));
+    t = s;
+    t.therapy.cam_il6_half = 11;
+    assert_true(h != mw_scenario_hash(&t));
+}
+
+static void
+test_library(void **state)
+{
+    mw_scenario_t s, t;
+    mw_diags_t d;
+    (void) state;
+
+    /* The shipped libraries load with the defaults, and every regimen's drugs
+     * resolve: a minimal scenario validates. */
+    load_ok(&s, minimal_yaml);
+    assert_true(s.therapy.n_drugs > 0);
+    assert_true(s.therapy.n_regimens > 0);
+    for (int i = 0; i < s.therapy.n_regimens; i++) {
+        const mw_regimen_t *r = &s.therapy.regimens[i];
+        for (int k = 0; k < r->n_doses; k++) {
+            if (drug_index(&s, r->doses[k].drug) < 0) {
+                fail_msg("regimen %s: drug '%s' is not in the library", r->name,
+                         r->doses[k].drug);
+            }
+        }
+    }
+    /* Defaults are the same every time (nothing kept between calls). */
+    mw_scenario_init_defaults(&s);
+    mw_scenario_init_defaults(&t);
+    assert_memory_equal(&s, &t, sizeof(s));
+    mw_diags_clear(&d);
+    assert_int_equal(mw_scenario_load_string(&t, "name: x\n", "x.yaml", &d), 0);
+    assert_memory_equal(&s.therapy, &t.therapy, sizeof(s.therapy));
+
+    /* The library is listed by `marrow params`, plain and Markdown. */
+    char *plain = params_text(0), *md = params_text(1), want[160];
+    assert_non_null(strstr(plain, "\nDrug library (data/drugs.yaml"));
+    assert_non_null(strstr(plain, "\nRegimen library (data/regimens.yaml"));
+    assert_non_null(strstr(md, "\n## Drug library\n"));
+    assert_non_null(strstr(md, "\n## Regimen library\n"));
+    assert_non_null(strstr(md, "| drug | route | dose_unit | volume_l | half_life_h |"));
+    snprintf(want, sizeof(want), "| %s | %s |", s.therapy.drugs[0].name,
+             s.therapy.drugs[0].route == MW_ROUTE_ORAL ? "oral" : "");
+    if (s.therapy.drugs[0].route == MW_ROUTE_ORAL) {
+        assert_non_null(strstr(md, want));
+    }
+    snprintf(want, sizeof(want), "\n### %s\n", s.therapy.regimens[0].name);
+    assert_non_null(strstr(md, want));
+    snprintf(want, sizeof(want), "\n%s: %d-day cycles", s.therapy.regimens[0].name,
+             s.therapy.regimens[0].cycle_days);
+    assert_non_null(strstr(plain, want));
+    assert_non_null(strstr(plain, "drugs[].sensitivity.crbn_required"));
+    assert_non_null(strstr(plain, "regimens[].doses[].in_cycles"));
+    assert_non_null(strstr(plain, "plan.lines[].cart.vein_to_vein_days"));
+    assert_non_null(strstr(md, "| `drugs` | keyed list | - | data/drugs.yaml |"));
+    assert_non_null(strstr(md, "| `regimens[].doses[].days` | days | day | 1 |"));
+    free(plain);
+    free(md);
+}
+
 int
 main(void)
 {
@@ -1234,6 +1973,14 @@ main(void)
         cmocka_unit_test(test_immune_set),
         cmocka_unit_test(test_immune_round_trip),
         cmocka_unit_test(test_immune_params),
+        cmocka_unit_test(test_therapy_load),
+        cmocka_unit_test(test_keyed_edit),
+        cmocka_unit_test(test_keyed_errors),
+        cmocka_unit_test(test_keyed_set),
+        cmocka_unit_test(test_days_cycles),
+        cmocka_unit_test(test_therapy_validate),
+        cmocka_unit_test(test_therapy_round_trip),
+        cmocka_unit_test(test_library),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
