@@ -861,6 +861,13 @@ next_segment(mw_sim_t *s, double t)
         return 0;
     }
     th->phase++;
+    if (th->phase >= ln->n_phases && th->cart_product >= 0 && t < th->t_infusion) {
+        /* lymphodepletion is over: the line's last act is the infusion */
+        th->phase--;
+        th->wait_infusion = 1;
+        th->phase_start = th->t_infusion;
+        return 0;
+    }
     if (th->phase >= ln->n_phases) {
         th->phase_start = INFINITY;
         if (!th->line_done) {
@@ -896,6 +903,7 @@ start_line(mw_sim_t *s, int l, double t)
     th->confirm_count = 0;
     th->next_assess = t + sc->therapy.assess_every_days;
     th->cart_product = -1;
+    th->wait_infusion = 0;
     th->course_stage = 2;
     th->t_infusion = th->t_ld = INFINITY;
     ret = mw__event(s, t, MW_EV_LINE_START, MW_NULL_ID, l);
@@ -1034,6 +1042,10 @@ mw__ther_apply(mw_sim_t *s, double t)
             } else {
                 ret = next_segment(s, tn);
             }
+        } else if (th->wait_infusion) {
+            th->wait_infusion = 0;
+            th->phase_start = INFINITY;
+            ret = next_segment(s, tn);
         } else {
             const mw_line_t *ln = &sc->therapy.lines[th->line];
             const mw_phase_t *ph = &ln->phases[th->phase];

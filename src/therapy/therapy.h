@@ -78,6 +78,7 @@ typedef struct {
     int bridging;                     /* regimen index, -1 none */
     int ld_regimen;
     int course_stage;                 /* 0 bridging, 1 lymphodepletion, 2 after infusion */
+    int wait_infusion;                /* the course's regimens are over; the line ends at infusion */
     double next_assess;
     double line_start;
     double nadir;

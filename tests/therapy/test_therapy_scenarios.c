@@ -138,6 +138,76 @@ test_combination_vs_sequential(void **state)
     assert_true(se > 0 && (p1 - p2) / se >= 4.0);
 }
 
+
+static double
+event_time(const mw_sim_t *sim, int kind, int nth)
+{
+    for (int i = 0, k = 0; i < mw_sim_n_events(sim); i++) {
+        const mw_event_t *e = mw_sim_event(sim, i);
+        if (e->kind == kind && k++ == nth) {
+            return e->t_days;
+        }
+    }
+    return NAN;
+}
+
+static void
+test_dvrd_asct(void **state)
+{
+    (void) state;
+    mw_scenario_t sc;
+    mw_test_scenario_file(&sc, "dvrd-asct");
+    mw_sim_t *sim = run(&sc, 0, 250);
+    /* 4 x 28-day induction, +21 days, MEL200 (1 day), +60 days, 2 x 28 days */
+    assert_true(event_time(sim, MW_EV_PHASE_START, 1) == 133);
+    assert_true(event_time(sim, MW_EV_PHASE_START, 2) == 194);
+    assert_true(event_time(sim, MW_EV_PHASE_START, 3) == 250);
+    printf("  cells at the start of maintenance: %.3g\n", total(sim));
+    assert_true(total(sim) <= 1e7);
+    mw_sim_free(sim);
+}
+
+static void
+test_cart_course(void **state)
+{
+    (void) state;
+    mw_scenario_t sc;
+    mw_immune_state_t is;
+    mw_test_scenario_file(&sc, "cart-course");
+    mw_sim_t *sim;
+    assert_int_equal(mw_sim_create(&sc, 2026, 0, &sim), 0);
+    double t = 0, t_inf = NAN;
+    while (isnan(t_inf) && t < sc.horizon_days) {
+        t += 1;
+        assert_int_equal(mw_sim_run_until(sim, t), 0);
+        t_inf = event_time(sim, MW_EV_INFUSION, 0);
+    }
+    double t_prog = event_time(sim, MW_EV_PROGRESSION, 0);
+    double t_aph = event_time(sim, MW_EV_APHERESIS, 0);
+    double t_ld0 = event_time(sim, MW_EV_LYMPHODEPLETION, 0);
+    double last_bridge = -1;
+    int n_ld = 0;
+    for (int i = 0; i < mw_sim_n_events(sim); i++) {
+        const mw_event_t *e = mw_sim_event(sim, i);
+        n_ld += e->kind == MW_EV_LYMPHODEPLETION;
+        if (e->kind == MW_EV_DOSE && e->t_days > t_aph &&
+            strcmp(sc.therapy.drugs[e->other].name, "dexamethasone") == 0) {
+            last_bridge = e->t_days;
+        }
+    }
+    mw_sim_immune(sim, &is);
+    printf("  progression %g, apheresis %g, last bridging dose %g, LD from %g (%d doses), "
+           "infusion %g, T cells %.3g of %.3g\n",
+           t_prog, t_aph, last_bridge, t_ld0, n_ld, t_inf, is.t_cells, sc.immune.t_cells);
+    assert_true(t_aph == t_prog);
+    assert_true(t_inf == t_aph + 40);
+    assert_true(t_ld0 == t_inf - 5);
+    assert_int_equal(n_ld, 6); /* fludarabine and cyclophosphamide on three days */
+    assert_true(last_bridge < t_ld0);
+    assert_true(is.t_cells <= 0.3 * sc.immune.t_cells);
+    mw_sim_free(sim);
+}
+
 int
 main(void)
 {
@@ -146,6 +216,8 @@ main(void)
         cmocka_unit_test(test_niche_protection),
         cmocka_unit_test(test_pgp_efflux),
         cmocka_unit_test(test_combination_vs_sequential),
+        cmocka_unit_test(test_dvrd_asct),
+        cmocka_unit_test(test_cart_course),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
