@@ -127,6 +127,7 @@ mw__ther_init(mw_sim_t *s)
     th->nadir = NAN;
     th->fx.boost = th->fx.t_keep = th->fx.priming = th->fx.bcma_fold = 1.0;
     th->fx.sbcma_keep = 1.0;
+    th->fx_ref = th->fx;
     th->fx_bcma_recog = 1.0;
     th->on = sc->therapy.n_lines > 0;
     if (!th->on) {
@@ -660,10 +661,15 @@ mw__ther_effects(mw_sim_t *s, double t)
         x.sbcma_keep *= 1.0 - d->sbcma_cut * H;
         x.demeth += d->demethylation * H;
     }
-    changed = moved(x.boost, th->fx.boost) || moved(x.t_keep, th->fx.t_keep) ||
-              moved(x.nk_death, th->fx.nk_death) || moved(x.pd1, th->fx.pd1) ||
-              moved(x.priming, th->fx.priming) || moved(x.demeth, th->fx.demeth);
+    /* against the effects the immune bounds were last built with, so that a slow
+     * drift also triggers a rebuild */
+    changed = moved(x.boost, th->fx_ref.boost) || moved(x.t_keep, th->fx_ref.t_keep) ||
+              moved(x.nk_death, th->fx_ref.nk_death) || moved(x.pd1, th->fx_ref.pd1) ||
+              moved(x.priming, th->fx_ref.priming) || moved(x.demeth, th->fx_ref.demeth);
     th->fx = x;
+    if (changed) {
+        th->fx_ref = x;
+    }
     if (s->imm.nr > 0 && moved(x.bcma_fold, th->fx_bcma_recog)) {
         /* surface BCMA moved: rebuild every clone's recognition */
         th->fx_bcma_recog = x.bcma_fold;
@@ -890,8 +896,12 @@ start_line(mw_sim_t *s, int l, double t)
     const mw_line_t *ln = &sc->therapy.lines[l];
     int ret;
 
-    /* doses of the previous line not yet given are cancelled */
+    /* doses of the previous line not yet given are cancelled, and so is a CAR-T
+     * infusion it had scheduled */
     th->q0 = th->nq = 0;
+    if (th->cart_product >= 0 && !s->imm.infused[th->cart_product]) {
+        sc->immune.products[th->cart_product].infusion_day = INFINITY;
+    }
     th->line = l;
     th->phase = -1;
     th->regimen = -1;

@@ -88,6 +88,7 @@ typedef struct {
     int line_done;                    /* every phase given; waiting for progression */
     /* current effects (piecewise constant: refreshed by the engines) */
     mw_drug_fx_t fx;
+    mw_drug_fx_t fx_ref;              /* effects at the last immune refresh */
     double fx_bcma_recog;             /* bcma_fold the recognition tables were built with */
     double h_now[MW_MAX_DRUGS];       /* occupancy per used slot at the last refresh */
     /* hybrid: this step's hazard integrals */
