@@ -36,8 +36,8 @@
 #include "rng/rng.h"
 #include "therapy/therapy.h"
 
-#define SIMPSON_DEPTH 18
-#define SIMPSON_TOL 1e-7 /* absolute, in occupancy x days, per piece */
+#define SIMPSON_DEPTH 14
+#define SIMPSON_TOL 1e-6 /* absolute error per day of piece, in occupancy x days */
 
 static const mw_drug_t *
 drug_of(const mw_sim_t *s, int j)
@@ -497,8 +497,8 @@ piece(const mw_sim_t *s, int j, const mw_pk_t *p, double a, double b, double inv
     occ_at(&F, b, &fb1, &fb2);
     double w1 = (b - a) / 6.0 * (fa1 + 4 * fm1 + fb1);
     double w2 = (b - a) / 6.0 * (fa2 + 4 * fm2 + fb2);
-    simpson(&F, a, b, fa1, fa2, fm1, fm2, fb1, fb2, w1, w2, SIMPSON_DEPTH, SIMPSON_TOL,
-            J1, J2);
+    simpson(&F, a, b, fa1, fa2, fm1, fm2, fb1, fb2, w1, w2, SIMPSON_DEPTH,
+            SIMPSON_TOL * (b - a), J1, J2);
 }
 
 /* int H and int H^2 of slot j over [t0, t1], through the queued doses inside. */
