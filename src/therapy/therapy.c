@@ -1070,18 +1070,7 @@ mw__ther_apply(mw_sim_t *s, double t)
     if (ret != 0) {
         return ret;
     }
-    /* doses due now */
-    while (th->q0 < th->nq && th->q[th->q0].t <= t) {
-        const mw_dose_ev_t *q = &th->q[th->q0++];
-        ret = give(s, q->drug, q->t, q->mg);
-        if (ret != 0) {
-            return ret;
-        }
-    }
-    if (th->q0 == th->nq) {
-        th->q0 = th->nq = 0;
-    }
-    return 0;
+    return mw__ther_give_doses(s, t); /* doses due now */
 }
 
 double
