@@ -28,6 +28,7 @@
  * next.
  */
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -45,38 +46,29 @@ drug_of(const mw_sim_t *s, int j)
     return &s->sc.therapy.drugs[s->ther.drug_of[j]];
 }
 
+/* Index of the entry called @p name among @p n structs of @p size bytes whose
+ * first member is their name (drugs, regimens, products), or -1. */
 static int
-find_regimen(const mw_scenario_t *sc, const char *name)
+find_name(const void *base, size_t size, int n, const char *name)
 {
-    for (int i = 0; i < sc->therapy.n_regimens; i++) {
-        if (strcmp(sc->therapy.regimens[i].name, name) == 0) {
+    for (int i = 0; i < n; i++) {
+        if (strcmp((const char *) base + (size_t) i * size, name) == 0) {
             return i;
         }
     }
     return -1;
 }
 
-static int
-find_drug(const mw_scenario_t *sc, const char *name)
-{
-    for (int i = 0; i < sc->therapy.n_drugs; i++) {
-        if (strcmp(sc->therapy.drugs[i].name, name) == 0) {
-            return i;
-        }
-    }
-    return -1;
-}
+_Static_assert(offsetof(mw_drug_t, name) == 0 && offsetof(mw_regimen_t, name) == 0 &&
+                   offsetof(mw_product_t, name) == 0,
+               "find_name needs the name first");
 
-static int
-find_product(const mw_scenario_t *sc, const char *name)
-{
-    for (int i = 0; i < sc->immune.n_products; i++) {
-        if (strcmp(sc->immune.products[i].name, name) == 0) {
-            return i;
-        }
-    }
-    return -1;
-}
+#define find_regimen(sc, nm)                                                          \
+    find_name((sc)->therapy.regimens, sizeof(mw_regimen_t), (sc)->therapy.n_regimens, nm)
+#define find_drug(sc, nm)                                                             \
+    find_name((sc)->therapy.drugs, sizeof(mw_drug_t), (sc)->therapy.n_drugs, nm)
+#define find_product(sc, nm)                                                          \
+    find_name((sc)->immune.products, sizeof(mw_product_t), (sc)->immune.n_products, nm)
 
 /* Mark every drug regimen r uses. */
 static int
