@@ -14,7 +14,8 @@
  * Hybrid mode needs the kill averaged over a step that may contain doses: the
  * integral of H over each dose-free piece is closed form when the piece is pure
  * elimination (int H = ln((u0 + E)/(u1 + E)) / (h ke), u = C^h, E = EC50^h), and
- * adaptive Simpson otherwise.  For a population without births this makes the
+ * adaptive Gauss-Kronrod otherwise (only over the absorption phase of an oral or
+ * subcutaneous dose: after it the piece is elimination again).  For a population without births this makes the
  * hybrid step exact in distribution whatever its length (survival is
  * exp(-int k dt)).  Exact mode stops at every dose and thins with a bound of the
  * concentration over each marker interval; mean mode stops at every dose and
@@ -37,8 +38,9 @@
 #include "rng/rng.h"
 #include "therapy/therapy.h"
 
-#define SIMPSON_DEPTH 14
-#define SIMPSON_TOL 1e-6 /* absolute error per day of piece, in occupancy x days */
+#define QUAD_DEPTH 12
+#define QUAD_TOL 1e-6  /* absolute error per day of piece, in occupancy x days */
+#define DEPOT_EPS 1e-9 /* depot left, relative to the central amount, treated as none */
 
 static const mw_drug_t *
 drug_of(const mw_sim_t *s, int j)
@@ -277,6 +279,9 @@ pk_dose(const mw_sim_t *s, int j, mw_pk_t *p, double t, double mg)
         default:
             break;
     }
+    p->td = p->t_ref;
+    p->Ad = p->A;
+    p->Gd = p->G;
 }
 
 double
@@ -422,80 +427,228 @@ typedef struct {
     int j;
     const mw_pk_t *p;
     double inv_f;
+    double t0, ka; /* ka > 0: the variable is w = ln(1 + ka (t - t0)) */
 } occ_fn_t;
 
 static void
 occ_at(const occ_fn_t *F, double t, double *h1, double *h2)
 {
+    double jac = 1.0;
+    if (F->ka > 0) {
+        double e = exp(t);
+        t = F->t0 + (e - 1.0) / F->ka;
+        jac = e / F->ka;
+    }
     double c = pk_amount(&F->s->ther, F->j, F->p, t) * F->s->ther.ng_per_mg[F->j] * F->inv_f;
     double H = occ(&F->s->ther, F->d, F->j, c);
-    *h1 = H;
-    *h2 = H * H;
+    *h1 = H * jac;
+    *h2 = H * H * jac;
 }
 
+/* Gauss-Kronrod 7-15 on [-1, 1]: the 15 Kronrod nodes are the 7 Gauss-Legendre
+ * nodes (odd indices below) and 8 more; the difference of the two rules bounds the
+ * error of the 7-point rule, so accepting the 15-point value on it is cautious. */
+static const double gk_x[8] = {
+    0.991455371120812639206854697526329, 0.949107912342758524526189684047851,
+    0.864864423359769072789712788640926, 0.741531185599394439863864773280788,
+    0.586087235467691130294144845693013, 0.405845151377397166906606412076961,
+    0.207784955007898467600689403773245, 0.0,
+};
+static const double gk_wk[8] = {
+    0.022935322010529224963732008058970, 0.063092092629978553290700663189204,
+    0.104790010322250183839876322541518, 0.140653259715525918745189590510238,
+    0.169004726639267902826583426598550, 0.190350578064785409913256402421014,
+    0.204432940075298892414161999234649, 0.209482141084727828012999174891714,
+};
+static const double gk_wg[4] = {
+    0.129484966168869693270611432679082, 0.279705391489276667901467771423780,
+    0.381830050505118944950369775488975, 0.417959183673469387755102040816327,
+};
+
+/* int H and int H^2 over [a, b] by adaptive bisection of Gauss-Kronrod panels;
+ * tol is the absolute error allowed on each over [a, b]. */
 static void
-simpson(const occ_fn_t *F, double a, double b, double fa1, double fa2, double fm1,
-        double fm2, double fb1, double fb2, double w1, double w2, int depth, double tol,
-        double *J1, double *J2)
+kronrod(const occ_fn_t *F, double a, double b, double tol, int depth, double *J1,
+        double *J2)
 {
-    double m = 0.5 * (a + b), lm = 0.5 * (a + m), rm = 0.5 * (m + b);
-    double l1, l2, r1, r2;
-    occ_at(F, lm, &l1, &l2);
-    occ_at(F, rm, &r1, &r2);
-    double h = (b - a) / 12.0;
-    double L1 = h * (fa1 + 4 * l1 + fm1), R1 = h * (fm1 + 4 * r1 + fb1);
-    double L2 = h * (fa2 + 4 * l2 + fm2), R2 = h * (fm2 + 4 * r2 + fb2);
-    double e1 = L1 + R1 - w1, e2 = L2 + R2 - w2;
-    if (depth <= 0 || (fabs(e1) <= 15 * tol && fabs(e2) <= 15 * tol)) {
-        *J1 += L1 + R1 + e1 / 15.0;
-        *J2 += L2 + R2 + e2 / 15.0;
+    double c = 0.5 * (a + b), r = 0.5 * (b - a), h1, h2;
+    occ_at(F, c, &h1, &h2);
+    double k1 = gk_wk[7] * h1, k2 = gk_wk[7] * h2;
+    double g1 = gk_wg[3] * h1, g2 = gk_wg[3] * h2;
+    for (int i = 0; i < 7; i++) {
+        double l1, l2, u1, u2;
+        occ_at(F, c - r * gk_x[i], &l1, &l2);
+        occ_at(F, c + r * gk_x[i], &u1, &u2);
+        k1 += gk_wk[i] * (l1 + u1);
+        k2 += gk_wk[i] * (l2 + u2);
+        if (i & 1) {
+            g1 += gk_wg[i / 2] * (l1 + u1);
+            g2 += gk_wg[i / 2] * (l2 + u2);
+        }
+    }
+    double e1 = r * fabs(k1 - g1), e2 = r * fabs(k2 - g2);
+    if (depth <= 0 || (e1 <= tol && e2 <= tol)) {
+        *J1 += r * k1;
+        *J2 += r * k2;
         return;
     }
-    simpson(F, a, m, fa1, fa2, l1, l2, fm1, fm2, L1, L2, depth - 1, 0.5 * tol, J1, J2);
-    simpson(F, m, b, fm1, fm2, r1, r2, fb1, fb2, R1, R2, depth - 1, 0.5 * tol, J1, J2);
+    kronrod(F, a, c, 0.5 * tol, depth - 1, J1, J2);
+    kronrod(F, c, b, 0.5 * tol, depth - 1, J1, J2);
 }
 
-/* int H and int H^2 over [a, b] from state p (no dose inside). */
+/* int H and int H^2 over a piece of length len of pure elimination from
+ * concentration c0 (already divided by the efflux factor): closed form in
+ * u = C^h, E = EC50^h. */
 static void
-piece(const mw_sim_t *s, int j, const mw_pk_t *p, double a, double b, double inv_f,
-      double *J1, double *J2)
+elimination(const mw_ther_t *th, const mw_drug_t *d, int j, double c0, double len,
+            double *J1, double *J2)
+{
+    if (!(c0 > 0) || !(len > 0)) {
+        return;
+    }
+    double c1 = c0 * exp(-th->ke[j] * len);
+    double E = th->ec50h[j], hk = d->hill * th->ke[j];
+    double u0 = d->hill == 1.0 ? c0 : pow(c0, d->hill);
+    double u1 = d->hill == 1.0 ? c1 : pow(c1, d->hill);
+    double lr = log1p((u0 - u1) / (u1 + E));
+    *J1 += lr / hk;
+    *J2 += (lr + E / (u0 + E) - E / (u1 + E)) / hk;
+}
+
+/* The absorption phase after the dose that left p's anchor state, at efflux
+ * factor 1/inv_f: looked up (a periodic regimen gives the same few states over
+ * and over; states equal to 1e-12 share an entry) or integrated.  NULL when the
+ * depot never becomes negligible (flip-flop kinetics, ka <= 2 ke). */
+static const mw_abs_t *
+absorption(mw_sim_t *s, int j, const mw_pk_t *p, double inv_f)
+{
+    mw_ther_t *th = &s->ther;
+    const double ka = th->ka[j], ke = th->ke[j];
+
+    if (!(ka > 2.0 * ke)) {
+        return NULL;
+    }
+    for (int k = 0; k < th->abs_n[j]; k++) {
+        const mw_abs_t *e = &th->abs[j][k];
+        if (e->inv_f == inv_f && fabs(e->Gd - p->Gd) <= 1e-12 * p->Gd &&
+            fabs(e->Ad - p->Ad) <= 1e-12 * (p->Ad + p->Gd)) {
+            return e;
+        }
+    }
+    /* the phase ends once the depot left would add less than DEPOT_EPS of the
+     * central amount from then on: G e^{-ka s} ka / (ka - ke) <= DEPOT_EPS A(s) */
+    mw_pk_t q = {p->td, p->Ad, p->Gd, 0.0, 0.0, p->td, p->Ad, p->Gd};
+    double sc = log(p->Gd / (DEPOT_EPS * (p->Ad + p->Gd))) / ka, cen = 0.0;
+    int k = 0;
+    sc = sc > 0 ? sc : 0.0;
+    for (; k < 8; k++, sc += log(1e3) / ka) {
+        cen = pk_amount(th, j, &q, p->td + sc);
+        if (p->Gd * exp(-ka * sc) * ka / (ka - ke) <= DEPOT_EPS * cen) {
+            break;
+        }
+    }
+    if (k == 8) {
+        return NULL;
+    }
+    int slot = th->abs_n[j] < MW_ABS_CACHE ? th->abs_n[j]++ : th->abs_next[j];
+    th->abs_next[j] = (slot + 1) % MW_ABS_CACHE;
+    mw_abs_t *e = &th->abs[j][slot];
+    *e = (mw_abs_t){p->Ad, p->Gd, inv_f, sc, cen, 0.0, 0.0};
+    if (sc > 0) {
+        /* features on the scale 1/ka near the dose and 1/ke later, both smooth in
+         * w = ln(1 + ka (t - td)) */
+        occ_fn_t F = {s, drug_of(s, j), j, &q, inv_f, p->td, ka};
+        double w = log1p(ka * sc);
+        kronrod(&F, 0.0, 0.5 * w, 0.5 * QUAD_TOL * sc, QUAD_DEPTH, &e->J1, &e->J2);
+        kronrod(&F, 0.5 * w, w, 0.5 * QUAD_TOL * sc, QUAD_DEPTH, &e->J1, &e->J2);
+    }
+    return e;
+}
+
+/* int H and int H^2 from p's last dose to x days after it (x < the absorption
+ * phase); the last one per drug is kept, as a step's end is the next one's start. */
+static void
+since_dose(mw_sim_t *s, int j, const mw_pk_t *p, double inv_f, double x, double *J1,
+           double *J2)
+{
+    mw_ther_t *th = &s->ther;
+    const double ka = th->ka[j];
+
+    if (!(x > 0)) {
+        *J1 = *J2 = 0;
+        return;
+    }
+    if (th->part[j].td == p->td && th->part[j].x == x && th->part[j].inv_f == inv_f) {
+        *J1 = th->part[j].J1;
+        *J2 = th->part[j].J2;
+        return;
+    }
+    mw_pk_t q = {p->td, p->Ad, p->Gd, 0.0, 0.0, p->td, p->Ad, p->Gd};
+    occ_fn_t F = {s, drug_of(s, j), j, &q, inv_f, p->td, ka};
+    double w = log1p(ka * x);
+    *J1 = *J2 = 0;
+    if (w > 1.0) {
+        kronrod(&F, 0.0, 0.5 * w, 0.5 * QUAD_TOL * x, QUAD_DEPTH, J1, J2);
+        kronrod(&F, 0.5 * w, w, 0.5 * QUAD_TOL * x, QUAD_DEPTH, J1, J2);
+    } else {
+        kronrod(&F, 0.0, w, QUAD_TOL * x, QUAD_DEPTH, J1, J2);
+    }
+    th->part[j].td = p->td;
+    th->part[j].x = x;
+    th->part[j].inv_f = inv_f;
+    th->part[j].J1 = *J1;
+    th->part[j].J2 = *J2;
+}
+
+/* int H and int H^2 over [a, b] from state p (no dose inside).  Pure elimination
+ * is closed form.  After an oral or subcutaneous dose the quadrature covers only
+ * the absorption phase, anchored at the dose (so whole phases repeat and are
+ * looked up); the piece after it is elimination again. */
+static void
+piece(mw_sim_t *s, int j, const mw_pk_t *p, double a, double b, double inv_f, double *J1,
+      double *J2)
 {
     const mw_ther_t *th = &s->ther;
     const mw_drug_t *d = drug_of(s, j);
-    occ_fn_t F = {s, d, j, p, inv_f};
+    const double scale = th->ng_per_mg[j] * inv_f;
+    const int infusing = p->R > 0 && p->t_inf_end > a;
+    const mw_abs_t *e;
 
     if (b <= a) {
         return;
     }
-    if (p->G <= 0 && !(p->R > 0 && p->t_inf_end > a)) {
-        /* pure elimination: closed form in u = (C/f)^h */
-        double c0 = pk_amount(th, j, p, a) * th->ng_per_mg[j] * inv_f;
-        if (!(c0 > 0)) {
-            return;
-        }
-        double c1 = c0 * exp(-th->ke[j] * (b - a));
-        double E = th->ec50h[j], hk = d->hill * th->ke[j];
-        double u0 = d->hill == 1.0 ? c0 : pow(c0, d->hill);
-        double u1 = d->hill == 1.0 ? c1 : pow(c1, d->hill);
-        double lr = log1p((u0 - u1) / (u1 + E));
-        *J1 += lr / hk;
-        *J2 += (lr + E / (u0 + E) - E / (u1 + E)) / hk;
+    if (p->G <= 0 && !infusing) {
+        elimination(th, d, j, pk_amount(th, j, p, a) * scale, b - a, J1, J2);
         return;
     }
-    double fa1, fa2, fm1, fm2, fb1, fb2;
-    double m = 0.5 * (a + b);
-    occ_at(&F, a, &fa1, &fa2);
-    occ_at(&F, m, &fm1, &fm2);
-    occ_at(&F, b, &fb1, &fb2);
-    double w1 = (b - a) / 6.0 * (fa1 + 4 * fm1 + fb1);
-    double w2 = (b - a) / 6.0 * (fa2 + 4 * fm2 + fb2);
-    simpson(&F, a, b, fa1, fa2, fm1, fm2, fb1, fb2, w1, w2, SIMPSON_DEPTH,
-            SIMPSON_TOL * (b - a), J1, J2);
+    if (!infusing && (e = absorption(s, j, p, inv_f)) != NULL) {
+        double end = p->td + e->sc, x1, x2;
+        if (a >= end) {
+            /* the depot is spent: elimination from the phase's end */
+            elimination(th, d, j, e->cen * exp(-th->ke[j] * (a - end)) * scale, b - a, J1,
+                        J2);
+            return;
+        }
+        since_dose(s, j, p, inv_f, a - p->td, &x1, &x2);
+        if (b >= end) {
+            *J1 += e->J1 - x1;
+            *J2 += e->J2 - x2;
+            elimination(th, d, j, e->cen * scale, b - end, J1, J2);
+        } else {
+            double y1, y2;
+            since_dose(s, j, p, inv_f, b - p->td, &y1, &y2);
+            *J1 += y1 - x1;
+            *J2 += y2 - x2;
+        }
+        return;
+    }
+    occ_fn_t F = {s, d, j, p, inv_f, a, 0.0};
+    kronrod(&F, a, b, QUAD_TOL * (b - a), QUAD_DEPTH, J1, J2);
 }
 
 /* int H and int H^2 of slot j over [t0, t1], through the queued doses inside. */
 static void
-integrate(const mw_sim_t *s, int j, double t0, double t1, double inv_f, double *J1,
+integrate(mw_sim_t *s, int j, double t0, double t1, double inv_f, double *J1,
           double *J2)
 {
     const mw_ther_t *th = &s->ther;
@@ -536,14 +689,14 @@ clone_avg(mw_sim_t *s, int c)
     mw_ther_t *th = &s->ther;
     const double *sens = &s->dsens[(size_t) c * MW_MAX_DRUGS];
     const double *f = &s->dfx[(size_t) c * MW_MAX_DRUGS];
-    double h = th->step_t1 - th->step_t0, kbm = 0, kem = 0;
+    const double nd = s->rates[c].nd;
+    double kbm = 0, kem = 0;
 
     for (int j = 0; j < th->nu; j++) {
-        if (!th->tumour_kill[j] || sens[j] <= 0 || th->J1[j] <= 0) {
+        if (!(th->step_k[j] > 0) || sens[j] <= 0) {
             continue;
         }
-        const mw_drug_t *d = drug_of(s, j);
-        double J1 = th->J1[j], J2 = th->J2[j];
+        double x = th->step_k[j];
         if (f[j] != 1.0) {
             int k = 0;
             for (; k < th->nf; k++) {
@@ -552,22 +705,24 @@ clone_avg(mw_sim_t *s, int c)
                 }
             }
             if (k == th->nf) {
+                const mw_drug_t *d = drug_of(s, j);
+                double J1 = 0, J2 = 0;
                 if (th->nf < MW_FCACHE) {
                     th->nf++;
                 } else {
                     k = MW_FCACHE - 1; /* overwrite the last entry */
                 }
+                integrate(s, j, th->step_t0, th->step_t1, 1.0 / f[j], &J1, &J2);
                 th->fcache[k].j = j;
                 th->fcache[k].f = f[j];
-                integrate(s, j, th->step_t0, th->step_t1, 1.0 / f[j], &th->fcache[k].J1,
-                          &th->fcache[k].J2);
+                th->fcache[k].k = d->emax * (J1 - d->antigen_downreg * J2) /
+                                  (th->step_t1 - th->step_t0) * th->step_nk[j];
             }
-            J1 = th->fcache[k].J1;
-            J2 = th->fcache[k].J2;
+            x = th->fcache[k].k;
         }
-        double x = d->emax * sens[j] * (J1 - d->antigen_downreg * J2) / h * nk_factor(s, d);
+        x *= sens[j];
         kem += x;
-        kbm += x * prot(s, d, c, th->step_il6);
+        kbm += x * (1.0 - th->step_prot[j] * nd);
     }
     s->dk[2 * c] = kbm;
     s->dk[2 * c + 1] = kem;
@@ -581,13 +736,21 @@ mw__ther_step_kill(mw_sim_t *s, double t0, double t1, double il6)
 
     th->step_t0 = t0;
     th->step_t1 = t1;
-    th->step_il6 = il6;
     th->nf = 0;
     for (int j = 0; j < th->nu; j++) {
-        th->J1[j] = th->J2[j] = 0;
-        if (th->tumour_kill[j]) {
-            integrate(s, j, t0, t1, 1.0, &th->J1[j], &th->J2[j]);
+        const mw_drug_t *d = drug_of(s, j);
+        double J1 = 0, J2 = 0;
+        th->step_k[j] = 0;
+        if (!th->tumour_kill[j]) {
+            continue;
         }
+        integrate(s, j, t0, t1, 1.0, &J1, &J2);
+        th->step_nk[j] = nk_factor(s, d);
+        th->step_k[j] = d->emax * (J1 - d->antigen_downreg * J2) / (t1 - t0) * th->step_nk[j];
+        /* the clone's niche dependence scales this (CAM-DR, marrow only) */
+        th->step_prot[j] = d->niche_protection > 0
+                               ? d->niche_protection * il6 / (il6 + s->sc.therapy.cam_il6_half)
+                               : 0.0;
     }
     for (int i = 0; i < s->n_live; i++) {
         int c = s->live[i];

@@ -24,12 +24,25 @@
 
 struct mw_sim;
 
-/* One drug's PK state at t_ref: amounts in mg, infusion in mg/day until t_inf_end. */
+/* One drug's PK state at t_ref: amounts in mg, infusion in mg/day until t_inf_end;
+ * and the state right after the last dose (td, Ad, Gd), the anchor of hybrid
+ * integrals over an absorption phase. */
 typedef struct {
     double t_ref;
     double A, G, R;
     double t_inf_end;
+    double td, Ad, Gd;
 } mw_pk_t;
+
+#define MW_ABS_CACHE 8 /* hybrid: absorption-phase integrals kept per drug */
+
+/* The absorption phase after a dose that leaves (Ad, Gd) in the body: it ends when
+ * what is left in the depot no longer matters (sc days after the dose, central
+ * amount cen then); J1, J2 are int H and int H^2 over it at efflux factor 1/inv_f. */
+typedef struct {
+    double Ad, Gd, inv_f;
+    double sc, cen, J1, J2;
+} mw_abs_t;
 
 typedef struct {
     double t;
@@ -92,13 +105,22 @@ typedef struct {
     double fx_bcma_recog;             /* bcma_fold the recognition tables were built with */
     double h_now[MW_MAX_DRUGS];       /* occupancy per used slot at the last refresh */
     /* hybrid: this step's hazard integrals */
-    double step_t0, step_t1, step_il6;
-    double J1[MW_MAX_DRUGS], J2[MW_MAX_DRUGS];
+    double step_t0, step_t1;
+    double step_k[MW_MAX_DRUGS];    /* average kill per cell, before sens and niche */
+    double step_nk[MW_MAX_DRUGS];   /* NK factor of the step */
+    double step_prot[MW_MAX_DRUGS]; /* niche protection per unit of niche dependence */
     int nf;
     struct {
         int j;
-        double f, J1, J2;
+        double f, k; /* efflux factor, its step_k */
     } fcache[MW_FCACHE];
+    /* hybrid: absorption phases (a periodic regimen repeats the same few), and the
+     * last partial one (a step's end is the next step's start) */
+    mw_abs_t abs[MW_MAX_DRUGS][MW_ABS_CACHE];
+    int abs_n[MW_MAX_DRUGS], abs_next[MW_MAX_DRUGS];
+    struct {
+        double td, inv_f, x, J1, J2;
+    } part[MW_MAX_DRUGS];
     /* exact: drug kill bounds hold until this time */
     double bound_until;
 } mw_ther_t;

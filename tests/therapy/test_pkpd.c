@@ -3,7 +3,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "engine/engine.h"
 #include "testlib.h"
+#include "therapy/therapy.h"
 
 #define MW_LN2_T 0.69314718055994530942
 
@@ -329,6 +331,139 @@ test_oral_daily_hybrid(void **state)
 }
 
 /* ------------------------------------------------------------------------------
+ * Hybrid step integrals against brute-force quadrature, deterministic: steps that
+ * end inside and after absorption phases, steps spanning doses, repeated phases
+ * (looked up), Hill != 1, an efflux-shifted clone, flip-flop kinetics, infusions
+ * ---------------------------------------------------------------------------- */
+
+typedef struct {
+    int route;
+    double v, thalf_h, ka_h, F, inf_h, mg, E, hill, emax;
+    uint64_t days; /* dose days of a 28-day cycle */
+} pk_case_t;
+
+/* Concentration at t from every dose of the case's first cycle given before t. */
+static double
+case_conc(const pk_case_t *k, double t)
+{
+    double ke = MW_LN2_T / (k->thalf_h / 24.0), ka = k->ka_h * 24, c = 0;
+    for (int day = 0; day < 28; day++) {
+        double s = t - day;
+        if (!(k->days >> day & 1u) || s < 0) {
+            continue;
+        }
+        if (k->route == MW_ROUTE_INFUSION) {
+            double T = k->inf_h / 24.0, R = k->mg / T, u = s < T ? s : T;
+            c += R / ke * -expm1(-ke * u) * exp(-ke * (s - u)) * 1000.0 / k->v;
+        } else if (k->route == MW_ROUTE_IV) {
+            c += k->mg * 1000.0 / k->v * exp(-ke * s);
+        } else {
+            c += k->F * k->mg * 1000.0 / k->v * ka / (ka - ke) * (exp(-ke * s) - exp(-ka * s));
+        }
+    }
+    return c;
+}
+
+/* emax int H(C/f) over [a, b] by composite Simpson with 2^15 panels per day, in
+ * pieces between dose times and infusion ends (where C' jumps). */
+static double
+case_kill(const pk_case_t *k, double f, double a, double b)
+{
+    double total = 0;
+    while (a < b) {
+        double e = floor(a) + 1.0, x = floor(a) + k->inf_h / 24.0;
+        if (k->route == MW_ROUTE_INFUSION && x > a && x < e) {
+            e = x;
+        }
+        e = e < b ? e : b;
+        int n = 2 * (int) ceil((e - a) * 16384);
+        double h = (e - a) / n, sum = 0;
+        for (int i = 0; i <= n; i++) {
+            /* the end point sees no dose given at it */
+            double c = case_conc(k, i == n ? e - 1e-12 : a + i * h) / f;
+            double u = pow(c, k->hill), H = u / (u + pow(k->E, k->hill));
+            sum += (i == 0 || i == n ? 1 : i % 2 ? 4 : 2) * H;
+        }
+        total += sum * h / 3.0;
+        a = e;
+    }
+    return k->emax * total;
+}
+
+static void
+check_case(const pk_case_t *k, double efflux)
+{
+    static const double t0s[] = {0.0, 0.02, 0.3, 1.0, 2.5, 3.0, 6.9, 7.5};
+    static const double lens[] = {0.01, 0.1, 0.45, 1.0, 2.2};
+    mw_scenario_t sc;
+    char clone[160];
+    double worst = 0;
+
+    snprintf(clone, sizeof(clone),
+             "{name: c, cells: 1.0e+6, birth: 0, death: 0, efflux: %g, niche_dependence: 0}",
+             efflux);
+    base(&sc, clone, "hybrid");
+    mw_drug_t *d = add_drug(&sc, "x", k->route, k->v, k->thalf_h, k->emax, k->E, k->hill);
+    d->ka_per_h = k->ka_h;
+    d->bioavailability = k->F;
+    d->infusion_h = k->inf_h;
+    d->efflux_substrate = efflux > 1 ? 1.0 : 0.0;
+    mw_regimen_t *r = add_regimen(&sc, "X", 28, 1);
+    add_dose(r, "x", k->mg, k->days);
+    add_line(&sc, "X", -1);
+    mw_sim_t *sim;
+    assert_int_equal(mw_sim_create(&sc, 1, 0, &sim), 0);
+    for (size_t i = 0; i < sizeof(t0s) / sizeof(t0s[0]); i++) {
+        assert_int_equal(mw_sim_run_until(sim, t0s[i]), 0);
+        int c = sim->live[0];
+        double want[sizeof(lens) / sizeof(lens[0])];
+        for (size_t l = 0; l < sizeof(lens) / sizeof(lens[0]); l++) {
+            want[l] = case_kill(k, efflux, sim->t, sim->t + lens[l]);
+        }
+        /* twice each: the second pass reads what the first one cached */
+        for (int pass = 0; pass < 2; pass++) {
+            for (size_t l = 0; l < sizeof(lens) / sizeof(lens[0]); l++) {
+                double a = sim->t, b = a + lens[l];
+                (void) mw__ther_step_kill(sim, a, b, 0.0);
+                double got = sim->dk[2 * c + 1] * (b - a);
+                double err = fabs(got - want[l]) / (k->emax * (b - a));
+                worst = err > worst ? err : worst;
+                if (err > 5e-8) {
+                    printf("  [%g, %g]: %.12g, quadrature %.12g\n", a, b, got, want[l]);
+                }
+                assert_true(err <= 5e-8);
+            }
+        }
+    }
+    printf("  route %d, ka %g/h, hill %g, efflux %g: worst error %.2g per day of emax\n",
+           k->route, k->ka_h, k->hill, efflux, worst);
+    mw_sim_free(sim);
+}
+
+static void
+test_hybrid_integrals(void **state)
+{
+    (void) state;
+    const uint64_t daily = (1u << 10) - 1, weekly = 1u | 1u << 7 | 1u << 14;
+    const pk_case_t cases[] = {
+        /* oral IMiD-like, daily: phases repeat (steady state after a few doses) */
+        {MW_ROUTE_ORAL, 80, 3, 2, 1, 1, 25, 100, 1, 0.5, daily},
+        {MW_ROUTE_ORAL, 50, 3, 1.2, 0.8, 1, 25, 200, 2.5, 0.3, daily},
+        /* flip-flop (ka < 2 ke): no absorption phase, quadrature in time */
+        {MW_ROUTE_ORAL, 50, 3, 0.15, 1, 1, 25, 100, 1, 0.3, daily},
+        /* subcutaneous, slow absorption and long half-life, weekly */
+        {MW_ROUTE_SC, 5, 400, 0.02, 0.7, 1, 1800, 50000, 1, 0.2, weekly},
+        /* infusions of 2 h, weekly; and IV boluses, daily */
+        {MW_ROUTE_INFUSION, 10, 12, 1, 1, 2, 10, 300, 1.5, 1.0, weekly},
+        {MW_ROUTE_IV, 10, 12, 1, 1, 1, 10, 300, 0.7, 1.0, daily},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        check_case(&cases[i], 1.0);
+    }
+    check_case(&cases[0], 8.0);
+}
+
+/* ------------------------------------------------------------------------------
  * Sensitivity: efflux, niche protection, CRBN (mean mode, exact in closed form)
  * ---------------------------------------------------------------------------- */
 
@@ -583,6 +718,7 @@ main(void)
         cmocka_unit_test(test_bd_bolus_exact),
         cmocka_unit_test(test_bd_bolus_hybrid),
         cmocka_unit_test(test_oral_daily_hybrid),
+        cmocka_unit_test(test_hybrid_integrals),
         cmocka_unit_test(test_sensitivity_mean),
         cmocka_unit_test(test_cycles_and_line_end),
         cmocka_unit_test(test_progression_next_line),
