@@ -350,7 +350,7 @@ typedef struct {
     double priming;          /**< fractional rise of endogenous T-cell influx */
     double bcma_fold;        /**< fold rise of surface BCMA density (>= 1) */
     double sbcma_cut;        /**< fraction of sBCMA shedding removed */
-    double demethylation;    /**< fold rise of the switch-back (re-expression) rate */
+    double demethylation;    /**< rise of the switch-back (re-expression) rate at full occupancy, in multiples of its base rate */
     double lymphodepletion;  /**< fraction of T, NK and CAR-T cells removed per dose */
     double rt_alpha;         /**< radiotherapy: 1/Gy */
     double rt_beta;          /**< radiotherapy: 1/Gy^2 */
@@ -726,7 +726,8 @@ double mw_sim_recognition(const mw_sim_t *self, int clone, int k);
 int mw_sim_safety_switch(mw_sim_t *self, int product);
 
 /** One drug now: plasma concentration, occupancy H and the tumour kill it adds to
- *  a fully sensitive, unprotected cell. */
+ *  a fully sensitive, unprotected cell (emax H (1 - antigen_downreg H) times the
+ *  NK factor; the clone's sensitivity and niche protection not applied). */
 typedef struct {
     int in_plan;         /**< the plan gives this drug (otherwise all zero) */
     double conc_ng_ml;

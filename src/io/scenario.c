@@ -623,8 +623,8 @@ static const mw__param_t params[] = {
           "fold rise of surface BCMA density (gamma-secretase inhibitors)"),
     P_DBL("drugs[].effects.sbcma_cut", DR(sbcma_cut), 0, 0, 1, 0, "fraction", DRUG_SRC,
           "fraction of sBCMA shedding removed"),
-    P_DBL("drugs[].effects.demethylation", DR(demethylation), 0, 0, 1000, 0, "fold",
-          DRUG_SRC, "fold rise of the switch-back (re-expression) rate"),
+    P_DBL("drugs[].effects.demethylation", DR(demethylation), 0, 0, 1000, 0, "x base rate",
+          DRUG_SRC, "extra switch-back (re-expression) rate at full occupancy, in multiples of the base rate"),
     P_DBL_HO("drugs[].effects.lymphodepletion", DR(lymphodepletion), 0, 0, 1, 0,
              "fraction", DRUG_SRC, "fraction of T, NK and CAR-T cells removed per dose"),
     P_DBL("drugs[].effects.rt_alpha", DR(rt_alpha), 0, 0, 10, 0, "1/Gy", DRUG_SRC,
@@ -2629,10 +2629,26 @@ check_therapy(vctx_t *v, const mw_scenario_t *self)
             check_ref(v, key, ln->cart_product, "product", "products",
                       self->immune.products[0].name, sizeof(mw_product_t),
                       self->immune.n_products);
+            for (int e = 0; e < i; e++) {
+                if (strcmp(self->therapy.lines[e].cart_product, ln->cart_product) == 0) {
+                    vdiag(v, key,
+                          "product '%s' is already infused by plan.lines[%d]; a product "
+                          "is infused once (give a re-treatment its own product)",
+                          ln->cart_product, e);
+                    break;
+                }
+            }
             if (ln->lymphodepletion[0] != '\0') {
                 snprintf(key, sizeof(key), "%s.cart.lymphodepletion", at);
                 check_ref(v, key, ln->lymphodepletion, "regimen", "regimens", rnames,
                           sizeof(mw_regimen_t), nr);
+                int r = name_index(rnames, sizeof(mw_regimen_t), nr, ln->lymphodepletion);
+                if (r >= 0 && regs[r].cycles == 0) {
+                    vdiag(v, key,
+                          "regimen '%s' runs until progression (cycles: 0); "
+                          "lymphodepletion needs a fixed number of cycles",
+                          ln->lymphodepletion);
+                }
             }
         }
         if (ln->bridging[0] != '\0') {

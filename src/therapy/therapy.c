@@ -1271,7 +1271,10 @@ mw_sim_drug(const mw_sim_t *s, int drug, mw_drug_state_t *out)
     out->in_plan = 1;
     out->conc_ng_ml = mw__ther_conc(s, j, s->t);
     out->occupancy = occ(&s->ther, d, j, out->conc_ng_ml);
-    out->kill_per_day = d->route == MW_ROUTE_RADIATION ? 0.0 : d->emax * out->occupancy;
+    out->kill_per_day = d->route == MW_ROUTE_RADIATION
+                            ? 0.0
+                            : d->emax * out->occupancy *
+                                  (1.0 - d->antigen_downreg * out->occupancy) * nk_factor(s, d);
     return 0;
 }
 
