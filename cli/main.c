@@ -134,6 +134,8 @@ load_scenario(mw_scenario_t *sc, const char *path, char **sets, int n_sets,
         }
     }
     if (!bad && mw_scenario_validate(sc, d) != 0) {
+        /* Validation sees only the merged scenario: find where each key came from. */
+        mw_diags_locate(d, sc, path, sets, n_sets);
         bad = 1;
     }
     if (bad) {

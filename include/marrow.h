@@ -398,6 +398,27 @@ typedef struct {
     double ld_start_day;               /**< relative to infusion, e.g. -5 */
 } mw_line_t;
 
+/** Clinic assays (SPEC.md §5): what a clinic measures, only at its visits. */
+typedef enum {
+    MW_ASSAY_SPEP = 0, /**< serum electrophoresis with immunofixation: M-protein, IFE */
+    MW_ASSAY_FLC,      /**< serum free light chains */
+    MW_ASSAY_MARROW,   /**< marrow aspirate: plasma-cell %, MRD */
+    MW_ASSAY_FLOW,     /**< flow cytometry of aspirate tumour cells: antigen densities */
+    MW_ASSAY_CTDNA,    /**< liquid biopsy: variant allele fractions */
+    MW_ASSAY_IMAGING,  /**< PET-CT: extramedullary disease */
+    MW_ASSAY_IMMUNE,   /**< blood CAR-T cells and transgene copies, T and NK cells, IL-6 */
+    MW_N_ASSAYS
+} mw_assay_t;
+const char *mw_assay_name(int assay);
+
+/** When an assay is done: every every_days from from_day while < until_day, and
+ *  at the start of each line when at_line_start. */
+typedef struct {
+    double every_days;       /**< 0 = not periodic */
+    double from_day, until_day;
+    int at_line_start;
+} mw_schedule_t;
+
 typedef enum { MW_MODE_HYBRID = 0, MW_MODE_EXACT, MW_MODE_MEAN } mw_mode_t;
 const char *mw_mode_name(int mode);
 
@@ -524,18 +545,50 @@ typedef struct {
     /* Drug and regimen libraries and the treatment plan (SPEC.md §4). */
     struct {
         int n_drugs;
+        uint32_t drugs_from_set;    /**< bit i: mw_scenario_set() added drugs[i] */
         mw_drug_t drugs[MW_MAX_DRUGS];
         int n_regimens;
+        uint32_t regimens_from_set; /**< bit i: mw_scenario_set() added regimens[i] */
         mw_regimen_t regimens[MW_MAX_REGIMENS];
         int n_lines;
         mw_line_t lines[MW_MAX_LINES];
         double start_day;         /**< the first line starts */
-        double assess_every_days; /**< M-protein progression checks */
-        double progression_rise;  /**< fractional rise from nadir (IMWG 25%) */
-        double progression_abs;   /**< absolute rise, g/dL (IMWG 0.5) */
-        int progression_confirm;  /**< consecutive checks that confirm progression */
         double cam_il6_half;      /**< IL-6 (pg/mL) giving half the CAM-DR protection */
     } therapy;
+
+    /* Monitoring: assays, their schedules and observation models (SPEC.md §5),
+     * and the IMWG rules that turn observations into response (docs/model.md §9). */
+    struct {
+        mw_schedule_t schedule[MW_N_ASSAYS];
+        double spep_cv;             /**< multiplicative measurement noise (CV) */
+        double spep_lod_g_dl;       /**< smallest band electrophoresis quantifies */
+        double ife_lod_g_dl;        /**< smallest M-protein immunofixation detects */
+        double flc_cv;
+        double flc_kappa_normal;    /**< polyclonal kappa FLC, mg/L */
+        double flc_lambda_normal;   /**< polyclonal lambda FLC, mg/L */
+        int flc_kappa;              /**< 1: the tumour makes kappa (involved = kappa) */
+        double marrow_cells;        /**< normal nucleated marrow cells */
+        double marrow_count;        /**< cells counted for the plasma-cell % */
+        double normal_pc_fraction;  /**< normal plasma cells among nucleated cells */
+        double mrd_cells;           /**< cells analysed for MRD */
+        double mrd_min_events;      /**< tumour cells needed to call MRD positive */
+        double flow_cells;          /**< most tumour cells typed per aspirate */
+        double flow_events;         /**< nucleated events acquired */
+        double flow_negative_below; /**< antigen density (molecules/cell) read as negative */
+        double pdl1_high;           /**< PD-L1 level read as PD-L1 high */
+        double ctdna_depth;         /**< unique reads per site */
+        double ctdna_error;         /**< per-read error at a site */
+        double ctdna_min_alt;       /**< variant reads needed to call a mutation */
+        double cfdna_hge_ml;        /**< non-tumour cell-free DNA, haploid genomes per mL */
+        double imaging_cells;       /**< extramedullary cells imaging detects */
+        double immune_cv;
+        /* IMWG response and progression */
+        double imwg_pr, imwg_vgpr, imwg_mr;
+        double imwg_pd_rise, imwg_pd_abs, imwg_pd_abs_high, imwg_pd_high_nadir;
+        double imwg_measurable_m, imwg_measurable_flc, imwg_flc_pd_abs;
+        double imwg_marrow_pd_abs, imwg_marrow_basis_min, imwg_cr_marrow_max;
+        int imwg_confirm;
+    } monitoring;
 
     struct {
         int mode;                 /**< mw_mode_t */
@@ -564,8 +617,19 @@ MW_WARN_UNUSED int mw_scenario_load_string(mw_scenario_t *self, const char *text
  *  "tumour.clones[0].birth=0.2" or "mutation.rate=1e-7". */
 MW_WARN_UNUSED int mw_scenario_set(mw_scenario_t *self, const char *assignment,
                                    mw_diags_t *diags);
-/** Cross-field checks (e.g. at least one clone); appends to @p diags. */
+/** Cross-field checks (e.g. at least one clone); appends to @p diags.  A drug or
+ *  regimen that mw_scenario_set() added and that nothing uses is an error (a
+ *  misspelt name adds an entry rather than editing one). */
 MW_WARN_UNUSED int mw_scenario_validate(const mw_scenario_t *self, mw_diags_t *diags);
+/** Give the diagnostics of mw_scenario_validate() a place: each with no file and
+ *  line and a key gets "--set" when one of the @p n_sets "key=value" strings
+ *  @p sets set that key, a part of it or a key below it, else the line:col in the
+ *  scenario file @p path of the key's value (a scalar) or of the deepest part of
+ *  the key written there.  A key in none of them (a library entry, a default) keeps
+ *  no place.  @p self resolves list indexes of keyed lists ("drugs[3]") to names;
+ *  it may be NULL. */
+void mw_diags_locate(mw_diags_t *diags, const mw_scenario_t *self, const char *path,
+                     char *const *sets, int n_sets);
 /** Write the fully resolved scenario as a JSON object (for run.json). */
 MW_WARN_UNUSED int mw_scenario_write_json(const mw_scenario_t *self, FILE *out,
                                           int indent);
@@ -633,8 +697,9 @@ typedef enum {
     MW_EV_LINE_START,     /**< other = line */
     MW_EV_PHASE_START,    /**< other = line, value = phase */
     MW_EV_APHERESIS,      /**< other = line */
-    MW_EV_PROGRESSION,    /**< other = line; value = M-protein, g/dL */
-    MW_EV_LINE_END        /**< other = line: every phase given, off treatment */
+    MW_EV_PROGRESSION,    /**< other = line; value = observed M-protein, g/dL (-1 not measured) */
+    MW_EV_LINE_END,       /**< other = line: every phase given, off treatment */
+    MW_EV_RESPONSE        /**< other = the new confirmed IMWG response; value = observed M-protein */
 } mw_event_kind_t;
 
 typedef struct {
@@ -646,6 +711,68 @@ typedef struct {
 } mw_event_t;
 
 const char *mw_event_name(int kind);
+
+/** What an observation measured (the `quantity` column of observations.csv). */
+typedef enum {
+    MW_Q_MPROTEIN = 0,     /**< g/dL by electrophoresis; 0 when no band is quantifiable */
+    MW_Q_IFE,              /**< immunofixation: 1 positive, 0 negative */
+    MW_Q_FLC_INVOLVED,     /**< mg/L */
+    MW_Q_FLC_UNINVOLVED,   /**< mg/L */
+    MW_Q_FLC_RATIO,        /**< kappa / lambda */
+    MW_Q_MARROW_PC,        /**< plasma cells, % of nucleated marrow cells */
+    MW_Q_MRD,              /**< tumour cells found / cells analysed */
+    MW_Q_MRD_POSITIVE,     /**< 1 / 0 */
+    MW_Q_FLOW_CELLS,       /**< tumour cells typed by flow */
+    MW_Q_ANTIGEN_MEDIAN,   /**< index = antigen: median molecules/cell of typed cells */
+    MW_Q_ANTIGEN_NEGATIVE, /**< index = antigen: fraction of typed cells read negative */
+    MW_Q_PDL1_HIGH,        /**< fraction of typed cells read PD-L1 high */
+    MW_Q_VAF_CLONE,        /**< index = founder clone: VAF of its truncal mutation */
+    MW_Q_VAF_MUTATION,     /**< index = catalogue entry: VAF of that mutation */
+    MW_Q_CTDNA_DETECTED,   /**< some tracked mutation called: 1 / 0 */
+    MW_Q_EMD,              /**< imaging sees extramedullary disease: 1 / 0 */
+    MW_Q_CART_CELLS_UL,    /**< index = product: blood CAR-T cells/uL */
+    MW_Q_CART_COPIES_UG,   /**< index = product: copies/ug gDNA, 0 below the LLOQ */
+    MW_Q_CART_EXHAUSTED,   /**< index = product: exhausted fraction of CAR-T cells */
+    MW_Q_T_CELLS_UL,       /**< endogenous tumour-reactive T cells per uL of blood */
+    MW_Q_NK_CELLS_UL,      /**< NK cells per uL of blood */
+    MW_Q_IL6,              /**< serum IL-6, pg/mL */
+    MW_N_QUANTITIES
+} mw_quantity_t;
+
+/** IMWG response categories, ordered so that a larger value is a deeper response
+ *  (Kumar 2016 Lancet Oncol 17:e328). */
+typedef enum {
+    MW_RESP_NE = -1, /**< not evaluable */
+    MW_RESP_PD = 0,
+    MW_RESP_SD,
+    MW_RESP_MR,
+    MW_RESP_PR,
+    MW_RESP_VGPR,
+    MW_RESP_CR,
+    MW_RESP_SCR
+} mw_response_t;
+/** "PD", "SD", "MR", "PR", "VGPR", "CR", "sCR"; "NE" for anything else. */
+const char *mw_response_name(int response);
+
+/** Relapse phenotype, from what the clinic saw at progression. */
+typedef enum {
+    MW_RELAPSE_NONE = 0,         /**< no progression */
+    MW_RELAPSE_EXTRAMEDULLARY,   /**< imaging saw new extramedullary disease */
+    MW_RELAPSE_ANTIGEN_NEGATIVE, /**< flow: >= half of the cells negative for the CAR target */
+    MW_RELAPSE_ANTIGEN_LOW,      /**< flow: target median below half of that at line start */
+    MW_RELAPSE_ANTIGEN_POSITIVE, /**< flow: target still expressed */
+    MW_RELAPSE_MEDULLARY         /**< no CAR target, or no flow after the line started */
+} mw_relapse_t;
+const char *mw_relapse_name(int type);
+
+/** One measured value: what the clinic saw, never the hidden state. */
+typedef struct {
+    double t_days;
+    int assay;    /**< mw_assay_t */
+    int quantity; /**< mw_quantity_t */
+    int index;    /**< antigen, founder clone, catalogue entry or product; -1 none */
+    double value;
+} mw_obs_t;
 
 typedef struct mw_sim mw_sim_t;
 
@@ -748,6 +875,27 @@ typedef struct {
     double nadir_g_dl;   /**< M-protein nadir of the current line */
 } mw_therapy_state_t;
 void mw_sim_therapy(const mw_sim_t *self, mw_therapy_state_t *out);
+
+/** One line's IMWG record, from observations. */
+typedef struct {
+    int started;
+    double start_day;
+    int best;               /**< best confirmed response (mw_response_t), MW_RESP_NE none */
+    double response_day;    /**< first of the assessments confirming the first response
+                                 >= PR (time to response); NaN if none */
+    double progression_day; /**< IMWG date of progression (first of the confirming
+                                 assessments); NaN if none */
+    int relapse_type;       /**< mw_relapse_t */
+} mw_line_response_t;
+/** @return 0, or MW_ERR_BAD_PARAM for a line index out of range. */
+int mw_sim_line_response(const mw_sim_t *self, int line, mw_line_response_t *out);
+
+/** Observations so far, in time order (a visit's values share its day). */
+int mw_sim_n_obs(const mw_sim_t *self);
+const mw_obs_t *mw_sim_obs(const mw_sim_t *self, int i);
+/** The quantity column of @p o: "mprotein_g_dl", "antigen_median:BCMA",
+ *  "vaf:<clone name>", ... into @p buf; returns @p buf. */
+const char *mw_obs_label(const mw_sim_t *self, const mw_obs_t *o, char *buf, size_t n);
 
 /** Engine work counters: events (exact), rejected proposals (exact), steps (hybrid),
  *  clone-steps (hybrid), right-hand-side calls (mean). */

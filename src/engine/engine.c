@@ -446,14 +446,22 @@ run_mode(mw_sim_t *s, double t_end, double stop_cells)
 {
     int ret = 0;
 
-    if (!s->imm.on && !s->ther.on) {
+    if (!s->imm.on && !s->ther.on && !s->clin.on) {
         return run_engine(s, t_end, stop_cells);
     }
     if (s->imm.dead) {
         return MW_EXIT_DEATH;
     }
     for (;;) {
-        ret = mw__ther_apply(s, s->t);
+        /* the clinic sees the state before anything given now acts; the plan
+         * starts lines after it, and the clinic then does their start assays */
+        ret = mw__clinic_apply(s, s->t);
+        if (ret == 0) {
+            ret = mw__ther_apply(s, s->t);
+        }
+        if (ret == 0) {
+            ret = mw__clinic_apply(s, s->t);
+        }
         if (ret == 0) {
             ret = mw__imm_apply_schedule(s, s->t);
         }
@@ -461,7 +469,9 @@ run_mode(mw_sim_t *s, double t_end, double stop_cells)
             break;
         }
         double tn = mw__imm_next_time(s, s->t), tt = mw__ther_next_time(s, s->t);
+        double tc = mw__clinic_next_time(s, s->t);
         tn = tt < tn ? tt : tn;
+        tn = tc < tn ? tc : tn;
         ret = run_engine(s, tn < t_end ? tn : t_end, stop_cells);
         if (ret != 0) {
             break;
@@ -532,13 +542,15 @@ static int
 found_by_growth(mw_sim_t *s)
 {
     int ret;
-    int imm_on = s->imm.on, ther_on = s->ther.on;
+    int imm_on = s->imm.on, ther_on = s->ther.on, clin_on = s->clin.on;
 
-    s->imm.on = 0; /* no treatment before diagnosis */
+    s->imm.on = 0; /* no treatment, and no clinic, before diagnosis */
     s->ther.on = 0;
+    s->clin.on = 0;
     ret = found_by_growth_(s);
     s->imm.on = imm_on;
     s->ther.on = ther_on;
+    s->clin.on = clin_on;
     return ret;
 }
 
@@ -567,6 +579,9 @@ mw_sim_create(const mw_scenario_t *scenario, uint64_t seed, uint32_t index,
     mw_rng_init(&s->rng_drug, seed, index, MW_STREAM_DRUG);
     mw__imm_init(s);
     ret = mw__ther_init(s);
+    if (ret == 0) {
+        ret = mw__clinic_init(s);
+    }
     if (ret != 0) {
         goto out;
     }
@@ -675,6 +690,7 @@ mw_sim_free(mw_sim_t *s)
     free(s->live);
     free(s->decay);
     free(s->events);
+    mw__clinic_free(s);
     free(s);
 }
 
@@ -790,6 +806,8 @@ mw_event_name(int kind)
             return "apheresis";
         case MW_EV_PROGRESSION:
             return "progression";
+        case MW_EV_RESPONSE:
+            return "response";
         case MW_EV_LINE_END:
             return "line_end";
         default:

@@ -5,6 +5,7 @@
 #include <math.h>
 
 #include "marrow.h"
+#include "clinic/clinic.h"
 #include "immune/immune.h"
 #include "therapy/therapy.h"
 
@@ -105,6 +106,9 @@ struct mw_sim {
     double *dk;           /* [2 clone + comp]: drug kill per cell (hybrid: step average;
                              exact: bound until ther.bound_until) */
     int tumour_dirty;     /* cells changed outside the engine (radiotherapy) */
+
+    /* the clinic: visits, observations, IMWG response (clinic/clinic.c) */
+    mw_clin_t clin;
 
     /* hybrid engine scratch, sized like the clone table */
     double *scratch;

@@ -111,6 +111,16 @@ const mw__param_t *mw__keyed_name_row(const mw__param_t *list);
  * is @p name, or -1. */
 int mw__keyed_find(const mw__param_t *list, const void *base, const char *name);
 
+/* What diagnostics of `--set` assignments give as their file. */
+#define MW__SET_FILE "--set"
+
+/* Strip leading and trailing white space from @p s in place. */
+void mw__trim(char *s);
+
+/* 1 when mw_scenario_set() appended entry @p k of top-level keyed list @p list
+ * (drugs, regimens) rather than a file or the library giving it. */
+int mw__from_set(const mw_scenario_t *self, const mw__param_t *list, int k);
+
 /* Cycle days: "1-21", "1,8,15,22", "1-3, 8" (days 1..MW_MAX_CYCLE_DAYS) into a mask
  * with bit d-1 for day d.  0, or MW_ERR_BAD_VALUE with @p msg set. */
 int mw__days_parse(const char *text, uint64_t *mask, char *msg, size_t len);

@@ -19,9 +19,10 @@
 #include "core/core.h"
 #include "tumour/traits.h"
 
-enum { F_TS = 0, F_CLONES, F_TREE, F_EVENTS, F_SUMMARY, F_RUN, F_N };
-static const char *file_names[F_N] = {"timeseries.csv", "clones.csv", "tree.nwk",
-                                      "events.csv",     "summary.json", "run.json"};
+enum { F_TS = 0, F_CLONES, F_TREE, F_EVENTS, F_OBS, F_SUMMARY, F_RUN, F_N };
+static const char *file_names[F_N] = {"timeseries.csv",   "clones.csv",   "tree.nwk",
+                                      "events.csv",       "observations.csv",
+                                      "summary.json",     "run.json"};
 
 typedef struct {
     FILE *f[F_N];
@@ -555,6 +556,12 @@ event_rows(FILE *f, const mw_scenario_t *sc, const mw_sim_t *sim, int rep, int w
                             csv_name(sc->therapy.drugs[e->other].name, buf, sizeof(buf)));
                 }
                 break;
+            case MW_EV_RESPONSE:
+                fprintf(f, "response=%s", mw_response_name(e->other));
+                if (e->value >= 0) {
+                    fprintf(f, ";mprotein_g_dl=%.6g", e->value);
+                }
+                break;
             case MW_EV_LINE_START:
             case MW_EV_APHERESIS:
             case MW_EV_LINE_END:
@@ -570,7 +577,7 @@ event_rows(FILE *f, const mw_scenario_t *sc, const mw_sim_t *sim, int rep, int w
                                 ph >= 0 && ph < l->n_phases
                                     ? csv_name(l->phases[ph].regimen, buf, sizeof(buf))
                                     : "");
-                    } else if (e->kind == MW_EV_PROGRESSION) {
+                    } else if (e->kind == MW_EV_PROGRESSION && e->value >= 0) {
                         fprintf(f, ";mprotein_g_dl=%.6g", e->value);
                     }
                 }
@@ -578,6 +585,23 @@ event_rows(FILE *f, const mw_scenario_t *sc, const mw_sim_t *sim, int rep, int w
             default:
                 break;
         }
+        fputc('\n', f);
+    }
+}
+
+/* observations.csv: what the clinic saw, one row per measured value */
+static void
+obs_rows(FILE *f, const mw_sim_t *sim, int rep, int with_rep)
+{
+    char buf[160];
+    for (int i = 0; i < mw_sim_n_obs(sim); i++) {
+        const mw_obs_t *o = mw_sim_obs(sim, i);
+        if (with_rep) {
+            fprintf(f, "%d,", rep);
+        }
+        fprintf(f, "%.12g,%s,%s,", o->t_days, mw_assay_name(o->assay),
+                mw_obs_label(sim, o, buf, sizeof(buf)));
+        write_num(f, o->value);
         fputc('\n', f);
     }
 }
@@ -592,6 +616,7 @@ typedef struct {
     mw_counters_t counters;
     mw_therapy_state_t ther;
     int lines_started, doses;
+    mw_line_response_t resp[MW_MAX_LINES];
 } rep_summary_t;
 
 static void
@@ -638,6 +663,31 @@ summarise(const mw_scenario_t *sc, const mw_sim_t *sim, rep_summary_t *r)
         r->lines_started += k == MW_EV_LINE_START;
         r->doses += k == MW_EV_DOSE;
     }
+    for (int l = 0; l < sc->therapy.n_lines; l++) {
+        (void) mw_sim_line_response(sim, l, &r->resp[l]);
+    }
+}
+
+/* Per line: IMWG best response, time to and duration of response, progression
+ * (from what the clinic saw). */
+static void
+write_response_summary(FILE *f, const mw_scenario_t *sc, const rep_summary_t *r)
+{
+    fputs(",\n     \"lines\": [", f);
+    for (int l = 0; l < sc->therapy.n_lines && r->resp[l].started; l++) {
+        const mw_line_response_t *x = &r->resp[l];
+        fprintf(f, "%s{\"line\": %d, \"start_day\": ", l > 0 ? ", " : "", l + 1);
+        json_num(f, x->start_day);
+        fputs(", \"best_response\": ", f);
+        json_str(f, mw_response_name(x->best));
+        json_field(f, "time_to_response_days", x->response_day - x->start_day);
+        json_field(f, "duration_of_response_days", x->progression_day - x->response_day);
+        json_field(f, "progression_day", x->progression_day);
+        fputs(", \"relapse_type\": ", f);
+        json_str(f, mw_relapse_name(x->relapse_type));
+        fputs("}", f);
+    }
+    fputs("]", f);
 }
 
 /* Wilson score interval for k successes in n trials at z = 1.96. */
@@ -735,6 +785,7 @@ write_summary(FILE *f, const mw_scenario_t *sc, const mw_run_options_t *o,
             fprintf(f, ",\n     \"lines_started\": %d, \"doses\": %d, \"progressions\": %d",
                     r[i].lines_started, r[i].doses, r[i].ther.progressions);
             json_field(f, "first_progression_day", r[i].ther.first_progression_day);
+            write_response_summary(f, sc, &r[i]);
         }
         fprintf(f, "}%s\n", i + 1 < n ? "," : "");
         mean += r[i].final_cells;
@@ -840,6 +891,8 @@ mw_run(const mw_scenario_t *sc, const mw_run_options_t *o, mw_run_result_t *resu
     clones_header(out.f[F_CLONES], sc, with_rep);
     fputs(with_rep ? "replicate,t_days,kind,detail\n" : "t_days,kind,detail\n",
           out.f[F_EVENTS]);
+    fputs(with_rep ? "replicate,t_days,assay,quantity,value\n" : "t_days,assay,quantity,value\n",
+          out.f[F_OBS]);
 
     int last_pct = -1;
     for (int rep = 0; rep < n && ret == 0; rep++) {
@@ -876,6 +929,7 @@ mw_run(const mw_scenario_t *sc, const mw_run_options_t *o, mw_run_result_t *resu
         if (ret == 0) {
             clones_rows(out.f[F_CLONES], sc, sim, rep, with_rep);
             event_rows(out.f[F_EVENTS], sc, sim, rep, with_rep);
+            obs_rows(out.f[F_OBS], sim, rep, with_rep);
             ret = write_newick(out.f[F_TREE], sim);
             summarise(sc, sim, &reps[rep]);
         }

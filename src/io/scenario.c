@@ -660,18 +660,163 @@ static const mw__param_t params[] = {
 
     P_DBL("plan.start_day", S(therapy.start_day), 0, 0, 1e5, 0, "days",
           "assumed: treatment starts at diagnosis", "day the first line starts"),
-    P_DBL("plan.assess_every_days", S(therapy.assess_every_days), 1, 0, 365, 28, "days",
-          "assumed: monthly M-protein as in IMWG follow-up",
-          "interval between M-protein response assessments"),
-    P_DBL("plan.progression.rise", S(therapy.progression_rise), 1, 0, 10, 0.25,
-          "fraction", IMWG_SRC, "progression: M-protein rise above the line's nadir"),
-    P_DBL("plan.progression.absolute_g_dl", S(therapy.progression_abs), 0, 0, 100, 0.5,
-          "g/dL", IMWG_SRC, "progression: the rise must also be at least this much"),
-    P_INT("plan.progression.confirm", S(therapy.progression_confirm), 1, 10, 2,
-          "assessments",
-          "Kumar 2016 Lancet Oncol IMWG: progression needs two "
-          "consecutive assessments",
-          "consecutive assessments that confirm progression"),
+    P_DBL("monitoring.spep.every_days", S(monitoring.schedule[MW_ASSAY_SPEP].every_days), 0, 0, 1e4,
+          28, "days", "assumed: monthly, as IMWG response is assessed each cycle", "interval between visits (0 = none)"),
+    P_DBL("monitoring.spep.from_day", S(monitoring.schedule[MW_ASSAY_SPEP].from_day), 0, 0, 1e5, 0,
+          "days", "assumed: from diagnosis", "first periodic visit"),
+    P_DBL("monitoring.spep.until_day", S(monitoring.schedule[MW_ASSAY_SPEP].until_day), 1, 0, INFINITY,
+          INFINITY, "days", "assumed: for the whole run", "no periodic visit at or after"),
+    P_BOOL("monitoring.spep.at_line_start", S(monitoring.schedule[MW_ASSAY_SPEP].at_line_start), 0,
+           "assumed: monthly, as IMWG response is assessed each cycle", "also at the start of every line"),
+    P_DBL("monitoring.spep.cv", S(monitoring.spep_cv), 0, 0, 1, 0.05, "fraction",
+          "assumed: M-spike precision of a few percent, well inside the IMWG 25% / 0.5 g/dL "
+          "thresholds", "measurement noise (lognormal CV)"),
+    P_DBL("monitoring.spep.lod_g_dl", S(monitoring.spep_lod_g_dl), 0, 0, 10, 0.1, "g/dL",
+          "SPEC.md §5: electrophoresis detection limit ~0.1 g/dL",
+          "smallest band electrophoresis quantifies (below: reported 0)"),
+    P_DBL("monitoring.spep.ife_lod_g_dl", S(monitoring.ife_lod_g_dl), 0, 0, 10, 0.015,
+          "g/dL", "assumed: immunofixation about ten times more sensitive than electrophoresis",
+          "smallest M-protein immunofixation detects"),
+    P_DBL("monitoring.flc.every_days", S(monitoring.schedule[MW_ASSAY_FLC].every_days), 0, 0, 1e4,
+          28, "days", "assumed: with every electrophoresis", "interval between visits (0 = none)"),
+    P_DBL("monitoring.flc.from_day", S(monitoring.schedule[MW_ASSAY_FLC].from_day), 0, 0, 1e5, 0,
+          "days", "assumed: from diagnosis", "first periodic visit"),
+    P_DBL("monitoring.flc.until_day", S(monitoring.schedule[MW_ASSAY_FLC].until_day), 1, 0, INFINITY,
+          INFINITY, "days", "assumed: for the whole run", "no periodic visit at or after"),
+    P_BOOL("monitoring.flc.at_line_start", S(monitoring.schedule[MW_ASSAY_FLC].at_line_start), 0,
+           "assumed: with every electrophoresis", "also at the start of every line"),
+    P_DBL("monitoring.flc.cv", S(monitoring.flc_cv), 0, 0, 1, 0.1, "fraction",
+          "assumed: immunoassay precision ~10%", "measurement noise (lognormal CV)"),
+    P_DBL("monitoring.flc.kappa_normal_mg_l", S(monitoring.flc_kappa_normal), 0, 0, 1e4, 8.0,
+          "mg/L",
+          "derived: geometric mid-point of the Katzmann 2002 Clin Chem 48:1437 kappa "
+          "reference interval 3.3-19.4 mg/L", "polyclonal kappa FLC"),
+    P_DBL("monitoring.flc.lambda_normal_mg_l", S(monitoring.flc_lambda_normal), 0, 0, 1e4, 12.2,
+          "mg/L",
+          "derived: geometric mid-point of the Katzmann 2002 lambda reference interval "
+          "5.7-26.3 mg/L", "polyclonal lambda FLC"),
+    P_BOOL("monitoring.flc.kappa", S(monitoring.flc_kappa), 1,
+           "assumed: kappa is the commoner light chain (about 2:1)",
+           "the tumour's light chain is kappa (false: lambda)"),
+    P_DBL("monitoring.marrow.every_days", S(monitoring.schedule[MW_ASSAY_MARROW].every_days), 0, 0, 1e4,
+          182, "days", "assumed: a marrow at each line start and every 6 months", "interval between visits (0 = none)"),
+    P_DBL("monitoring.marrow.from_day", S(monitoring.schedule[MW_ASSAY_MARROW].from_day), 0, 0, 1e5, 0,
+          "days", "assumed: from diagnosis", "first periodic visit"),
+    P_DBL("monitoring.marrow.until_day", S(monitoring.schedule[MW_ASSAY_MARROW].until_day), 1, 0, INFINITY,
+          INFINITY, "days", "assumed: for the whole run", "no periodic visit at or after"),
+    P_BOOL("monitoring.marrow.at_line_start", S(monitoring.schedule[MW_ASSAY_MARROW].at_line_start), 1,
+           "assumed: a marrow at each line start and every 6 months", "also at the start of every line"),
+    P_DBL("monitoring.marrow.normal_cells", S(monitoring.marrow_cells), 1, 0, 1e14, 7e11,
+          "cells",
+          "derived: 10.4e9 nucleated marrow cells/kg (Harrison 1962 J Clin Pathol 15:254) x "
+          "70 kg (science.md §3.1)", "normal nucleated marrow cells the tumour mixes with"),
+    P_DBL("monitoring.marrow.count", S(monitoring.marrow_count), 0, 0, 1e6, 500, "cells",
+          "assumed: a 500-cell differential count, the usual marrow practice",
+          "cells counted for the plasma-cell %"),
+    P_DBL("monitoring.marrow.normal_pc_fraction", S(monitoring.normal_pc_fraction), 0, 0, 0.2,
+          0.01, "fraction", "assumed: normal plasma cells ~1% of nucleated marrow cells",
+          "normal plasma cells, counted with the clonal ones by morphology"),
+    P_DBL("monitoring.marrow.mrd_cells", S(monitoring.mrd_cells), 0, 0, 1e9, 2e6, "cells",
+          "derived: 20 events / 1e-5 (IMWG 2016 minimum MRD sensitivity 1e-5, science.md §3.4)",
+          "cells analysed for MRD (0 = no MRD)"),
+    P_DBL("monitoring.marrow.mrd_min_events", S(monitoring.mrd_min_events), 1, 0, 1e6, 20,
+          "cells",
+          "assumed: 20 clustered events, the detection limit EuroFlow next-generation flow "
+          "reports (Flores-Montero 2017 Leukemia 31:2094; not re-read)",
+          "tumour cells needed to call MRD positive"),
+    P_DBL("monitoring.flow.every_days", S(monitoring.schedule[MW_ASSAY_FLOW].every_days), 0, 0, 1e4,
+          0, "days", "assumed: only when a scenario asks", "interval between visits (0 = none)"),
+    P_DBL("monitoring.flow.from_day", S(monitoring.schedule[MW_ASSAY_FLOW].from_day), 0, 0, 1e5, 0,
+          "days", "assumed: from diagnosis", "first periodic visit"),
+    P_DBL("monitoring.flow.until_day", S(monitoring.schedule[MW_ASSAY_FLOW].until_day), 1, 0, INFINITY,
+          INFINITY, "days", "assumed: for the whole run", "no periodic visit at or after"),
+    P_BOOL("monitoring.flow.at_line_start", S(monitoring.schedule[MW_ASSAY_FLOW].at_line_start), 0,
+           "assumed: only when a scenario asks", "also at the start of every line"),
+    P_DBL("monitoring.flow.events", S(monitoring.flow_events), 0, 0, 1e9, 1e6, "cells",
+          "assumed: a million nucleated events per tube", "nucleated events acquired"),
+    P_DBL("monitoring.flow.max_tumour_cells", S(monitoring.flow_cells), 0, 0, 1e6, 1e4,
+          "cells", "assumed: enough for a stable median", "most tumour cells typed"),
+    P_DBL("monitoring.flow.negative_below", S(monitoring.flow_negative_below), 0, 0, 1e6, 100,
+          "molecules/cell", "assumed: quantitative flow resolves ~100 molecules/cell",
+          "antigen density read as negative"),
+    P_DBL("monitoring.flow.pdl1_high", S(monitoring.pdl1_high), 0, 0, 1, 0.5, "level",
+          "assumed: half of the PD-L1 trait range", "PD-L1 level read as PD-L1 high"),
+    P_DBL("monitoring.ctdna.every_days", S(monitoring.schedule[MW_ASSAY_CTDNA].every_days), 0, 0, 1e4,
+          0, "days", "assumed: only when a scenario asks", "interval between visits (0 = none)"),
+    P_DBL("monitoring.ctdna.from_day", S(monitoring.schedule[MW_ASSAY_CTDNA].from_day), 0, 0, 1e5, 0,
+          "days", "assumed: from diagnosis", "first periodic visit"),
+    P_DBL("monitoring.ctdna.until_day", S(monitoring.schedule[MW_ASSAY_CTDNA].until_day), 1, 0, INFINITY,
+          INFINITY, "days", "assumed: for the whole run", "no periodic visit at or after"),
+    P_BOOL("monitoring.ctdna.at_line_start", S(monitoring.schedule[MW_ASSAY_CTDNA].at_line_start), 0,
+           "assumed: only when a scenario asks", "also at the start of every line"),
+    P_DBL("monitoring.ctdna.depth", S(monitoring.ctdna_depth), 1, 0, 1e8, 3000, "reads",
+          "assumed: unique deduplicated depth of a targeted panel (CAPP-Seq-like, Hosoya 2025 "
+          "Nat Commun 16:1824)", "unique reads per site"),
+    P_DBL("monitoring.ctdna.error_rate", S(monitoring.ctdna_error), 0, 0, 0.5, 1e-4,
+          "per read", "assumed: error-suppressed sequencing", "per-read error at a site"),
+    P_DBL("monitoring.ctdna.min_alt_reads", S(monitoring.ctdna_min_alt), 1, 0, 1e6, 3, "reads",
+          "assumed", "variant reads needed to call a mutation"),
+    P_DBL("monitoring.ctdna.cfdna_hge_ml", S(monitoring.cfdna_hge_ml), 1, 0, 1e9, 1500,
+          "hGE/mL",
+          "assumed: ~5 ng/mL healthy plasma cell-free DNA at 3.3 pg per haploid genome",
+          "non-tumour cell-free DNA"),
+    P_DBL("monitoring.imaging.every_days", S(monitoring.schedule[MW_ASSAY_IMAGING].every_days), 0, 0, 1e4,
+          0, "days", "assumed: only when a scenario asks", "interval between visits (0 = none)"),
+    P_DBL("monitoring.imaging.from_day", S(monitoring.schedule[MW_ASSAY_IMAGING].from_day), 0, 0, 1e5, 0,
+          "days", "assumed: from diagnosis", "first periodic visit"),
+    P_DBL("monitoring.imaging.until_day", S(monitoring.schedule[MW_ASSAY_IMAGING].until_day), 1, 0, INFINITY,
+          INFINITY, "days", "assumed: for the whole run", "no periodic visit at or after"),
+    P_BOOL("monitoring.imaging.at_line_start", S(monitoring.schedule[MW_ASSAY_IMAGING].at_line_start), 0,
+           "assumed: only when a scenario asks", "also at the start of every line"),
+    P_DBL("monitoring.imaging.detect_cells", S(monitoring.imaging_cells), 1, 0, 1e14, 1e9,
+          "cells", "assumed: ~1 cm^3 of tumour, near the resolution of PET-CT",
+          "extramedullary cells imaging detects"),
+    P_DBL("monitoring.immune.every_days", S(monitoring.schedule[MW_ASSAY_IMMUNE].every_days), 0, 0, 1e4,
+          0, "days", "assumed: only when a scenario asks", "interval between visits (0 = none)"),
+    P_DBL("monitoring.immune.from_day", S(monitoring.schedule[MW_ASSAY_IMMUNE].from_day), 0, 0, 1e5, 0,
+          "days", "assumed: from diagnosis", "first periodic visit"),
+    P_DBL("monitoring.immune.until_day", S(monitoring.schedule[MW_ASSAY_IMMUNE].until_day), 1, 0, INFINITY,
+          INFINITY, "days", "assumed: for the whole run", "no periodic visit at or after"),
+    P_BOOL("monitoring.immune.at_line_start", S(monitoring.schedule[MW_ASSAY_IMMUNE].at_line_start), 0,
+           "assumed: only when a scenario asks", "also at the start of every line"),
+    P_DBL("monitoring.immune.cv", S(monitoring.immune_cv), 0, 0, 2, 0.15, "fraction",
+          "assumed: flow count and qPCR precision", "measurement noise (lognormal CV)"),
+    P_DBL("monitoring.imwg.pr", S(monitoring.imwg_pr), 1, 0, 1, 0.5, "fraction",
+          "Kumar 2016 Lancet Oncol IMWG (science.md §3.4)", "PR: reduction from baseline"),
+    P_DBL("monitoring.imwg.vgpr", S(monitoring.imwg_vgpr), 1, 0, 1, 0.9, "fraction",
+          "Kumar 2016 IMWG", "VGPR: reduction from baseline"),
+    P_DBL("monitoring.imwg.mr", S(monitoring.imwg_mr), 1, 0, 1, 0.25, "fraction",
+          "Kumar 2016 IMWG", "MR: reduction from baseline"),
+    P_DBL("monitoring.imwg.pd_rise", S(monitoring.imwg_pd_rise), 1, 0, 10, 0.25, "fraction",
+          IMWG_SRC, "PD: rise above the nadir"),
+    P_DBL("monitoring.imwg.pd_abs_g_dl", S(monitoring.imwg_pd_abs), 0, 0, 100, 0.5, "g/dL",
+          IMWG_SRC, "PD: the rise must also be at least this much"),
+    P_DBL("monitoring.imwg.pd_abs_high_g_dl", S(monitoring.imwg_pd_abs_high), 0, 0, 100, 1.0,
+          "g/dL", "Kumar 2016 IMWG: >= 1 g/dL when the nadir was >= 5 g/dL",
+          "PD: absolute rise from a high nadir"),
+    P_DBL("monitoring.imwg.pd_high_nadir_g_dl", S(monitoring.imwg_pd_high_nadir), 0, 0, 100, 5.0,
+          "g/dL", "Kumar 2016 IMWG", "nadir at and above which pd_abs_high applies"),
+    P_DBL("monitoring.imwg.measurable_g_dl", S(monitoring.imwg_measurable_m), 0, 0, 100, 1.0,
+          "g/dL", "Kumar 2016 IMWG; Durie 2006: serum M >= 1 g/dL is measurable",
+          "baseline M-protein that makes it the response basis"),
+    P_DBL("monitoring.imwg.measurable_flc_mg_l", S(monitoring.imwg_measurable_flc), 0, 0, 1e5,
+          100, "mg/L", "Kumar 2016 IMWG: involved FLC >= 10 mg/dL with an abnormal ratio",
+          "baseline involved FLC that makes FLC the basis"),
+    P_DBL("monitoring.imwg.flc_pd_mg_l", S(monitoring.imwg_flc_pd_abs), 0, 0, 1e5, 100, "mg/L",
+          "Kumar 2016 IMWG; Durie 2006: FLC difference rise > 10 mg/dL",
+          "PD on the FLC basis: absolute rise of the difference"),
+    P_DBL("monitoring.imwg.marrow_pd_points", S(monitoring.imwg_marrow_pd_abs), 0, 0, 100, 10,
+          "%", "Kumar 2016 IMWG; Durie 2006: marrow plasma cells +10% absolute",
+          "PD: rise of marrow plasma cells, percentage points"),
+    P_DBL("monitoring.imwg.marrow_basis_pct", S(monitoring.imwg_marrow_basis_min), 0, 0, 100, 30,
+          "%", "Kumar 2016 IMWG: marrow response only from a baseline >= 30%",
+          "baseline marrow plasma cells that make marrow the basis"),
+    P_DBL("monitoring.imwg.cr_marrow_pct", S(monitoring.imwg_cr_marrow_max), 0, 0, 100, 5, "%",
+          "Kumar 2016 IMWG: CR needs < 5% marrow plasma cells",
+          "CR: marrow plasma cells below"),
+    P_INT("monitoring.imwg.confirm", S(monitoring.imwg_confirm), 1, 8, 2, "assessments",
+          "Kumar 2016 IMWG: two consecutive assessments",
+          "consecutive assessments that confirm a response or progression"),
     P_LIST("plan.lines", S(therapy.lines), S(therapy.n_lines), sizeof(mw_line_t),
            MW_MAX_LINES,
            "lines of therapy in order, the next at confirmed progression (a list "
@@ -1986,10 +2131,10 @@ mw_scenario_init_defaults(mw_scenario_t *self)
  * --set key=value
  * ---------------------------------------------------------------------------- */
 
-#define SET_FILE "--set"
+#define SET_FILE MW__SET_FILE
 
-static void
-trim(char *s)
+void
+mw__trim(char *s)
 {
     size_t n = strlen(s), i = 0;
 
@@ -2126,6 +2271,28 @@ typedef struct {
     } elem;
 } set_append_t;
 
+/* Offset in mw_scenario_t of the mask of the entries of top-level keyed list @p list
+ * that --set added, or 0 for another list.  Only names a file or the library never
+ * gave can be misspelt references, so validation needs to know which they are
+ * (check_from_set); one bit per entry keeps mw_scenario_t a plain value. */
+static size_t
+from_set_mask(const mw__param_t *list)
+{
+    _Static_assert(MW_MAX_DRUGS <= 32 && MW_MAX_REGIMENS <= 32,
+                   "one uint32_t bit per drug and per regimen");
+
+    if (list->type != MW__P_KEYED) {
+        return 0;
+    }
+    if (list->offset == S(therapy.drugs)) {
+        return S(therapy.drugs_from_set);
+    }
+    if (list->offset == S(therapy.regimens)) {
+        return S(therapy.regimens_from_set);
+    }
+    return 0;
+}
+
 int
 mw_scenario_set(mw_scenario_t *self, const char *assignment, mw_diags_t *diags)
 {
@@ -2148,8 +2315,8 @@ mw_scenario_set(mw_scenario_t *self, const char *assignment, mw_diags_t *diags)
     memcpy(key, assignment, (size_t) (eq - assignment));
     key[eq - assignment] = '\0';
     snprintf(value, sizeof(value), "%s", eq + 1);
-    trim(key);
-    trim(value);
+    mw__trim(key);
+    mw__trim(value);
 
     /* @c prefix is the table pattern walked so far ("products[].targets[]."), @c at
      * the same path as written ("products[0].targets[1].") and @c base the struct
@@ -2179,7 +2346,7 @@ mw_scenario_set(mw_scenario_t *self, const char *assignment, mw_diags_t *diags)
             }
             memcpy(sel, p + 1, k);
             sel[k] = '\0';
-            trim(sel);
+            mw__trim(sel);
             has_sel = 1;
             p = close + 1;
         }
@@ -2300,12 +2467,28 @@ mw_scenario_set(mw_scenario_t *self, const char *assignment, mw_diags_t *diags)
     while (n_app > 0) {
         const set_append_t *a = &app[--n_app];
         int *count = count_at(a->list, a->holder);
+        size_t mask = a->holder == (void *) self ? from_set_mask(a->list) : 0;
         memcpy((char *) field_at(a->list, a->holder) +
                    (size_t) *count * a->list->elem_size,
                &a->elem, a->list->elem_size);
+        if (mask != 0) {
+            *(uint32_t *) (void *) ((char *) self + mask) |= 1u << *count;
+        }
         (*count)++;
     }
     return 0;
+}
+
+int
+mw__from_set(const mw_scenario_t *self, const mw__param_t *list, int k)
+{
+    size_t mask = from_set_mask(list);
+    const uint32_t *bits = (const uint32_t *) (const void *) ((const char *) self + mask);
+
+    if (mask == 0 || k < 0 || k >= 32) {
+        return 0;
+    }
+    return (int) (*bits >> k & 1u);
 }
 
 /* ------------------------------------------------------------------------------
@@ -2319,6 +2502,8 @@ typedef struct {
 
 static void vdiag(vctx_t *v, const char *key, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+static void vdiag_set(vctx_t *v, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 static void
 vdiag(vctx_t *v, const char *key, const char *fmt, ...)
@@ -2330,6 +2515,20 @@ vdiag(vctx_t *v, const char *key, const char *fmt, ...)
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
     mw__diag_add(v->diags, MW_ERR_CONFIG, "", 0, 0, key, "%s", msg);
+    v->n++;
+}
+
+/* Same, for a problem that only a --set assignment can have made. */
+static void
+vdiag_set(vctx_t *v, const char *key, const char *fmt, ...)
+{
+    char msg[320];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    mw__diag_add(v->diags, MW_ERR_CONFIG, SET_FILE, 0, 0, key, "%s", msg);
     v->n++;
 }
 
@@ -2567,6 +2766,82 @@ check_unique(vctx_t *v, const char *list, const char *names, size_t stride, int 
     }
 }
 
+/* 1 when some regimen gives drug @p name. */
+static int
+drug_used(const mw_scenario_t *self, const char *name)
+{
+    for (int i = 0; i < self->therapy.n_regimens; i++) {
+        const mw_regimen_t *r = &self->therapy.regimens[i];
+        for (int k = 0; k < r->n_doses; k++) {
+            if (strncmp(r->doses[k].drug, name, MW_NAME_MAX) == 0) {
+                return 1;
+            }
+        }
+    }
+    return 0;
+}
+
+/* 1 when some line gives regimen @p name: in a phase, or as a CAR-T line's bridging
+ * or lymphodepletion (set without cart.product they give nothing). */
+static int
+regimen_used(const mw_scenario_t *self, const char *name)
+{
+    for (int i = 0; i < self->therapy.n_lines; i++) {
+        const mw_line_t *ln = &self->therapy.lines[i];
+        for (int k = 0; k < ln->n_phases; k++) {
+            if (strncmp(ln->phases[k].regimen, name, MW_NAME_MAX) == 0) {
+                return 1;
+            }
+        }
+        if (ln->cart_product[0] != '\0' &&
+            (strncmp(ln->bridging, name, MW_NAME_MAX) == 0 ||
+             strncmp(ln->lymphodepletion, name, MW_NAME_MAX) == 0)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* An entry that --set added and that nothing uses: `--set drugs[bortezomb].pd.emax=0.4`
+ * names no drug, so it appends one that changes nothing, and the run would go ahead
+ * with the edit silently lost.  A new entry is only legitimate with a user, which a
+ * later --set may give, hence a check here rather than in mw_scenario_set().  Entries
+ * from a file are not checked: the file spelt the name out where it defines it. */
+static void
+check_from_set(vctx_t *v, const char *list, const char *what, const char *user,
+               const char *names, size_t stride, int n, uint32_t from_set,
+               const mw_scenario_t *self,
+               int (*used)(const mw_scenario_t *, const char *))
+{
+    char key[96], word[MW_NAME_MAX], hint[128];
+    sugg_t s;
+
+    for (int i = 0; i < n && i < 32; i++) {
+        const char *name = names + (size_t) i * stride;
+        if (!(from_set >> i & 1u) || used(self, name)) {
+            continue;
+        }
+        snprintf(word, sizeof(word), "%.*s", MW_NAME_MAX - 1, name);
+        hint[0] = '\0';
+        sugg_init(&s, word);
+        for (int k = 0; k < n; k++) {
+            const char *c = names + (size_t) k * stride;
+            const char *z = memchr(c, '\0', MW_NAME_MAX);
+            if (k != i) {
+                sugg_add(&s, c, z != NULL ? (size_t) (z - c) : MW_NAME_MAX - 1);
+            }
+        }
+        if (s.best_d <= 3) {
+            snprintf(hint, sizeof(hint), "; did you mean '%s'?", s.best);
+        }
+        named_path(key, sizeof(key), list, name, i);
+        vdiag_set(v, key,
+                  "'%s' is not a %s in the library or the scenario, and no %s uses it%s "
+                  "(a new %s needs a %s that gives it)",
+                  word, what, user, hint, what, user);
+    }
+}
+
 /* Drugs, regimens and the plan: names that must resolve, radiation in Gy, dose days
  * within the cycle, and lines that give something. */
 static void
@@ -2661,6 +2936,10 @@ check_therapy(vctx_t *v, const mw_scenario_t *self)
             }
         }
     }
+    check_from_set(v, "drugs", "drug", "regimen", drugs[0].name, sizeof(mw_drug_t), nd,
+                   self->therapy.drugs_from_set, self, drug_used);
+    check_from_set(v, "regimens", "regimen", "plan line", rnames, sizeof(mw_regimen_t),
+                   nr, self->therapy.regimens_from_set, self, regimen_used);
 }
 
 int

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <yaml.h>
 
 #include "core/core.h"
@@ -318,18 +319,29 @@ walk_list(ld_t *ld, const mw__param_t *row, const yaml_node_t *seq, void *base,
     }
 }
 
-/* The value node of key @p key in mapping @p map, or NULL. */
-static const yaml_node_t *
-map_value(ld_t *ld, const yaml_node_t *map, const char *key)
+/* The entry of key @p key in mapping @p map, the key compared case-insensitively
+ * when @p nocase (antigen names), or NULL. */
+static const yaml_node_pair_t *
+map_pair(ld_t *ld, const yaml_node_t *map, const char *key, int nocase)
 {
     for (yaml_node_pair_t *pr = map->data.mapping.pairs.start;
          pr < map->data.mapping.pairs.top; pr++) {
         const yaml_node_t *k = node_at(ld, pr->key);
-        if (k->type == YAML_SCALAR_NODE && strcmp(text(k), key) == 0) {
-            return node_at(ld, pr->value);
+        if (k->type == YAML_SCALAR_NODE &&
+            (nocase ? strcasecmp(text(k), key) : strcmp(text(k), key)) == 0) {
+            return pr;
         }
     }
     return NULL;
+}
+
+/* The value node of key @p key in mapping @p map, or NULL. */
+static const yaml_node_t *
+map_value(ld_t *ld, const yaml_node_t *map, const char *key)
+{
+    const yaml_node_pair_t *pr = map_pair(ld, map, key, 0);
+
+    return pr != NULL ? node_at(ld, pr->value) : NULL;
 }
 
 /* A keyed list (drugs, regimens).  Each item names an entry: the entry of that
@@ -626,13 +638,14 @@ mw_scenario_load_string(mw_scenario_t *self, const char *text_, const char *name
     return load_text(self, text_, strlen(text_), name != NULL ? name : "<string>", diags);
 }
 
-int
-mw_scenario_load(mw_scenario_t *self, const char *path, mw_diags_t *diags)
+/* Read the file at @p path into *@p out (malloc'd, NUL-terminated, *@p len bytes
+ * before the NUL).  0, or MW_ERR_CONFIG with the reason in @p diags (may be NULL). */
+static int
+read_file(const char *path, char **out, size_t *len_out, mw_diags_t *diags)
 {
     FILE *f = fopen(path, "rb");
     char *buf = NULL;
     size_t len = 0, cap = 0;
-    int ret;
 
     if (f == NULL) {
         mw__diag_add(diags, MW_ERR_IO, path, 0, 0, "", "cannot open: %s",
@@ -670,7 +683,302 @@ mw_scenario_load(mw_scenario_t *self, const char *path, mw_diags_t *diags)
     }
     fclose(f);
     buf[len] = '\0';
+    *out = buf;
+    *len_out = len;
+    return 0;
+}
+
+int
+mw_scenario_load(mw_scenario_t *self, const char *path, mw_diags_t *diags)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    int ret;
+
+    if (read_file(path, &buf, &len, diags) != 0) {
+        return mw__trace_error(MW_ERR_CONFIG);
+    }
     ret = load_text(self, buf, len, path, diags);
     free(buf);
     return ret;
+}
+
+/* ------------------------------------------------------------------------------
+ * Placing validation diagnostics.  Validation sees the merged scenario, not where a
+ * value came from; the key path it reports is looked up again in the --set
+ * assignments and in the file's node tree, which the loader does not keep (the
+ * scenario is copied into every simulation and must stay a plain value).
+ * ---------------------------------------------------------------------------- */
+
+/* Most parts of one key path: "regimens", "[VRd]", "doses", "[0]", "drug". */
+#define KEY_PARTS 24
+
+/* A part of a key path: a mapping key or a list selector. */
+typedef struct {
+    char text[128];
+    int is_sel;
+    int keyed;               /* a selector of a keyed list: text is an entry name */
+    int index;               /* the scenario's entry that a selector picks, or -1 */
+    const mw__param_t *list; /* a selector's list row, or NULL */
+} kpart_t;
+
+/* A selector of list row @p row in scope struct @p base (NULL when unknown): find
+ * its entry, and write a keyed list's entry by name whether @p s gave a name or an
+ * index, so that "drugs[3]" and "drugs[bortezomib]" compare equal.  Returns the
+ * entry's struct, or NULL. */
+static const void *
+resolve_sel(kpart_t *s, const mw__param_t *row, const void *base)
+{
+    size_t digits = strspn(s->text, "0123456789");
+    long idx = s->text[0] != '\0' && s->text[digits] == '\0' && digits < 9
+                   ? strtol(s->text, NULL, 10)
+                   : -1;
+    const char *elem = NULL;
+
+    s->list = row;
+    s->keyed = row->type == MW__P_KEYED;
+    if (!s->keyed && idx >= 0) {
+        snprintf(s->text, sizeof(s->text), "%ld", idx); /* "03" is index 3 */
+    }
+    if (base == NULL) {
+        return NULL;
+    }
+    int count = *(const int *) (const void *) ((const char *) base + row->aux);
+    int k = s->keyed ? mw__keyed_find(row, base, s->text) : -1;
+    if (k < 0 && idx >= 0 && idx < count && idx < (long) row->hi) {
+        k = (int) idx;
+    }
+    if (k < 0) {
+        return NULL;
+    }
+    s->index = k;
+    elem = (const char *) base + row->offset + (size_t) k * row->elem_size;
+    if (s->keyed) {
+        const char *name = elem + mw__keyed_name_row(row)->offset;
+        snprintf(s->text, sizeof(s->text), "%.*s", MW_NAME_MAX - 1, name);
+    }
+    return elem;
+}
+
+/* Split key path @p key ("regimens[VRd].doses[0].drug") into @p parts, at most
+ * @p max, naming keyed-list entries as resolve_sel() does with scenario @p sc (may
+ * be NULL).  The number of parts, or -1 for a key of another shape. */
+static int
+key_parts(const char *key, const mw_scenario_t *sc, kpart_t *parts, int max)
+{
+    char prefix[256] = "";
+    const void *base = sc;
+    const char *p = key;
+    int n = 0, in_table = 1;
+
+    while (*p != '\0') {
+        size_t len = strcspn(p, ".[");
+        const mw__param_t *row = NULL;
+        int kind = MW__K_UNKNOWN, trait = -1;
+        kpart_t *m;
+        if (len == 0 || len >= sizeof(m->text) || n >= max) {
+            return -1;
+        }
+        m = &parts[n++];
+        memset(m, 0, sizeof(*m));
+        m->index = -1;
+        memcpy(m->text, p, len);
+        p += len;
+        /* The table knows the keys down to a scalar row; below one (antigens, edits)
+         * or below a key it does not know, parts are plain mapping keys. */
+        if (in_table) {
+            kind = mw__param_classify(prefix, m->text, &row, &trait);
+        }
+        if (kind == MW__K_GROUP) {
+            size_t used = strlen(prefix);
+            snprintf(prefix + used, sizeof(prefix) - used, "%s.", m->text);
+        } else if (kind != MW__K_LIST || *p != '[') {
+            in_table = 0;
+            base = NULL;
+        }
+        if (*p == '[') {
+            const char *close = strchr(p + 1, ']');
+            size_t k = close != NULL ? (size_t) (close - p - 1) : 0;
+            kpart_t *s;
+            if (close == NULL || k >= sizeof(s->text) || n >= max) {
+                return -1;
+            }
+            s = &parts[n++];
+            memset(s, 0, sizeof(*s));
+            s->index = -1;
+            s->is_sel = 1;
+            memcpy(s->text, p + 1, k);
+            mw__trim(s->text);
+            p = close + 1;
+            if (kind == MW__K_LIST) {
+                base = resolve_sel(s, row, base);
+                snprintf(prefix, sizeof(prefix), "%s[].", row->key);
+            } else {
+                in_table = 0;
+                base = NULL;
+            }
+        }
+        if (*p == '.' && p[1] != '\0') {
+            p++;
+        } else if (*p != '\0') {
+            return -1;
+        }
+    }
+    return n;
+}
+
+/* 1 when one of the key paths @p a and @p b is the other or begins it, at a part
+ * boundary ("tumour.clones" begins "tumour.clones[0].cells"). */
+static int
+parts_nested(const kpart_t *a, int na, const kpart_t *b, int nb)
+{
+    for (int i = 0; i < na && i < nb; i++) {
+        if (a[i].is_sel != b[i].is_sel || strcmp(a[i].text, b[i].text) != 0) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* 1 when key @p parts came from a --set: one of @p sets ("key=value") sets that key,
+ * a part of it or a key below it, or it lies in a drug or regimen that --set added
+ * (whose keys it need not have named: route=radiation makes dose_unit wrong). */
+static int
+set_by(const kpart_t *parts, int n, const mw_scenario_t *sc, char *const *sets,
+       int n_sets)
+{
+    kpart_t sp[KEY_PARTS];
+    char key[256];
+
+    if (sc != NULL && n >= 2 && parts[1].list != NULL &&
+        mw__from_set(sc, parts[1].list, parts[1].index)) {
+        return 1;
+    }
+    for (int i = 0; i < n_sets; i++) {
+        const char *eq = strchr(sets[i], '=');
+        int ns;
+        if (eq == NULL || (size_t) (eq - sets[i]) >= sizeof(key)) {
+            continue;
+        }
+        memcpy(key, sets[i], (size_t) (eq - sets[i]));
+        key[eq - sets[i]] = '\0';
+        mw__trim(key);
+        ns = key_parts(key, sc, sp, KEY_PARTS);
+        if (ns > 0 && parts_nested(parts, n, sp, ns)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Where key @p parts is written in the document of @p ld: at its value when that is
+ * a scalar (as the loader reports a bad value), else at the key, or list item, of
+ * the deepest part the file writes (a block mapping starts at its first child,
+ * which names another key).  0 when not even the first part is there, or when an
+ * entry of a keyed list is not: it comes from the library or an earlier file, and
+ * a place in this file would be a wrong one. */
+static int
+key_place(ld_t *ld, const kpart_t *parts, int n, int *line, int *col)
+{
+    const yaml_node_t *node = yaml_document_get_root_node(ld->doc), *at = NULL;
+
+    for (int i = 0; i < n && node != NULL; i++) {
+        const yaml_node_t *next = NULL, *mark = NULL;
+        if (!parts[i].is_sel) {
+            const yaml_node_pair_t *pr = NULL;
+            if (node->type == YAML_MAPPING_NODE) {
+                pr = map_pair(ld, node, parts[i].text, 0);
+                if (pr == NULL) {
+                    pr = map_pair(ld, node, parts[i].text, 1);
+                }
+            }
+            if (pr != NULL) {
+                mark = node_at(ld, pr->key);
+                next = node_at(ld, pr->value);
+            }
+        } else if (node->type == YAML_SEQUENCE_NODE) {
+            const char *t = parts[i].text;
+            size_t digits = strspn(t, "0123456789");
+            long idx = -1, j = 0;
+            if (!parts[i].keyed && t[0] != '\0' && t[digits] == '\0' && digits < 9) {
+                idx = strtol(t, NULL, 10);
+            }
+            for (yaml_node_item_t *it = node->data.sequence.items.start;
+                 it < node->data.sequence.items.top && next == NULL; it++, j++) {
+                const yaml_node_t *item = node_at(ld, *it), *nv;
+                if (idx >= 0
+                        ? j == idx
+                        : item->type == YAML_MAPPING_NODE &&
+                              (nv = map_value(ld, item, "name")) != NULL &&
+                              nv->type == YAML_SCALAR_NODE && strcmp(text(nv), t) == 0) {
+                    next = mark = item;
+                }
+            }
+            if (next == NULL && idx < 0) {
+                return 0;
+            }
+        }
+        if (next == NULL) {
+            break;
+        }
+        at = i == n - 1 && next->type == YAML_SCALAR_NODE && !is_null(next) ? next : mark;
+        node = next;
+    }
+    if (at == NULL) {
+        return 0;
+    }
+    *line = (int) at->start_mark.line + 1;
+    *col = (int) at->start_mark.column + 1;
+    return 1;
+}
+
+void
+mw_diags_locate(mw_diags_t *diags, const mw_scenario_t *self, const char *path,
+                char *const *sets, int n_sets)
+{
+    ld_t ld = {NULL, path, NULL, 0};
+    yaml_parser_t parser;
+    yaml_document_t doc;
+    kpart_t parts[KEY_PARTS];
+    char *buf = NULL;
+    size_t len = 0;
+
+    if (diags == NULL) {
+        return;
+    }
+    /* The file loaded once already; if it no longer does, places are only lost. */
+    if (path != NULL && read_file(path, &buf, &len, NULL) == 0 &&
+        yaml_parser_initialize(&parser)) {
+        yaml_parser_set_input_string(&parser, (const unsigned char *) buf, len);
+        if (yaml_parser_load(&parser, &doc)) {
+            ld.doc = &doc;
+            if (yaml_document_get_root_node(&doc) == NULL) {
+                yaml_document_delete(&doc);
+                ld.doc = NULL;
+            }
+        }
+        yaml_parser_delete(&parser);
+    }
+    for (int i = 0; i < diags->n; i++) {
+        mw_diag_t *x = &diags->d[i];
+        int n, line, col;
+        if (x->line != 0 || x->file[0] != '\0' || x->key[0] == '\0') {
+            continue;
+        }
+        n = key_parts(x->key, self, parts, KEY_PARTS);
+        if (n <= 0) {
+            continue;
+        }
+        if (set_by(parts, n, self, sets, n_sets)) {
+            snprintf(x->file, sizeof(x->file), "%s", MW__SET_FILE);
+        } else if (ld.doc != NULL && key_place(&ld, parts, n, &line, &col)) {
+            snprintf(x->file, sizeof(x->file), "%s", path);
+            x->line = line;
+            x->col = col;
+        }
+    }
+    if (ld.doc != NULL) {
+        yaml_document_delete(&doc);
+    }
+    free(buf);
 }

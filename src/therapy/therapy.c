@@ -23,16 +23,15 @@
  *
  * Plan.  A line is a list of segments (bridging, lymphodepletion, phases), each a
  * regimen for a number of cycles (0 = until progression).  A cycle's doses are
- * queued when it starts.  Progression is checked on the serum M-protein every
- * plan.assess_every_days (IMWG: a rise of >= 25% from the nadir of the line and
- * >= 0.5 g/dL, confirmed on consecutive checks); it ends the line and starts the
- * next.
+ * queued when it starts.  Progression is the clinic's (clinic/clinic.c): IMWG
+ * from observed values at its visits; it ends the line and starts the next.
  */
 #include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "clinic/clinic.h"
 #include "core/core.h"
 #include "engine/engine.h"
 #include "rng/rng.h"
@@ -116,9 +115,7 @@ mw__ther_init(mw_sim_t *s)
     th->phase_start = INFINITY;
     th->t_infusion = INFINITY;
     th->t_ld = INFINITY;
-    th->next_assess = INFINITY;
     th->first_progression = NAN;
-    th->nadir = NAN;
     th->fx.boost = th->fx.t_keep = th->fx.priming = th->fx.bcma_fold = 1.0;
     th->fx.sbcma_keep = 1.0;
     th->fx_ref = th->fx;
@@ -1064,9 +1061,6 @@ start_line(mw_sim_t *s, int l, double t)
     th->stop_at = INFINITY;
     th->line_done = 0;
     th->line_start = t;
-    th->nadir = s->mk.mprotein_g_dl;
-    th->confirm_count = 0;
-    th->next_assess = t + sc->therapy.assess_every_days;
     th->cart_product = -1;
     th->wait_infusion = 0;
     th->course_stage = 2;
@@ -1075,6 +1069,7 @@ start_line(mw_sim_t *s, int l, double t)
     if (ret != 0) {
         return ret;
     }
+    mw__clinic_line_start(s, t);
     if (ln->cart_product[0] != '\0') {
         int k = find_product(sc, ln->cart_product);
         th->cart_product = k;
@@ -1104,33 +1099,23 @@ start_line(mw_sim_t *s, int l, double t)
     return next_segment(s, t);
 }
 
-/* Progression check on the serum M-protein (IMWG: >= 25% above the nadir of the
- * line and an absolute rise of >= 0.5 g/dL, confirmed on consecutive checks). */
-static int
-assess(mw_sim_t *s, double t)
+/* The clinic confirmed progression at t (IMWG, from observations; the progression
+ * date is pd_day, the first of the confirming assessments): the next line starts
+ * now, or treatment stops when there is none. */
+int
+mw__ther_progressed(mw_sim_t *s, double t, double pd_day, double m_obs)
 {
     mw_ther_t *th = &s->ther;
     const mw_scenario_t *sc = &s->sc;
-    double m = s->mk.mprotein_g_dl;
 
-    th->next_assess = t + sc->therapy.assess_every_days;
-    if (m >= th->nadir * (1.0 + sc->therapy.progression_rise) &&
-        m - th->nadir >= sc->therapy.progression_abs) {
-        th->confirm_count++;
-    } else {
-        th->confirm_count = 0;
-        if (m < th->nadir) {
-            th->nadir = m;
-        }
-    }
-    if (th->confirm_count < sc->therapy.progression_confirm) {
+    if (!th->on || th->line < 0 || th->line >= sc->therapy.n_lines) {
         return 0;
     }
     th->progressions++;
     if (isnan(th->first_progression)) {
-        th->first_progression = t;
+        th->first_progression = pd_day;
     }
-    int ret = mw__event_value(s, t, MW_EV_PROGRESSION, MW_NULL_ID, th->line, m);
+    int ret = mw__event_value(s, t, MW_EV_PROGRESSION, MW_NULL_ID, th->line, m_obs);
     if (ret != 0) {
         return ret;
     }
@@ -1142,7 +1127,7 @@ assess(mw_sim_t *s, double t)
     th->line = sc->therapy.n_lines;
     th->regimen = -1;
     th->phase = -1;
-    th->next_cycle = th->phase_start = th->next_assess = INFINITY;
+    th->next_cycle = th->phase_start = INFINITY;
     return 0;
 }
 
@@ -1161,7 +1146,7 @@ next_structural(const mw_sim_t *s)
     } else {
         x = th->phase_start;
     }
-    return th->next_assess < x ? th->next_assess : x;
+    return x;
 }
 
 int
@@ -1181,8 +1166,6 @@ mw__ther_apply(mw_sim_t *s, double t)
         }
         if (th->line < 0) {
             ret = start_line(s, 0, tn);
-        } else if (tn == th->next_assess && th->line < sc->therapy.n_lines) {
-            ret = assess(s, tn);
         } else if (th->regimen >= 0) {
             if (tn >= th->stop_at) {
                 ret = next_segment(s, tn);
@@ -1288,5 +1271,5 @@ mw_sim_therapy(const mw_sim_t *s, mw_therapy_state_t *out)
     out->on_treatment = th->regimen >= 0;
     out->progressions = th->progressions;
     out->first_progression_day = th->first_progression;
-    out->nadir_g_dl = th->nadir;
+    out->nadir_g_dl = s->clin.line == th->line && s->clin.assessed ? s->clin.result.nadir : NAN;
 }

@@ -92,10 +92,7 @@ typedef struct {
     int ld_regimen;
     int course_stage;                 /* 0 bridging, 1 lymphodepletion, 2 after infusion */
     int wait_infusion;                /* the course's regimens are over; the line ends at infusion */
-    double next_assess;
     double line_start;
-    double nadir;
-    int confirm_count;
     int progressions;
     double first_progression;
     int line_done;                    /* every phase given; waiting for progression */
@@ -135,6 +132,9 @@ double mw__ther_next_time(const struct mw_sim *s, double t);
 /* Carry out everything due at or before t: plan transitions, progression checks,
  * doses (PK, instant effects). */
 int mw__ther_apply(struct mw_sim *s, double t);
+/* The clinic confirmed progression at t (progression date pd_day, observed
+ * M-protein m_obs or -1): next line, or off treatment. */
+int mw__ther_progressed(struct mw_sim *s, double t, double pd_day, double m_obs);
 /* Give (log, add to PK) every queued dose with time <= t (hybrid, inside a step). */
 int mw__ther_give_doses(struct mw_sim *s, double t);
 

@@ -138,6 +138,35 @@ if grep -q '"died": true' "$T/dead/summary.json" && grep -q ',death,' "$T/dead/e
 last=$(tail -1 "$T/dead/timeseries.csv" | cut -d, -f1)
 if awk -v x="$last" 'BEGIN { exit !(x < 60) }'; then ok; else bad "series runs past death (last day $last)"; fi
 
+# --- drugs, regimens and lines: outputs, reproducibility, errors ----------------------
+SQ="$SRC/scenarios/sequential-VR.yaml"
+for r in a b; do
+    (cd "$T" && "$M" run "$SQ" -o "sq$r" --seed 3 -q --set horizon_days=120) || bad "sequential-VR run failed"
+done
+for f in timeseries.csv events.csv summary.json; do
+    if cmp -s "$T/sqa/$f" "$T/sqb/$f"; then ok; else bad "sequential-VR $f differs between identical runs"; fi
+done
+for v in "drug_ng_ml:bortezomib" "drug_occupancy:bortezomib" "line" "on_treatment"; do
+    if grep -q ",$v," "$T/sqa/timeseries.csv"; then ok; else bad "timeseries.csv lacks $v"; fi
+done
+# bortezomib 1.3 mg/m2 x 1.8 m2 on days 1, 4, 8, 11 of 21-day cycles: 24 doses in 120 days
+n=$(grep -c ',dose,.*drug=bortezomib;mg=2.34' "$T/sqa/events.csv")
+[ "$n" -eq 24 ] && ok || bad "expected 24 bortezomib doses of 2.34 mg, got $n"
+grep -q ',line_start,' "$T/sqa/events.csv" && ok || bad "events.csv lacks line_start"
+for k in '"lines_started"' '"doses"' '"progressions"' '"first_progression_day"'; do
+    if grep -q "$k" "$T/sqa/summary.json"; then ok; else bad "summary.json lacks $k"; fi
+done
+# edit a library drug by name; a dose of an unknown drug; a day past the cycle
+expect 0 "ok" "$M" check "$SQ" --set 'drugs[bortezomib].pd.emax=0.4'
+expect 2 "drugs\[bortezomb\]: .*did you mean 'bortezomib'" "$M" check "$SQ" --set 'drugs[bortezomb].pd.emax=0.4'
+printf 'tumour:\n  clones: [{cells: 1.0e+9}]\nregimens:\n  - name: X\n    cycle_days: 21\n    doses:\n      - {drug: bortezomb, dose: 1.3, days: "1,4"}\nplan:\n  lines: [{phases: [{regimen: X}]}]\n' > "$T/rx.yaml"
+expect 2 "rx.yaml:7:.*regimens\[X\].doses\[0\].drug: .*did you mean 'bortezomib'" "$M" check "$T/rx.yaml"
+printf 'tumour:\n  clones: [{cells: 1.0e+9}]\nregimens:\n  - name: X\n    cycle_days: 21\n    doses:\n      - {drug: bortezomib, dose: 1.3, days: "1,24"}\nplan:\n  lines: [{phases: [{regimen: X}]}]\n' > "$T/day.yaml"
+expect 2 "day 24 is past the end of the 21-day cycle" "$M" check "$T/day.yaml"
+printf 'tumour:\n  clones: [{cells: 1.0e+9}]\nregimens:\n  - name: X\n    cycle_days: 21\n    doses:\n      - {drug: bortezomib, dose: 1.3, days: "1-3,x"}\n' > "$T/dayx.yaml"
+expect 2 "dayx.yaml:7:.*days" "$M" check "$T/dayx.yaml"
+expect 0 "bortezomib" "$M" params
+
 # --- other commands ----------------------------------------------------------------
 expect 0 "^marrow [0-9]" "$M" --version
 expect 0 "usage" "$M" --help

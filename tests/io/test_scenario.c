@@ -1244,10 +1244,12 @@ static const char therapy_yaml[] =
     "    doses: [{drug: beam, dose: 4, days: 1-5}]\n"
     "products:\n"
     "  - {name: cart, targets: [{antigen: BCMA}]}\n"
+    "monitoring:\n"
+    "  spep: {every_days: 30, cv: 0.02, at_line_start: true}\n"
+    "  ctdna: {every_days: 14, depth: 5000}\n"
+    "  imwg: {pd_rise: 0.3, pd_abs_g_dl: 0.4, confirm: 1}\n"
     "plan:\n"
     "  start_day: 3\n"
-    "  assess_every_days: 30\n"
-    "  progression: {rise: 0.3, absolute_g_dl: 0.4, confirm: 1}\n"
     "  lines:\n"
     "    - name: first line\n"
     "      phases:\n"
@@ -1337,9 +1339,14 @@ test_therapy_load(void **state)
     assert_int_equal(r->cycle_days, 28 - 23); /* 5, not the default 28 */
     assert_true(r->doses[0].days == 0x1f);
 
-    assert_true(s.therapy.start_day == 3 && s.therapy.assess_every_days == 30);
-    assert_true(s.therapy.progression_rise == 0.3 && s.therapy.progression_abs == 0.4);
-    assert_int_equal(s.therapy.progression_confirm, 1);
+    assert_true(s.therapy.start_day == 3);
+    assert_true(s.monitoring.schedule[MW_ASSAY_SPEP].every_days == 30);
+    assert_true(s.monitoring.schedule[MW_ASSAY_SPEP].at_line_start == 1);
+    assert_true(s.monitoring.spep_cv == 0.02);
+    assert_true(s.monitoring.schedule[MW_ASSAY_CTDNA].every_days == 14);
+    assert_true(s.monitoring.ctdna_depth == 5000);
+    assert_true(s.monitoring.imwg_pd_rise == 0.3 && s.monitoring.imwg_pd_abs == 0.4);
+    assert_int_equal(s.monitoring.imwg_confirm, 1);
     assert_int_equal(s.therapy.n_lines, 2);
     const mw_line_t *l = &s.therapy.lines[0];
     assert_string_equal(l->name, "first line");
@@ -1363,9 +1370,14 @@ test_therapy_load(void **state)
     /* Plan defaults. */
     assert_true(d.body.weight_kg == 70 && d.body.bsa_m2 == 1.8);
     assert_true(d.therapy.cam_il6_half == 10);
-    assert_true(d.therapy.start_day == 0 && d.therapy.assess_every_days == 28);
-    assert_true(d.therapy.progression_rise == 0.25 && d.therapy.progression_abs == 0.5);
-    assert_int_equal(d.therapy.progression_confirm, 2);
+    assert_true(d.therapy.start_day == 0);
+    assert_true(d.monitoring.schedule[MW_ASSAY_SPEP].every_days == 28);
+    assert_true(d.monitoring.schedule[MW_ASSAY_MARROW].every_days == 182);
+    assert_true(d.monitoring.schedule[MW_ASSAY_MARROW].at_line_start == 1);
+    assert_true(d.monitoring.schedule[MW_ASSAY_CTDNA].every_days == 0);
+    assert_true(isinf(d.monitoring.schedule[MW_ASSAY_SPEP].until_day));
+    assert_true(d.monitoring.imwg_pd_rise == 0.25 && d.monitoring.imwg_pd_abs == 0.5);
+    assert_int_equal(d.monitoring.imwg_confirm, 2);
     assert_int_equal(d.therapy.n_lines, 0);
 }
 
@@ -1548,14 +1560,19 @@ test_keyed_set(void **state)
     assert_int_equal(set1(&t, "plan.lines[2].phases[0].regimen=tst-NR", &d), 0);
     assert_int_equal(t.therapy.n_lines, 3);
     assert_string_equal(t.therapy.lines[2].name, "line2");
-    assert_int_equal(set1(&t, "plan.lines[2].cart.product=cart", &d), 0);
+    /* A product is infused by one line only: line 1 infuses cart. */
+    assert_int_equal(set1(&t, "products[1].name=cart2", &d), 0);
+    assert_int_equal(set1(&t, "products[1].targets[0].antigen=BCMA", &d), 0);
+    assert_int_equal(set1(&t, "plan.lines[2].cart.product=cart2", &d), 0);
     assert_int_equal(set1(&t, "plan.lines[2].cart.bridging=tst-TT", &d), 0);
     assert_int_equal(set1(&t, "plan.lines[2].cart.lymphodepletion=tst-RT", &d), 0);
     assert_int_equal(set1(&t, "body.bsa_m2=2", &d), 0);
     assert_int_equal(set1(&t, "tumour.il6.cam_ec50=20", &d), 0);
     assert_true(t.therapy.cam_il6_half == 20);
-    assert_int_equal(set1(&t, "plan.progression.confirm=3", &d), 0);
-    assert_int_equal(t.therapy.progression_confirm, 3);
+    assert_int_equal(set1(&t, "monitoring.imwg.confirm=3", &d), 0);
+    assert_int_equal(t.monitoring.imwg_confirm, 3);
+    assert_int_equal(set1(&t, "monitoring.flow.every_days=28", &d), 0);
+    assert_true(t.monitoring.schedule[MW_ASSAY_FLOW].every_days == 28);
 
     /* Errors name the key as given; a failed append adds nothing. */
     assert_int_equal(set1(&t, "drugs[other].pd.emax=-1", &d), MW_ERR_CONFIG);
@@ -1877,7 +1894,7 @@ test_therapy_round_trip(void **state)
     t.therapy.lines[0].phases[1].dose_scale = 0.75;
     assert_true(h != mw_scenario_hash(&t));
     t = s;
-    t.therapy.progression_confirm = 3;
+    t.monitoring.imwg_confirm = 3;
     assert_true(h != mw_scenario_hash(&t));
     t = s;
     t.therapy.cam_il6_half = 11;
@@ -1939,6 +1956,244 @@ test_library(void **state)
     free(md);
 }
 
+/* The diagnostic for @p key (which must be there). */
+static const mw_diag_t *
+diag_of(const mw_diags_t *d, const char *key)
+{
+    for (int i = 0; i < d->n; i++) {
+        if (strcmp(d->d[i].key, key) == 0) {
+            return &d->d[i];
+        }
+    }
+    mw_diags_print(d, stdout);
+    fail_msg("no diagnostic for '%s'", key);
+    return NULL;
+}
+
+/* Assert that the diagnostic for @p key is placed at @p file:@p line:@p col. */
+static void
+expect_place(const mw_diags_t *d, const char *key, const char *file, int line, int col)
+{
+    const mw_diag_t *x = diag_of(d, key);
+
+    if (strcmp(x->file, file) != 0 || x->line != line || x->col != col) {
+        mw_diags_print(d, stdout);
+        fail_msg("'%s' is placed at '%s:%d:%d', expected '%s:%d:%d'", key, x->file,
+                 x->line, x->col, file, line, col);
+    }
+}
+
+/* Write @p text to a new temporary file whose name is put in @p path
+ * ("/tmp/marrow_test_scenario_XXXXXX"). */
+static void
+write_temp(char *path, const char *text)
+{
+    int fd = mkstemp(path);
+    FILE *f;
+
+    assert_true(fd >= 0);
+    f = fdopen(fd, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* Load file @p path, apply @p sets, validate (which must fail) and place the
+ * diagnostics in @p d; @p edit, when not NULL, changes the scenario by hand first. */
+static void
+load_locate(const char *path, char *const *sets, int n_sets,
+            void (*edit)(mw_scenario_t *), mw_diags_t *d)
+{
+    mw_scenario_t *s = malloc(sizeof(*s));
+
+    assert_non_null(s);
+    mw_diags_clear(d);
+    mw_scenario_init_defaults(s);
+    assert_int_equal(mw_scenario_load(s, path, d), 0);
+    for (int i = 0; i < n_sets; i++) {
+        assert_int_equal(mw_scenario_set(s, sets[i], d), 0);
+    }
+    if (edit != NULL) {
+        edit(s);
+    }
+    assert_int_equal(mw_scenario_validate(s, d), MW_ERR_CONFIG);
+    mw_diags_locate(d, s, path, sets, n_sets);
+    free(s);
+}
+
+static void
+no_days_in_vrd(mw_scenario_t *s)
+{
+    s->therapy.regimens[regimen_index(s, "VRd")].doses[0].days = 0;
+}
+
+static void
+test_locate(void **state)
+{
+    /* Columns: "      - drug: lenalidomid" has its value at 15; the entry
+     * "  - name: \"a[1]\"" starts at 5; "    - cart:" has its key at 7. */
+    static const char text[] = "tumour:\n"                                      /* 1 */
+                               "  clones: [{cells: 1.0e+9}]\n"                  /* 2 */
+                               "drugs:\n"                                       /* 3 */
+                               "  - name: \"a[1]\"\n"                           /* 4 */
+                               "    route: radiation\n"                         /* 5 */
+                               "regimens:\n"                                    /* 6 */
+                               "  - name: X\n"                                  /* 7 */
+                               "    cycle_days: 21\n"                           /* 8 */
+                               "    doses:\n"                                   /* 9 */
+                               "      - {drug: bortezomib, dose: 1.3}\n"        /* 10 */
+                               "      - drug: lenalidomid\n"                    /* 11 */
+                               "        dose: 25\n"                             /* 12 */
+                               "products:\n"                                    /* 13 */
+                               "  - {name: cart, targets: [{antigen: BCMA}]}\n" /* 14 */
+                               "plan:\n"                                        /* 15 */
+                               "  lines:\n"                                     /* 16 */
+                               "    - phases: [{regimen: X}]\n"                 /* 17 */
+                               "    - cart:\n"                                  /* 18 */
+                               "        product: cart\n";                       /* 19 */
+    char path[] = "/tmp/marrow_test_scenario_XXXXXX", key[64];
+    /* Writable, as the command line's are. */
+    static char set_text[][48] = {"regimens[FluCy].cycles=0",
+                                  "plan.lines[0].phases[1].regimen=Vd",
+                                  "drugs[rt].route=radiation",
+                                  "regimens[rt-R].doses[0].drug=rt",
+                                  "plan.lines[0].phases[2].regimen=rt-R",
+                                  "tumour.clones[0].cells=0"};
+    char *sets[6];
+    mw_scenario_t s;
+    mw_diags_t d;
+    (void) state;
+
+    for (int i = 0; i < 6; i++) {
+        sets[i] = set_text[i];
+    }
+    write_temp(path, text);
+    load_locate(path, sets, 5, NULL, &d);
+    /* A value in a list inside a keyed entry: at the value, as a parse error. */
+    expect_place(&d, "regimens[X].doses[1].drug", path, 11, 15);
+    assert_non_null(strstr(diag_of(&d, "regimens[X].doses[1].drug")->msg,
+                           "did you mean 'lenalidomide'?"));
+    /* An entry whose name has brackets is reported by index, and found by name. */
+    load_ok(&s, minimal_yaml);
+    snprintf(key, sizeof(key), "drugs[%d].dose_unit", s.therapy.n_drugs);
+    expect_place(&d, key, path, 4, 5);
+    /* Given by --set, by its own key or (rt) in an entry --set added. */
+    expect_place(&d, "plan.lines[0].phases[1].regimen", "--set", 0, 0);
+    expect_place(&d, "drugs[rt].dose_unit", "--set", 0, 0);
+    /* Not in the file (a default): at the deepest part that is, the key `cart`. */
+    expect_place(&d, "plan.lines[1].cart.lymphodepletion", path, 18, 7);
+
+    /* An entry of the library that the file does not edit: no place. */
+    load_locate(path, NULL, 0, no_days_in_vrd, &d);
+    expect_place(&d, "regimens[VRd].doses[0].days", "", 0, 0);
+    unlink(path);
+
+    /* A key the file does not write at all: no place; a --set below it: --set. */
+    char path2[] = "/tmp/marrow_test_scenario_XXXXXX";
+    write_temp(path2, "name: x\n");
+    load_locate(path2, NULL, 0, NULL, &d);
+    expect_place(&d, "tumour.clones", "", 0, 0);
+    load_locate(path2, sets + 5, 1, NULL, &d);
+    expect_place(&d, "tumour.clones", "--set", 0, 0);
+    unlink(path2);
+    /* The print form of a --set diagnostic. */
+    FILE *f = tmpfile();
+    char line[512];
+    assert_non_null(f);
+    mw_diags_print(&d, f);
+    rewind(f);
+    assert_non_null(fgets(line, sizeof(line), f));
+    assert_string_equal(line, "--set: tumour.clones: the tumour is empty: give some "
+                              "clone cells, em_cells or influx\n");
+    fclose(f);
+}
+
+/* Validate @p s, which must fail with one diagnostic; it is returned in @p d. */
+static void
+validate_bad(const mw_scenario_t *s, mw_diags_t *d)
+{
+    mw_diags_clear(d);
+    assert_int_equal(mw_scenario_validate(s, d), MW_ERR_CONFIG);
+    if (d->n != 1) {
+        mw_diags_print(d, stdout);
+        fail_msg("%d diagnostics, expected 1", d->n);
+    }
+}
+
+static void
+validate_ok(const mw_scenario_t *s)
+{
+    mw_diags_t d;
+
+    mw_diags_clear(&d);
+    if (mw_scenario_validate(s, &d) != 0) {
+        mw_diags_print(&d, stdout);
+        fail_msg("the scenario does not validate");
+    }
+}
+
+static void
+test_from_set(void **state)
+{
+    mw_scenario_t s, t;
+    mw_diags_t d;
+    (void) state;
+
+    load_ok(&s, minimal_yaml);
+    /* A misspelt name adds an unused drug: rejected, with the name meant. */
+    t = s;
+    mw_test_set(&t, "drugs[bortezomb].pd.emax=0.4");
+    validate_bad(&t, &d);
+    assert_string_equal(d.d[0].file, "--set");
+    expect_in(&d, 0, 0, "drugs[bortezomb]",
+              "'bortezomb' is not a drug in the library or the scenario, and no regimen "
+              "uses it; did you mean 'bortezomib'? (a new drug needs a regimen that "
+              "gives it)");
+    t = s;
+    mw_test_set(&t, "drugs[zzzzzzzz].route=iv");
+    validate_bad(&t, &d);
+    expect_in(&d, 0, 0, "drugs[zzzzzzzz]", "no regimen uses it (a new drug");
+    /* The same for a regimen no line gives. */
+    t = s;
+    mw_test_set(&t, "regimens[VRD].cycles=4");
+    validate_bad(&t, &d);
+    expect_in(&d, 0, 0, "regimens[VRD]",
+              "'VRD' is not a regimen in the library or the scenario, and no plan line "
+              "uses it; did you mean 'VRd'?");
+    /* A new drug that a new regimen gives, in a line: accepted, in any order. */
+    t = s;
+    mw_test_set(&t, "drugs[newmab].route=iv");
+    mw_test_set(&t, "regimens[new-R].doses[0].drug=newmab");
+    validate_bad(&t, &d);
+    expect_in(&d, 0, 0, "regimens[new-R]", "no plan line uses it");
+    mw_test_set(&t, "plan.lines[0].phases[0].regimen=new-R");
+    validate_ok(&t);
+    assert_int_equal(t.therapy.drugs_from_set, 1u << s.therapy.n_drugs);
+    assert_int_equal(t.therapy.regimens_from_set, 1u << s.therapy.n_regimens);
+    /* Editing an entry, or adding one by index, is not adding one by name... */
+    t = s;
+    mw_test_set(&t, "drugs[bortezomib].pd.emax=0.4");
+    mw_test_set(&t, "regimens[0].cycles=2");
+    assert_int_equal(t.therapy.drugs_from_set, 0);
+    assert_int_equal(t.therapy.regimens_from_set, 0);
+    validate_ok(&t);
+    char buf[64];
+    snprintf(buf, sizeof(buf), "drugs[%d].route=iv", s.therapy.n_drugs);
+    mw_test_set(&t, buf);
+    validate_bad(&t, &d);
+    snprintf(buf, sizeof(buf), "drugs[drug%d]", s.therapy.n_drugs);
+    expect_in(&d, 0, 0, buf, "no regimen uses it");
+    /* ... nor is a file's entry, used or not; and an unused product is fine (its own
+     * infusion_day schedules it). */
+    load_ok(&t, "tumour: {clones: [{cells: 1}]}\ndrugs: [{name: spare}]\n");
+    mw_test_set(&t, "products[0].targets[0].antigen=BCMA");
+    validate_ok(&t);
+    /* A failed --set adds nothing, so marks nothing. */
+    t = s;
+    assert_int_equal(set1(&t, "drugs[other].pd.emax=-1", &d), MW_ERR_CONFIG);
+    assert_int_equal(t.therapy.drugs_from_set, 0);
+}
+
 int
 main(void)
 {
@@ -1981,6 +2236,8 @@ main(void)
         cmocka_unit_test(test_therapy_validate),
         cmocka_unit_test(test_therapy_round_trip),
         cmocka_unit_test(test_library),
+        cmocka_unit_test(test_locate),
+        cmocka_unit_test(test_from_set),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

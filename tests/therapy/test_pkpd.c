@@ -97,10 +97,6 @@ clear_therapy(mw_scenario_t *s)
     s->therapy.n_regimens = 0;
     s->therapy.n_lines = 0;
     s->therapy.start_day = 0;
-    s->therapy.assess_every_days = 28;
-    s->therapy.progression_rise = 0.25;
-    s->therapy.progression_abs = 0.5;
-    s->therapy.progression_confirm = 2;
     s->therapy.cam_il6_half = 10;
     s->body.weight_kg = 70;
     s->body.bsa_m2 = 1.8;
@@ -590,10 +586,6 @@ test_progression_next_line(void **state)
     add_dose(r, "strong", 100, (1ull << 28) - 1);
     add_line(&sc, "W", -1);
     add_line(&sc, "S", -1);
-    sc.therapy.assess_every_days = 28;
-    sc.therapy.progression_rise = 0.25;
-    sc.therapy.progression_abs = 0.5;
-    sc.therapy.progression_confirm = 2;
     assert_int_equal(mw_sim_create(&sc, 1, 0, &sim), 0);
     double m0;
     {
@@ -617,7 +609,8 @@ test_progression_next_line(void **state)
     mw_sim_therapy(sim, &ts);
     assert_int_equal(ts.line, 1);
     assert_int_equal(ts.progressions, 1);
-    assert_true(ts.first_progression_day == tp);
+    /* IMWG dates progression at the first of the two confirming monthly visits */
+    assert_true(ts.first_progression_day == tp - 28.0);
     /* the M-protein had risen by the rule at the progression and the check before */
     printf("  progression on day %g, M-protein start %.3f\n", tp, m0);
     assert_true(tp >= 56);
