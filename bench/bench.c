@@ -91,6 +91,11 @@ hybrid_scenario(mw_scenario_t *sc)
     }
     ret = load(sc, buf);
     free(buf);
+    /* no clinic visits: the benchmark times the engine (and the drugs) */
+    for (int a = 0; a < MW_N_ASSAYS; a++) {
+        sc->monitoring.schedule[a].every_days = 0;
+        sc->monitoring.schedule[a].at_line_start = 0;
+    }
     return ret;
 }
 
@@ -221,12 +226,8 @@ add_regimen(mw_scenario_t *sc)
     snprintf(ln->phases[0].regimen, sizeof(ln->phases[0].regimen), "bench-regimen");
     ln->phases[0].cycles = -1;
     ln->phases[0].dose_scale = 1;
-    /* progression ends the line early; keep treating for the whole horizon (no
-     * clinic visits: the benchmark times the engine and the drugs) */
-    for (int a = 0; a < MW_N_ASSAYS; a++) {
-        sc->monitoring.schedule[a].every_days = 0;
-        sc->monitoring.schedule[a].at_line_start = 0;
-    }
+    /* no clinic (hybrid_scenario): no progression ends the line early, so it is
+     * treated for the whole horizon */
     return 0;
 }
 
