@@ -2888,6 +2888,22 @@ check_therapy(vctx_t *v, const mw_scenario_t *self)
             }
         }
     }
+    if (self->therapy.n_lines > 1) {
+        static const int shows_pd[] = {MW_ASSAY_SPEP, MW_ASSAY_FLC, MW_ASSAY_MARROW,
+                                       MW_ASSAY_IMAGING};
+        int any = 0;
+        for (size_t k = 0; k < sizeof(shows_pd) / sizeof(shows_pd[0]); k++) {
+            const mw_schedule_t *w = &self->monitoring.schedule[shows_pd[k]];
+            any |= w->every_days > 0 || w->at_line_start;
+        }
+        if (!any) {
+            vdiag(v, "plan.lines",
+                  "%d lines follow one another at confirmed progression, but no assay "
+                  "that can show progression is scheduled (monitoring.spep, flc, marrow "
+                  "or imaging every_days > 0)",
+                  self->therapy.n_lines);
+        }
+    }
     for (int i = 0; i < self->therapy.n_lines; i++) {
         const mw_line_t *ln = &self->therapy.lines[i];
         snprintf(at, sizeof(at), "plan.lines[%d]", i);
