@@ -36,7 +36,7 @@ for mode in hybrid exact mean; do
         mkdir -p "$T/$r" && (cd "$T/$r" && "$M" run "$BD" -o "$mode" --seed 42 --mode "$mode" -q) ||
             bad "run $mode failed"
     done
-    for f in timeseries.csv clones.csv tree.nwk events.csv summary.json run.json; do
+    for f in timeseries.csv clones.csv tree.nwk events.csv observations.csv summary.json run.json; do
         if cmp -s "$T/a/$mode/$f" "$T/b/$mode/$f"; then ok; else bad "$mode $f differs between identical runs"; fi
     done
     cp -r "$T/a/$mode" "$T/a_$mode"
@@ -143,9 +143,15 @@ SQ="$SRC/scenarios/sequential-VR.yaml"
 for r in a b; do
     (cd "$T" && "$M" run "$SQ" -o "sq$r" --seed 3 -q --set horizon_days=120) || bad "sequential-VR run failed"
 done
-for f in timeseries.csv events.csv summary.json; do
+for f in timeseries.csv events.csv observations.csv summary.json; do
     if cmp -s "$T/sqa/$f" "$T/sqb/$f"; then ok; else bad "sequential-VR $f differs between identical runs"; fi
 done
+head -1 "$T/sqa/observations.csv" | grep -qx 't_days,assay,quantity,value' && ok || bad "observations header"
+# monthly electrophoresis from day 0 to day 112 (5 visits), marrow at day 0 (line start)
+n=$(grep -c ',spep,mprotein_g_dl,' "$T/sqa/observations.csv")
+[ "$n" -eq 5 ] && ok || bad "expected 5 electrophoresis readings in 120 days, got $n"
+grep -q '^0,marrow,mrd_positive,' "$T/sqa/observations.csv" && ok || bad "no marrow at the line start"
+grep -q '"best_response"' "$T/sqa/summary.json" && ok || bad "summary.json lacks best_response"
 for v in "drug_ng_ml:bortezomib" "drug_occupancy:bortezomib" "line" "on_treatment"; do
     if grep -q ",$v," "$T/sqa/timeseries.csv"; then ok; else bad "timeseries.csv lacks $v"; fi
 done
