@@ -925,7 +925,7 @@ typedef struct {
 } mw_run_result_t;
 
 /** Simulate and write timeseries.csv, clones.csv, tree.nwk, events.csv,
- *  summary.json and run.json into opts->out_dir.  Files are first written under
+ *  observations.csv, summary.json and run.json into opts->out_dir.  Files are first written under
  *  temporary names and renamed at the end, so a failed run leaves no file that
  *  looks complete.  @return 0 or MW_ERR_*; @p errbuf gets a message. */
 MW_WARN_UNUSED int mw_run(const mw_scenario_t *scenario, const mw_run_options_t *opts,
