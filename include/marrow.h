@@ -419,6 +419,40 @@ typedef struct {
     int at_line_start;
 } mw_schedule_t;
 
+#define MW_MAX_POLICIES 16
+
+/** What a policy does when its condition holds (SPEC.md §6). */
+typedef enum {
+    MW_ACT_NEXT_LINE = 0, /**< start the next line now */
+    MW_ACT_START_LINE,    /**< start line `line` now */
+    MW_ACT_STOP,          /**< stop the current line's treatment (the line stays current) */
+    MW_ACT_SAFETY_SWITCH, /**< trigger `product`'s safety switch */
+    MW_ACT_TOCILIZUMAB,
+    MW_ACT_STEROIDS,
+    MW_ACT_MONITOR,       /**< set `assay`'s interval to `every_days` from now */
+    MW_N_ACTIONS
+} mw_action_t;
+const char *mw_action_name(int action);
+
+/** A rule evaluated after every visit: when the last `visits` readings of
+ *  `quantity` (an observations.csv quantity) are all above `above` or all below
+ *  `below` (and, with `rising`, each higher than the one before), do `action`.
+ *  Policies read observations and the plan's position only, never the state. */
+typedef struct {
+    char name[MW_NAME_MAX];
+    char quantity[MW_NAME_MAX];
+    double above, below;    /**< thresholds; +inf / -inf = unused */
+    int visits;             /**< consecutive readings */
+    int rising;
+    int line;               /**< 1-based line during which it applies; 0 = any */
+    int once;               /**< fires at most once */
+    int action;             /**< mw_action_t */
+    int target_line;        /**< MW_ACT_START_LINE: 1-based */
+    char product[MW_NAME_MAX]; /**< MW_ACT_SAFETY_SWITCH */
+    int assay;              /**< MW_ACT_MONITOR: mw_assay_t */
+    double every_days;      /**< MW_ACT_MONITOR */
+} mw_policy_t;
+
 typedef enum { MW_MODE_HYBRID = 0, MW_MODE_EXACT, MW_MODE_MEAN } mw_mode_t;
 const char *mw_mode_name(int mode);
 
@@ -588,6 +622,8 @@ typedef struct {
         double imwg_measurable_m, imwg_measurable_flc, imwg_flc_pd_abs;
         double imwg_marrow_pd_abs, imwg_marrow_basis_min, imwg_cr_marrow_max;
         int imwg_confirm;
+        int n_policies;
+        mw_policy_t policies[MW_MAX_POLICIES];
     } monitoring;
 
     struct {
@@ -699,7 +735,8 @@ typedef enum {
     MW_EV_APHERESIS,      /**< other = line */
     MW_EV_PROGRESSION,    /**< other = line; value = observed M-protein, g/dL (-1 not measured) */
     MW_EV_LINE_END,       /**< other = line: every phase given, off treatment */
-    MW_EV_RESPONSE        /**< other = the new confirmed IMWG response; value = observed M-protein */
+    MW_EV_RESPONSE,       /**< other = the new confirmed IMWG response; value = observed M-protein */
+    MW_EV_POLICY          /**< other = policy; value = the reading that triggered it */
 } mw_event_kind_t;
 
 typedef struct {
@@ -736,6 +773,8 @@ typedef enum {
     MW_Q_T_CELLS_UL,       /**< endogenous tumour-reactive T cells per uL of blood */
     MW_Q_NK_CELLS_UL,      /**< NK cells per uL of blood */
     MW_Q_IL6,              /**< serum IL-6, pg/mL */
+    MW_Q_CRS_GRADE,        /**< clinical CRS grade 0-5 */
+    MW_Q_ICANS_GRADE,      /**< clinical ICANS grade 0-5 */
     MW_N_QUANTITIES
 } mw_quantity_t;
 

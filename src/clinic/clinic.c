@@ -69,6 +69,14 @@ mw__clinic_init(mw_sim_t *s)
             c->on = 1;
         }
     }
+    for (int k = 0; k < sc->monitoring.n_policies; k++) {
+        mw_policy_state_t *st = &c->pol[k];
+        if (mw__quantity_parse(sc, sc->monitoring.policies[k].quantity, &st->q, &st->index) !=
+            0) {
+            return mw__trace_error(MW_ERR_CONFIG); /* validation rejects these */
+        }
+        c->on = 1;
+    }
     mw_imwg_rules_t *r = &c->rules;
     mw__imwg_rules_default(r);
     r->pr = sc->monitoring.imwg_pr;
@@ -131,6 +139,11 @@ record(mw_sim_t *s, double t, int assay, int q, int index, double value)
         return mw__trace_error(ret);
     }
     c->obs[c->n_obs++] = (mw_obs_t){t, assay, q, index, value};
+    for (int k = 0; k < s->sc.monitoring.n_policies; k++) {
+        if (c->pol[k].q == q && c->pol[k].index == index) {
+            mw__policy_push(&c->pol[k], value);
+        }
+    }
     return 0;
 }
 
@@ -434,7 +447,11 @@ immune_panel(mw_sim_t *s, double t)
                       noisy(r, im.nk_cells * per_ul, cv))) != 0) {
         return ret;
     }
-    return record(s, t, MW_ASSAY_IMMUNE, MW_Q_IL6, -1, noisy(r, tx.il6_pg_ml, cv));
+    if ((ret = record(s, t, MW_ASSAY_IMMUNE, MW_Q_IL6, -1, noisy(r, tx.il6_pg_ml, cv))) != 0 ||
+        (ret = record(s, t, MW_ASSAY_IMMUNE, MW_Q_CRS_GRADE, -1, tx.crs_grade)) != 0) {
+        return ret;
+    }
+    return record(s, t, MW_ASSAY_IMMUNE, MW_Q_ICANS_GRADE, -1, tx.icans_grade);
 }
 
 /* ------------------------------------------------------------------------------
@@ -539,6 +556,69 @@ assess(mw_sim_t *s, double t, const mw_imwg_obs_t *o)
     return 0;
 }
 
+/* Carry out policy k's action at t (logged first, with the reading that fired it). */
+static int
+act(mw_sim_t *s, double t, int k, double value)
+{
+    const mw_policy_t *p = &s->sc.monitoring.policies[k];
+    mw_clin_t *c = &s->clin;
+    int ret = mw__event_value(s, t, MW_EV_POLICY, MW_NULL_ID, k, value);
+
+    c->pol[k].fired++;
+    c->pol[k].n = 0; /* firing again needs fresh readings */
+    if (ret != 0) {
+        return ret;
+    }
+    switch (p->action) {
+        case MW_ACT_NEXT_LINE:
+            return mw__ther_goto_line(s, s->ther.line + 1, t);
+        case MW_ACT_START_LINE:
+            return mw__ther_goto_line(s, p->target_line - 1, t);
+        case MW_ACT_STOP:
+            return mw__ther_stop(s, t);
+        case MW_ACT_SAFETY_SWITCH:
+            for (int q = 0; q < s->sc.immune.n_products; q++) {
+                if (strcmp(s->sc.immune.products[q].name, p->product) == 0) {
+                    return mw_sim_safety_switch(s, q);
+                }
+            }
+            return 0;
+        case MW_ACT_TOCILIZUMAB:
+            return mw__imm_give_tocilizumab(s, t);
+        case MW_ACT_STEROIDS:
+            return mw__imm_give_steroids(s, t);
+        case MW_ACT_MONITOR: {
+            mw_schedule_t *w = &s->sc.monitoring.schedule[p->assay];
+            w->every_days = p->every_days;
+            w->from_day = t;
+            c->next[p->assay] = w->every_days > 0 ? t + w->every_days : INFINITY;
+            c->on = 1;
+            return 0;
+        }
+        default:
+            return 0;
+    }
+}
+
+/* After a visit: every policy whose condition holds acts, in list order. */
+static int
+run_policies(mw_sim_t *s, double t)
+{
+    const mw_scenario_t *sc = &s->sc;
+
+    for (int k = 0; k < sc->monitoring.n_policies; k++) {
+        mw_policy_view_t v = {s->ther.line};
+        double x;
+        if (mw__policy_due(&sc->monitoring.policies[k], &s->clin.pol[k], &v, &x)) {
+            int ret = act(s, t, k, x);
+            if (ret != 0) {
+                return ret;
+            }
+        }
+    }
+    return 0;
+}
+
 int
 mw__clinic_apply(mw_sim_t *s, double t)
 {
@@ -597,7 +677,7 @@ mw__clinic_apply(mw_sim_t *s, double t)
             c->next[a] = x;
         }
         remember(c, &o);
-        if ((ret = assess(s, t, &o)) != 0) {
+        if ((ret = assess(s, t, &o)) != 0 || (ret = run_policies(s, t)) != 0) {
             return ret;
         }
     }
@@ -672,28 +752,15 @@ mw_sim_obs(const mw_sim_t *s, int i)
 const char *
 mw_obs_label(const mw_sim_t *s, const mw_obs_t *o, char *buf, size_t n)
 {
-    static const char *names[MW_N_QUANTITIES] = {
-        "mprotein_g_dl",   "ife_positive",    "flc_involved_mg_l", "flc_uninvolved_mg_l",
-        "flc_ratio",       "marrow_pc_pct",   "mrd_fraction",      "mrd_positive",
-        "flow_tumour_cells", "antigen_median", "antigen_negative_fraction",
-        "pdl1_high_fraction", "vaf",          "vaf",               "ctdna_detected",
-        "emd_seen",        "cart_cells_ul",   "cart_copies_ug",    "cart_exhausted_fraction",
-        "t_cells_ul",      "nk_cells_ul",     "il6_pg_ml",
-    };
-    const char *q = o->quantity >= 0 && o->quantity < MW_N_QUANTITIES ? names[o->quantity]
-                                                                       : "unknown";
+    const char *q = mw__quantity_base(o->quantity);
     switch (o->quantity) {
         case MW_Q_ANTIGEN_MEDIAN:
         case MW_Q_ANTIGEN_NEGATIVE:
             snprintf(buf, n, "%s:%s", q, mw_antigen_name(o->index));
             break;
-        case MW_Q_VAF_CLONE: {
-            const mw_clone_t *cl = mw_sim_clone(s, o->index);
-            int spec = cl != NULL ? cl->id : -1;
-            (void) spec;
+        case MW_Q_VAF_CLONE:
             snprintf(buf, n, "%s:c%d", q, o->index);
             break;
-        }
         case MW_Q_VAF_MUTATION:
             snprintf(buf, n, "%s:%s", q, s->sc.mutation.catalogue[o->index].name);
             break;

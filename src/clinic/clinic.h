@@ -9,6 +9,7 @@
 #define MW_CLINIC_H
 
 #include "clinic/imwg.h"
+#include "clinic/policy.h"
 #include "marrow.h"
 
 struct mw_sim;
@@ -39,6 +40,8 @@ typedef struct {
     double flow_t;
     double flow_neg[MW_N_ANTIGENS], flow_med[MW_N_ANTIGENS];
     double flow_base_med[MW_N_ANTIGENS];
+    /* policies: what each has read */
+    mw_policy_state_t pol[MW_MAX_POLICIES];
     /* per line: response record */
     mw_line_response_t lines[MW_MAX_LINES];
     /* scratch, grown as needed */

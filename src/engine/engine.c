@@ -808,6 +808,8 @@ mw_event_name(int kind)
             return "progression";
         case MW_EV_RESPONSE:
             return "response";
+        case MW_EV_POLICY:
+            return "policy";
         case MW_EV_LINE_END:
             return "line_end";
         default:

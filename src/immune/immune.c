@@ -559,6 +559,28 @@ mw__imm_apply_schedule(mw_sim_t *s, double t)
     return ret;
 }
 
+/* Tocilizumab at t: IL-6 signalling blocked for toxicity.toci_days. */
+int
+mw__imm_give_tocilizumab(mw_sim_t *s, double t)
+{
+    mw_imm_t *im = &s->imm;
+    im->toci_until = t + s->sc.toxicity.toci_days;
+    im->toci_given++;
+    im->dirty = 1;
+    return mw__event(s, t, MW_EV_TOCILIZUMAB, MW_NULL_ID, MW_NULL_ID);
+}
+
+/* Corticosteroids at t: cytokine effect and CAR-T expansion cut for steroid_days. */
+int
+mw__imm_give_steroids(mw_sim_t *s, double t)
+{
+    mw_imm_t *im = &s->imm;
+    im->steroid_until = t + s->sc.toxicity.steroid_days;
+    im->steroid_given++;
+    im->dirty = 1;
+    return mw__event(s, t, MW_EV_STEROID, MW_NULL_ID, MW_NULL_ID);
+}
+
 int
 mw_sim_safety_switch(mw_sim_t *s, int p)
 {
@@ -667,19 +689,13 @@ mw__imm_observe(mw_sim_t *s, double t, double h)
     }
     if (sc->toxicity.toci_at_grade > 0 && im->crs >= sc->toxicity.toci_at_grade &&
         t >= im->toci_until) {
-        im->toci_until = t + sc->toxicity.toci_days;
-        im->toci_given++;
-        im->dirty = 1;
-        ret = mw__event(s, t, MW_EV_TOCILIZUMAB, MW_NULL_ID, MW_NULL_ID);
+        ret = mw__imm_give_tocilizumab(s, t);
     }
     if (ret == 0 && sc->toxicity.steroid_at_grade > 0 &&
         (im->crs >= sc->toxicity.steroid_at_grade ||
          im->icans >= sc->toxicity.steroid_at_grade) &&
         t >= im->steroid_until) {
-        im->steroid_until = t + sc->toxicity.steroid_days;
-        im->steroid_given++;
-        im->dirty = 1;
-        ret = mw__event(s, t, MW_EV_STEROID, MW_NULL_ID, MW_NULL_ID);
+        ret = mw__imm_give_steroids(s, t);
     }
     /* blood kinetics summaries */
     for (int p = 0; p < im->np; p++) {

@@ -134,6 +134,9 @@ int mw__imm_apply_schedule(struct mw_sim *s, double t);
  * toxicity grades and actions, blood kinetics summaries.  Returns MW_EXIT_DEATH
  * when grade-5 toxicity killed the patient, else 0 or MW_ERR_*. */
 int mw__imm_observe(struct mw_sim *s, double t, double h);
+/* Give tocilizumab / corticosteroids at t (toxicity rules or a policy). */
+int mw__imm_give_tocilizumab(struct mw_sim *s, double t);
+int mw__imm_give_steroids(struct mw_sim *s, double t);
 /* Largest relative change per day of any immune-driven rate (step control). */
 double mw__imm_rate_change(const struct mw_sim *s, const mw_imm_load_t *L,
                            const mw_imm_load_t *dL, const double *g, double base);

@@ -556,6 +556,15 @@ event_rows(FILE *f, const mw_scenario_t *sc, const mw_sim_t *sim, int rep, int w
                             csv_name(sc->therapy.drugs[e->other].name, buf, sizeof(buf)));
                 }
                 break;
+            case MW_EV_POLICY:
+                if (e->other >= 0 && e->other < sc->monitoring.n_policies) {
+                    const mw_policy_t *p = &sc->monitoring.policies[e->other];
+                    fprintf(f, "policy=%s;action=%s;", csv_name(p->name, buf, sizeof(buf)),
+                            mw_action_name(p->action));
+                    fprintf(f, "quantity=%s;value=%.6g", csv_name(p->quantity, buf, sizeof(buf)),
+                            e->value);
+                }
+                break;
             case MW_EV_RESPONSE:
                 fprintf(f, "response=%s", mw_response_name(e->other));
                 if (e->value >= 0) {

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "clinic/policy.h"
 #include "core/core.h"
 #include "io/io.h"
 #include "tumour/traits.h"
@@ -34,6 +35,7 @@
 #define RD(f) offsetof(mw_regimen_dose_t, f)
 #define LN(f) offsetof(mw_line_t, f)
 #define PH(f) offsetof(mw_phase_t, f)
+#define PO(f) offsetof(mw_policy_t, f)
 
 /* Longest a regimen may be given, in cycles. */
 #define MAX_CYCLES 10000
@@ -92,6 +94,10 @@ static const char *const switch_names[] = {"none", "icasp9", "rqr8", NULL};
 static const char *const route_names[] = {"iv", "infusion",  "oral",
                                           "sc", "radiation", NULL};
 static const char *const dose_unit_names[] = {"mg", "mg/m2", "mg/kg", "Gy", NULL};
+static const char *const action_names[] = {"next_line",   "start_line", "stop",   "safety_switch",
+                                           "tocilizumab", "steroids",   "monitor", NULL};
+static const char *const assay_names[] = {"spep",    "flc",    "marrow", "flow",
+                                          "ctdna",   "imaging", "immune", NULL};
 /* A drug's antigen: 0 = none, else 1 + mw_antigen_id_t. */
 static const char *const drug_antigen_names[] = {"none",   "BCMA", "GPRC5D", "FcRH5",
                                                  "SLAMF7", "CD38", "CD19",   NULL};
@@ -817,6 +823,34 @@ static const mw__param_t params[] = {
     P_INT("monitoring.imwg.confirm", S(monitoring.imwg_confirm), 1, 8, 2, "assessments",
           "Kumar 2016 IMWG: two consecutive assessments",
           "consecutive assessments that confirm a response or progression"),
+    P_LIST("policies", S(monitoring.policies), S(monitoring.n_policies), sizeof(mw_policy_t),
+           MW_MAX_POLICIES,
+           "rules checked after every visit: when an observed quantity crosses a threshold, "
+           "act (a list REPLACES earlier ones)"),
+    P_STR("policies[].name", PO(name), "policy", "policy label (in events.csv)"),
+    P_TEXT("policies[].when.quantity", PO(quantity), MW_NAME_MAX, "", "",
+           "an observations.csv quantity, e.g. mrd_positive, antigen_negative_fraction:BCMA, "
+           "vaf:CRBN, crs_grade"),
+    P_DBL("policies[].when.above", PO(above), 0, -INFINITY, INFINITY, INFINITY, "as quantity",
+          "assumed: unused unless set", "act when readings are above this"),
+    P_DBL("policies[].when.below", PO(below), 0, -INFINITY, INFINITY, -INFINITY, "as quantity",
+          "assumed: unused unless set", "act when readings are below this"),
+    P_INT("policies[].when.visits", PO(visits), 1, 8, 1, "readings",
+          "assumed: one reading unless set", "consecutive readings that must meet it"),
+    P_BOOL("policies[].when.rising", PO(rising), 0, "assumed: off unless set",
+           "readings must also rise from each to the next"),
+    P_INT("policies[].when.line", PO(line), 0, MW_MAX_LINES, 0, "line",
+          "assumed: any line unless set", "applies only while this line (1-based) is current"),
+    P_BOOL("policies[].once", PO(once), 1, "assumed: a rule acts once unless set",
+           "act at most once (otherwise again after fresh readings meet it)"),
+    P_ENUM("policies[].do.action", PO(action), action_names, "", "what to do"),
+    P_INT("policies[].do.line", PO(target_line), 0, MW_MAX_LINES, 0, "line", "",
+          "start_line: the line (1-based)"),
+    P_TEXT("policies[].do.product", PO(product), MW_NAME_MAX, "", "",
+           "safety_switch: a products[] name"),
+    P_ENUM("policies[].do.assay", PO(assay), assay_names, "", "monitor: the assay"),
+    P_DBL("policies[].do.every_days", PO(every_days), 0, 0, 1e4, 0, "days", "",
+          "monitor: the new interval (0 = stop it)"),
     P_LIST("plan.lines", S(therapy.lines), S(therapy.n_lines), sizeof(mw_line_t),
            MW_MAX_LINES,
            "lines of therapy in order, the next at confirmed progression (a list "
@@ -2885,6 +2919,37 @@ check_therapy(vctx_t *v, const mw_scenario_t *self)
                 vdiag(v, key,
                       "day %d is past the end of the %d-day cycle (%s.cycle_days)", last,
                       r->cycle_days, at);
+            }
+        }
+    }
+    for (int k = 0; k < self->monitoring.n_policies; k++) {
+        const mw_policy_t *p = &self->monitoring.policies[k];
+        int q, idx;
+        snprintf(at, sizeof(at), "policies[%d]", k);
+        snprintf(key, sizeof(key), "%s.when.quantity", at);
+        if (mw__quantity_parse(self, p->quantity, &q, &idx) != 0) {
+            vdiag(v, key,
+                  "'%s' is not an observed quantity; expected a name of observations.csv "
+                  "(mprotein_g_dl, mrd_positive, antigen_negative_fraction:<antigen>, "
+                  "vaf:<catalogue entry or c<founder>>, ctdna_detected, crs_grade, ...)",
+                  p->quantity);
+        }
+        if (!isfinite(p->above) && !isfinite(p->below)) {
+            snprintf(key, sizeof(key), "%s.when", at);
+            vdiag(v, key, "give a threshold: above or below");
+        }
+        snprintf(key, sizeof(key), "%s.do", at);
+        if (p->action == MW_ACT_START_LINE &&
+            (p->target_line < 1 || p->target_line > self->therapy.n_lines)) {
+            vdiag(v, key, "start_line needs line: 1..%d (the plan's lines), got %d",
+                  self->therapy.n_lines, p->target_line);
+        }
+        if (p->action == MW_ACT_SAFETY_SWITCH) {
+            int j = name_index(self->immune.products[0].name, sizeof(mw_product_t),
+                               self->immune.n_products, p->product);
+            if (j < 0 || self->immune.products[j].safety_switch == MW_SWITCH_NONE) {
+                vdiag(v, key, "safety_switch needs product: a products[] name with a "
+                              "safety switch, got '%s'", p->product);
             }
         }
     }

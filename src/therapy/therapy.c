@@ -1099,6 +1099,46 @@ start_line(mw_sim_t *s, int l, double t)
     return next_segment(s, t);
 }
 
+/* A policy moves the plan to line l (0-based) at t; past the last line it stops. */
+int
+mw__ther_goto_line(mw_sim_t *s, int l, double t)
+{
+    if (!s->ther.on) {
+        return 0;
+    }
+    if (l >= 0 && l < s->sc.therapy.n_lines) {
+        return start_line(s, l, t);
+    }
+    return mw__ther_stop(s, t);
+}
+
+/* A policy stops the current line's treatment at t: queued doses and a pending
+ * infusion are cancelled; the line stays current, so progression still moves to
+ * the next one. */
+int
+mw__ther_stop(mw_sim_t *s, double t)
+{
+    mw_ther_t *th = &s->ther;
+
+    if (!th->on || th->line < 0 || th->line >= s->sc.therapy.n_lines) {
+        return 0;
+    }
+    th->q0 = th->nq = 0;
+    if (th->cart_product >= 0 && !s->imm.infused[th->cart_product]) {
+        s->sc.immune.products[th->cart_product].infusion_day = INFINITY;
+    }
+    th->regimen = -1;
+    th->wait_infusion = 0;
+    th->next_cycle = th->phase_start = th->stop_at = INFINITY;
+    th->course_stage = 2;
+    th->phase = s->sc.therapy.lines[th->line].n_phases;
+    if (!th->line_done) {
+        th->line_done = 1;
+        return mw__event(s, t, MW_EV_LINE_END, MW_NULL_ID, th->line);
+    }
+    return 0;
+}
+
 /* The clinic confirmed progression at t (IMWG, from observations; the progression
  * date is pd_day, the first of the confirming assessments): the next line starts
  * now, or treatment stops when there is none. */

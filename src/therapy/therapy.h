@@ -135,6 +135,10 @@ int mw__ther_apply(struct mw_sim *s, double t);
 /* The clinic confirmed progression at t (progression date pd_day, observed
  * M-protein m_obs or -1): next line, or off treatment. */
 int mw__ther_progressed(struct mw_sim *s, double t, double pd_day, double m_obs);
+/* Policies: start line l (0-based; past the last: stop) or stop the current line's
+ * treatment, at t. */
+int mw__ther_goto_line(struct mw_sim *s, int l, double t);
+int mw__ther_stop(struct mw_sim *s, double t);
 /* Give (log, add to PK) every queued dose with time <= t (hybrid, inside a step). */
 int mw__ther_give_doses(struct mw_sim *s, double t);
 

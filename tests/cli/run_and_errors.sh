@@ -173,6 +173,15 @@ printf 'tumour:\n  clones: [{cells: 1.0e+9}]\nregimens:\n  - name: X\n    cycle_
 expect 2 "dayx.yaml:7:.*days" "$M" check "$T/dayx.yaml"
 expect 0 "bortezomib" "$M" params
 
+# --- policies read observations only: the policy module cannot see the engine state -----
+if grep -q '#include "engine' "$SRC/src/clinic/policy.c" "$SRC/src/clinic/policy.h"; then
+    bad "src/clinic/policy.* includes the engine's state"
+else ok; fi
+printf 'tumour:\n  clones: [{cells: 1.0e+9}]\npolicies:\n  - name: p\n    when: {quantity: tumour_cells, above: 1}\n    do: {action: stop}\n' > "$T/pol.yaml"
+expect 2 "pol.yaml:5:.*policies\[0\].when.quantity: 'tumour_cells' is not an observed quantity" "$M" check "$T/pol.yaml"
+printf 'tumour:\n  clones: [{cells: 1.0e+9}]\npolicies:\n  - name: p\n    when: {quantity: mrd_positive}\n    do: {action: stop}\n' > "$T/pol2.yaml"
+expect 2 "policies\[0\].when: give a threshold" "$M" check "$T/pol2.yaml"
+
 # --- other commands ----------------------------------------------------------------
 expect 0 "^marrow [0-9]" "$M" --version
 expect 0 "usage" "$M" --help

@@ -1,0 +1,155 @@
+/* Adaptive policies (SPEC.md §6): the condition logic on readings alone, and, in a
+ * patient, that a policy acts at the visit whose observations meet it, with the
+ * observed value it saw, and never on the hidden state. */
+#include <stdio.h>
+#include <string.h>
+
+#include "clinic/policy.h"
+#include "testlib.h"
+
+static mw_policy_t
+rule(double above, double below, int visits, int rising)
+{
+    mw_policy_t p;
+    memset(&p, 0, sizeof(p));
+    p.above = above;
+    p.below = below;
+    p.visits = visits;
+    p.rising = rising;
+    p.once = 1;
+    return p;
+}
+
+static int
+due(const mw_policy_t *p, const double *v, int n, int line)
+{
+    mw_policy_state_t st;
+    mw_policy_view_t view = {line};
+    double x;
+    memset(&st, 0, sizeof(st));
+    for (int i = 0; i < n; i++) {
+        mw__policy_push(&st, v[i]);
+    }
+    return mw__policy_due(p, &st, &view, &x);
+}
+
+static void
+test_conditions(void **state)
+{
+    (void) state;
+    const double neg2[] = {1, 0, 0}, neg1[] = {0, 1, 0}, rise[] = {5, 6, 7}, flat[] = {5, 7, 7};
+    mw_policy_t p = rule(INFINITY, 0.5, 2, 0); /* MRD negative twice */
+    assert_true(due(&p, neg2, 3, 0));
+    assert_false(due(&p, neg1, 3, 0));
+    assert_false(due(&p, neg2, 2, 0)); /* only one reading below so far */
+    p = rule(4.0, -INFINITY, 2, 1);     /* above 4 and rising on two readings */
+    assert_true(due(&p, rise, 3, 0));
+    assert_false(due(&p, flat, 3, 0));
+    assert_false(due(&p, rise, 2, 0)); /* rising needs one reading before */
+    p.line = 2;                        /* only during line 2 */
+    assert_false(due(&p, rise, 3, 0));
+    assert_true(due(&p, rise, 3, 1));
+    /* once: a state that has fired does not fire again */
+    mw_policy_state_t st;
+    mw_policy_view_t view = {1};
+    double x;
+    memset(&st, 0, sizeof(st));
+    for (int i = 0; i < 3; i++) {
+        mw__policy_push(&st, rise[i]);
+    }
+    st.fired = 1;
+    assert_false(mw__policy_due(&p, &st, &view, &x));
+    p.once = 0;
+    assert_true(mw__policy_due(&p, &st, &view, &x));
+    assert_true(x == 7);
+}
+
+static void
+test_quantity_labels(void **state)
+{
+    (void) state;
+    mw_scenario_t sc;
+    int q, i;
+    mw_test_scenario(&sc, "tumour:\n  clones: [{name: a, cells: 1.0e+9}]\n"
+                          "mutation:\n  rate: 1.0e-9\n  catalogue: [{name: CRBN, edits: "
+                          "{crbn_loss: true}}]\n");
+    assert_int_equal(mw__quantity_parse(&sc, "mrd_positive", &q, &i), 0);
+    assert_int_equal(q, MW_Q_MRD_POSITIVE);
+    assert_int_equal(mw__quantity_parse(&sc, "antigen_negative_fraction:BCMA", &q, &i), 0);
+    assert_true(q == MW_Q_ANTIGEN_NEGATIVE && i == MW_AG_BCMA);
+    assert_int_equal(mw__quantity_parse(&sc, "vaf:CRBN", &q, &i), 0);
+    assert_true(q == MW_Q_VAF_MUTATION && i == 0);
+    assert_int_equal(mw__quantity_parse(&sc, "vaf:c0", &q, &i), 0);
+    assert_true(q == MW_Q_VAF_CLONE && i == 0);
+    assert_int_not_equal(mw__quantity_parse(&sc, "vaf:c1", &q, &i), 0); /* one founder */
+    assert_int_not_equal(mw__quantity_parse(&sc, "mrd_positive:BCMA", &q, &i), 0);
+    assert_int_not_equal(mw__quantity_parse(&sc, "antigen_median", &q, &i), 0);
+    assert_int_not_equal(mw__quantity_parse(&sc, "tumour_cells", &q, &i), 0);
+}
+
+/* MRD-guided stop of maintenance: a shrinking tumour under a maintenance drug; the
+ * policy stops treatment at the second consecutive MRD-negative aspirate.  The stop
+ * must fall on that visit, and carry the reading it saw. */
+static void
+test_mrd_guided_stop(void **state)
+{
+    (void) state;
+    mw_scenario_t sc;
+    mw_test_scenario(&sc,
+                     "horizon_days: 720\n"
+                     "tumour:\n  clones: [{name: a, cells: 1.0e+9, birth: 0.02, death: 0.01, "
+                     "niche_dependence: 0}]\n"
+                     "drugs:\n  - {name: maint, route: iv, pk: {volume_l: 10, half_life_h: 1000},"
+                     " pd: {emax: 0.06, ec50_ng_ml: 10}}\n"
+                     "regimens:\n  - {name: M, cycle_days: 28, cycles: 0, doses: [{drug: maint, "
+                     "dose: 100, days: 1}]}\n"
+                     "plan:\n  lines: [{phases: [{regimen: M}]}]\n"
+                     "monitoring:\n  marrow: {every_days: 28}\n"
+                     "policies:\n  - name: stop-on-mrd\n    when: {quantity: mrd_positive, "
+                     "below: 0.5, visits: 2}\n    do: {action: stop}\n");
+    mw_sim_t *sim;
+    assert_int_equal(mw_sim_create(&sc, 3, 0, &sim), 0);
+    int ret = mw_sim_run_until(sim, 720);
+    assert_true(ret == 0 || ret == MW_EXIT_EXTINCT);
+    double t_stop = NAN, value = NAN;
+    for (int i = 0; i < mw_sim_n_events(sim); i++) {
+        const mw_event_t *e = mw_sim_event(sim, i);
+        if (e->kind == MW_EV_POLICY) {
+            assert_true(t_stop != t_stop); /* once: still unset */
+            t_stop = e->t_days;
+            value = e->value;
+        }
+    }
+    assert_true(t_stop == t_stop); /* fired */
+    /* the two MRD readings up to the stop were negative, the one before positive */
+    double last[3] = {NAN, NAN, NAN};
+    int doses_after = 0;
+    for (int i = 0; i < mw_sim_n_obs(sim); i++) {
+        const mw_obs_t *o = mw_sim_obs(sim, i);
+        if (o->quantity == MW_Q_MRD_POSITIVE && o->t_days <= t_stop) {
+            last[0] = last[1];
+            last[1] = last[2];
+            last[2] = o->value;
+        }
+    }
+    for (int i = 0; i < mw_sim_n_events(sim); i++) {
+        const mw_event_t *e = mw_sim_event(sim, i);
+        doses_after += e->kind == MW_EV_DOSE && e->t_days > t_stop;
+    }
+    printf("  stopped on day %g after MRD readings %g, %g, %g\n", t_stop, last[0], last[1],
+           last[2]);
+    assert_true(last[0] == 1 && last[1] == 0 && last[2] == 0 && value == 0);
+    assert_int_equal(doses_after, 0);
+    mw_sim_free(sim);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_conditions),
+        cmocka_unit_test(test_quantity_labels),
+        cmocka_unit_test(test_mrd_guided_stop),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
