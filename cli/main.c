@@ -308,7 +308,7 @@ cmd_run(int argc, char **argv)
                 "marrow run: %s, %s mode, %d replicate%s, %g days in %.2f s\n"
                 "  mean final tumour %.4g cells; extinct in %d of %d\n"
                 "  outputs in %s/ (timeseries.csv clones.csv tree.nwk events.csv "
-                "observations.csv summary.json run.json)\n",
+                "observations.csv single_cells.csv summary.json run.json)\n",
                 sc->name, mw_mode_name(sc->engine.mode), res.replicates,
                 res.replicates == 1 ? "" : "s", sc->horizon_days, res.wall_seconds,
                 res.mean_final_cells, res.n_extinct, res.replicates, out_dir);

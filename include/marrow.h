@@ -407,6 +407,8 @@ typedef enum {
     MW_ASSAY_CTDNA,    /**< liquid biopsy: variant allele fractions */
     MW_ASSAY_IMAGING,  /**< PET-CT: extramedullary disease */
     MW_ASSAY_IMMUNE,   /**< blood CAR-T cells and transgene copies, T and NK cells, IL-6 */
+    MW_ASSAY_SINGLE_CELL, /**< tumour cells captured one by one: clone and traits */
+    MW_ASSAY_KILLING,  /**< ex vivo killing of aspirate tumour cells by the CAR-T cells */
     MW_N_ASSAYS
 } mw_assay_t;
 const char *mw_assay_name(int assay);
@@ -616,6 +618,11 @@ typedef struct {
         double cfdna_hge_ml;        /**< non-tumour cell-free DNA, haploid genomes per mL */
         double imaging_cells;       /**< extramedullary cells imaging detects */
         double immune_cv;
+        double sc_cells;            /**< single-cell: tumour cells captured per sample */
+        int sc_blood;               /**< single-cell: 1 blood (all tumour), 0 marrow aspirate */
+        double kill_cells;          /**< killing assay: tumour cells tested */
+        double kill_et;             /**< killing assay: effector-to-target ratio */
+        double kill_half_et;        /**< E:T at which a fully recognised cell is killed with p 1/2 */
         /* IMWG response and progression */
         double imwg_pr, imwg_vgpr, imwg_mr;
         double imwg_pd_rise, imwg_pd_abs, imwg_pd_abs_high, imwg_pd_high_nadir;
@@ -775,8 +782,19 @@ typedef enum {
     MW_Q_IL6,              /**< serum IL-6, pg/mL */
     MW_Q_CRS_GRADE,        /**< clinical CRS grade 0-5 */
     MW_Q_ICANS_GRADE,      /**< clinical ICANS grade 0-5 */
+    MW_Q_CELLS_CAPTURED,   /**< single-cell: tumour cells captured (rows in single_cells.csv) */
+    MW_Q_SPECIFIC_LYSIS,   /**< index = product: fraction of tested tumour cells killed */
     MW_N_QUANTITIES
 } mw_quantity_t;
+
+/** One tumour cell captured by single-cell sampling (single_cells.csv). */
+typedef struct {
+    double t_days;
+    int sample;      /**< visit number of the single-cell assay, from 1 */
+    int compartment; /**< 0 marrow, 1 extramedullary */
+    mw_id_t clone;
+    double density[MW_N_ANTIGENS]; /**< this cell's antigen densities, molecules/cell */
+} mw_cell_obs_t;
 
 /** IMWG response categories, ordered so that a larger value is a deeper response
  *  (Kumar 2016 Lancet Oncol 17:e328). */
@@ -928,6 +946,11 @@ typedef struct {
 } mw_line_response_t;
 /** @return 0, or MW_ERR_BAD_PARAM for a line index out of range. */
 int mw_sim_line_response(const mw_sim_t *self, int line, mw_line_response_t *out);
+
+/** Single cells captured so far; each is valid until the next call that advances
+ *  the simulation (the clone's traits: mw_sim_clone). */
+int mw_sim_n_cells(const mw_sim_t *self);
+const mw_cell_obs_t *mw_sim_cell(const mw_sim_t *self, int i);
 
 /** Observations so far, in time order (a visit's values share its day). */
 int mw_sim_n_obs(const mw_sim_t *self);

@@ -22,8 +22,9 @@
 const char *
 mw_assay_name(int assay)
 {
-    static const char *names[MW_N_ASSAYS] = {"spep",  "flc",     "marrow", "flow",
-                                             "ctdna", "imaging", "immune"};
+    static const char *names[MW_N_ASSAYS] = {"spep",    "flc",     "marrow",      "flow",
+                                             "ctdna",   "imaging", "immune",      "single_cell",
+                                             "killing"};
     return assay >= 0 && assay < MW_N_ASSAYS ? names[assay] : "unknown";
 }
 
@@ -102,6 +103,8 @@ mw__clinic_free(mw_sim_t *s)
 {
     mw_clin_t *c = &s->clin;
     free(c->obs);
+    free(c->cells);
+    c->cells = NULL;
     free(c->dens);
     free(c->carry);
     free(c->root);
@@ -454,6 +457,125 @@ immune_panel(mw_sim_t *s, double t)
     return record(s, t, MW_ASSAY_IMMUNE, MW_Q_ICANS_GRADE, -1, tx.icans_grade);
 }
 
+/* Draw k tumour cells' clones in proportion to w(clone) (sequential binomials over
+ * the live clones); calls cell(s, clone, compartment, arg) for each.  comp_w: 0
+ * marrow cells, 1 all cells (marrow then extramedullary). */
+typedef int (*cell_fn)(mw_sim_t *s, int clone, int comp, void *arg);
+
+static int
+draw_cells(mw_sim_t *s, double k, int all, cell_fn fn, void *arg)
+{
+    mw_rng_t *r = &s->clin.rng;
+    double left = k, w_left = all ? s->n_bm + s->n_em : s->n_bm;
+
+    for (int comp = 0; comp < (all ? 2 : 1); comp++) {
+        for (int i = 0; i < s->n_live && left > 0; i++) {
+            const mw_clone_t *cl = &s->clones[s->live[i]];
+            double w = comp == 0 ? cl->cells_bm : cl->cells_em;
+            if (!(w > 0)) {
+                continue;
+            }
+            double n = w >= w_left ? left : mw_ran_binomial(r, w / w_left, left);
+            left -= n;
+            w_left -= w;
+            for (double j = 0; j < n; j++) {
+                int ret = fn(s, s->live[i], comp, arg);
+                if (ret != 0) {
+                    return ret;
+                }
+            }
+        }
+    }
+    return 0;
+}
+
+static int
+capture(mw_sim_t *s, int clone, int comp, void *arg)
+{
+    mw_clin_t *c = &s->clin;
+    const mw_clone_t *cl = &s->clones[clone];
+    int ret = mw__grow((void **) &c->cells, sizeof(mw_cell_obs_t), &c->cap_cells,
+                       c->n_cells + 1);
+    if (ret != 0) {
+        return mw__trace_error(ret);
+    }
+    mw_cell_obs_t *x = &c->cells[c->n_cells++];
+    x->t_days = *(const double *) arg;
+    x->sample = c->n_sc_samples;
+    x->compartment = comp;
+    x->clone = cl->id;
+    for (int a = 0; a < MW_N_ANTIGENS; a++) {
+        const mw_antigen_t *ag = &cl->traits.antigen[a];
+        x->density[a] = ag->copies > 0 && ag->density > 0
+                            ? ag->density * exp(mw_ran_gaussian(&c->rng, ag->spread))
+                            : 0.0;
+    }
+    return 0;
+}
+
+/* Single-cell sampling: tumour cells captured one by one (after enrichment), from
+ * the aspirate or, for blood, from all tumour cells (circulating cells are taken
+ * to come from every site alike). */
+static int
+single_cell(mw_sim_t *s, double t)
+{
+    const mw_scenario_t *sc = &s->sc;
+    const int blood = sc->monitoring.sc_blood;
+    double avail = blood ? s->n_bm + s->n_em : s->n_bm;
+    double k = floor(sc->monitoring.sc_cells < avail ? sc->monitoring.sc_cells : avail);
+
+    s->clin.n_sc_samples++;
+    int ret = record(s, t, MW_ASSAY_SINGLE_CELL, MW_Q_CELLS_CAPTURED, -1, k);
+    return ret != 0 || k < 1 ? ret : draw_cells(s, k, blood, capture, &t);
+}
+
+typedef struct {
+    int product;
+    double xfrac, et, half_et, killed;
+} kill_arg_t;
+
+static int
+lyse(mw_sim_t *s, int clone, int comp, void *arg)
+{
+    kill_arg_t *k = arg;
+    double r = mw_sim_recognition(s, clone, k->product);
+    double p = 1.0 - exp2(-k->et * (1.0 - k->xfrac) * r / k->half_et);
+    (void) comp;
+    k->killed += mw__rng_uniform(&s->clin.rng) < p;
+    return 0;
+}
+
+/* Ex vivo killing: aspirate tumour cells exposed to the patient's CAR-T cells of
+ * each infused product at E:T; a cell is killed with p = 1 - 2^(-E:T f r / half),
+ * r its clone's recognition by the product and f the non-exhausted fraction. */
+static int
+killing(mw_sim_t *s, double t)
+{
+    const mw_scenario_t *sc = &s->sc;
+    double n = floor(sc->monitoring.kill_cells < s->n_bm ? sc->monitoring.kill_cells : s->n_bm);
+
+    if (!s->imm.on || n < 1) {
+        return 0;
+    }
+    for (int p = 0; p < sc->immune.n_products; p++) {
+        mw_cart_state_t cs;
+        if (!s->imm.infused[p] || mw_sim_cart(s, p, &cs) != 0) {
+            continue;
+        }
+        double all = cs.effector + cs.memory + cs.exhausted;
+        kill_arg_t k = {p, all > 0 ? cs.exhausted / all : 1.0, sc->monitoring.kill_et,
+                        sc->monitoring.kill_half_et, 0.0};
+        int ret = draw_cells(s, n, 0, lyse, &k);
+        if (ret == 0) {
+            ret = record(s, t, MW_ASSAY_KILLING, MW_Q_SPECIFIC_LYSIS, p, k.killed / n);
+        }
+        if (ret != 0) {
+            return ret;
+        }
+    }
+    return 0;
+}
+
 /* ------------------------------------------------------------------------------
  * Visits and the IMWG response
  * ---------------------------------------------------------------------------- */
@@ -660,6 +782,12 @@ mw__clinic_apply(mw_sim_t *s, double t)
         if (ret == 0 && due[MW_ASSAY_IMMUNE]) {
             ret = immune_panel(s, t);
         }
+        if (ret == 0 && due[MW_ASSAY_SINGLE_CELL]) {
+            ret = single_cell(s, t);
+        }
+        if (ret == 0 && due[MW_ASSAY_KILLING]) {
+            ret = killing(s, t);
+        }
         if (ret != 0) {
             return ret;
         }
@@ -738,6 +866,18 @@ mw_relapse_name(int type)
 }
 
 int
+mw_sim_n_cells(const mw_sim_t *s)
+{
+    return s->clin.n_cells;
+}
+
+const mw_cell_obs_t *
+mw_sim_cell(const mw_sim_t *s, int i)
+{
+    return i >= 0 && i < s->clin.n_cells ? &s->clin.cells[i] : NULL;
+}
+
+int
 mw_sim_n_obs(const mw_sim_t *s)
 {
     return s->clin.n_obs;
@@ -767,6 +907,7 @@ mw_obs_label(const mw_sim_t *s, const mw_obs_t *o, char *buf, size_t n)
         case MW_Q_CART_CELLS_UL:
         case MW_Q_CART_COPIES_UG:
         case MW_Q_CART_EXHAUSTED:
+        case MW_Q_SPECIFIC_LYSIS:
             snprintf(buf, n, "%s:%s", q, s->sc.immune.products[o->index].name);
             break;
         default:

@@ -40,6 +40,9 @@ typedef struct {
     double flow_t;
     double flow_neg[MW_N_ANTIGENS], flow_med[MW_N_ANTIGENS];
     double flow_base_med[MW_N_ANTIGENS];
+    /* single cells captured */
+    int n_cells, cap_cells, n_sc_samples;
+    mw_cell_obs_t *cells;
     /* policies: what each has read */
     mw_policy_state_t pol[MW_MAX_POLICIES];
     /* per line: response record */

@@ -32,6 +32,7 @@ mw__quantity_base(int q)
         "emd_seen",          "cart_cells_ul",  "cart_copies_ug",
         "cart_exhausted_fraction", "t_cells_ul", "nk_cells_ul",
         "il6_pg_ml",         "crs_grade",      "icans_grade",
+        "cells_captured",    "specific_lysis",
     };
     return q >= 0 && q < MW_N_QUANTITIES ? names[q] : "unknown";
 }
@@ -52,6 +53,7 @@ index_kind(int q)
         case MW_Q_CART_CELLS_UL:
         case MW_Q_CART_COPIES_UG:
         case MW_Q_CART_EXHAUSTED:
+        case MW_Q_SPECIFIC_LYSIS:
             return IDX_PRODUCT;
         default:
             return IDX_NONE;

@@ -19,9 +19,10 @@
 #include "core/core.h"
 #include "tumour/traits.h"
 
-enum { F_TS = 0, F_CLONES, F_TREE, F_EVENTS, F_OBS, F_SUMMARY, F_RUN, F_N };
-static const char *file_names[F_N] = {"timeseries.csv",   "clones.csv",   "tree.nwk",
-                                      "events.csv",       "observations.csv",
+enum { F_TS = 0, F_CLONES, F_TREE, F_EVENTS, F_OBS, F_CELLS, F_SUMMARY, F_RUN, F_N };
+static const char *file_names[F_N] = {"timeseries.csv",   "clones.csv",
+                                      "tree.nwk",         "events.csv",
+                                      "observations.csv", "single_cells.csv",
                                       "summary.json",     "run.json"};
 
 typedef struct {
@@ -615,6 +616,25 @@ obs_rows(FILE *f, const mw_sim_t *sim, int rep, int with_rep)
     }
 }
 
+/* single_cells.csv: the cells single-cell sampling captured */
+static void
+cell_rows(FILE *f, const mw_sim_t *sim, int rep, int with_rep)
+{
+    for (int i = 0; i < mw_sim_n_cells(sim); i++) {
+        const mw_cell_obs_t *x = mw_sim_cell(sim, i);
+        if (with_rep) {
+            fprintf(f, "%d,", rep);
+        }
+        fprintf(f, "%.12g,%d,%d,%s,%d", x->t_days, x->sample, i + 1,
+                x->compartment == 0 ? "marrow" : "extramedullary", x->clone);
+        for (int a = 0; a < MW_N_ANTIGENS; a++) {
+            fputc(',', f);
+            write_num(f, x->density[a]);
+        }
+        fputc('\n', f);
+    }
+}
+
 typedef struct {
     double final_cells, final_bm, final_em, peak_cells, extinction_day;
     int extinct, clones_total, clones_alive;
@@ -902,6 +922,13 @@ mw_run(const mw_scenario_t *sc, const mw_run_options_t *o, mw_run_result_t *resu
           out.f[F_EVENTS]);
     fputs(with_rep ? "replicate,t_days,assay,quantity,value\n" : "t_days,assay,quantity,value\n",
           out.f[F_OBS]);
+    fputs(with_rep ? "replicate,t_days,sample,cell,compartment,clone_id"
+                   : "t_days,sample,cell,compartment,clone_id",
+          out.f[F_CELLS]);
+    for (int a = 0; a < MW_N_ANTIGENS; a++) {
+        fprintf(out.f[F_CELLS], ",density:%s", mw_antigen_name(a));
+    }
+    fputc('\n', out.f[F_CELLS]);
 
     int last_pct = -1;
     for (int rep = 0; rep < n && ret == 0; rep++) {
@@ -939,6 +966,7 @@ mw_run(const mw_scenario_t *sc, const mw_run_options_t *o, mw_run_result_t *resu
             clones_rows(out.f[F_CLONES], sc, sim, rep, with_rep);
             event_rows(out.f[F_EVENTS], sc, sim, rep, with_rep);
             obs_rows(out.f[F_OBS], sim, rep, with_rep);
+            cell_rows(out.f[F_CELLS], sim, rep, with_rep);
             ret = write_newick(out.f[F_TREE], sim);
             summarise(sc, sim, &reps[rep]);
         }

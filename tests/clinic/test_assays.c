@@ -177,6 +177,43 @@ test_measuring_changes_nothing(void **state)
     mw_sim_free(sb);
 }
 
+/* Single cells come from clones in proportion to their marrow cells (blood: all
+ * cells), with densities from the clone's lognormal. */
+static void
+test_single_cells(void **state)
+{
+    (void) state;
+    mw_scenario_t sc;
+    scenario(&sc, "tumour:\n  clones:\n"
+                  "    - {name: a, cells: 3.0e+9, birth: 0, death: 0}\n"
+                  "    - {name: b, cells: 1.0e+9, birth: 0, death: 0, em_cells: 4.0e+9}\n");
+    mw_test_set(&sc, "monitoring.single_cell.every_days=10");
+    mw_test_set(&sc, "monitoring.single_cell.cells=400");
+    for (int blood = 0; blood < 2; blood++) {
+        mw_sim_t *sim;
+        sc.monitoring.sc_blood = blood;
+        assert_int_equal(mw_sim_create(&sc, 13, 0, &sim), 0);
+        assert_int_equal(mw_sim_run_until(sim, 95), 0);
+        double a = 0, lnd = 0;
+        int n = mw_sim_n_cells(sim);
+        for (int i = 0; i < n; i++) {
+            const mw_cell_obs_t *x = mw_sim_cell(sim, i);
+            a += x->clone == 0;
+            lnd += log(x->density[MW_AG_BCMA]);
+        }
+        assert_int_equal(n, 10 * 400);
+        /* clone a: 3/4 of the marrow, 3/8 of all cells */
+        double p = blood ? 3.0 / 8.0 : 0.75;
+        printf("  %s: clone a %.0f of %d cells, expected %.0f\n", blood ? "blood" : "marrow", a,
+               n, n * p);
+        assert_z(a, n * p, sqrt(n * p * (1 - p)), 4.0);
+        /* BCMA: lognormal around the default median */
+        const mw_antigen_t *ag = &mw_sim_clone(sim, 0)->traits.antigen[MW_AG_BCMA];
+        assert_z(lnd / n, log(ag->density), ag->spread / sqrt(n), 4.0);
+        mw_sim_free(sim);
+    }
+}
+
 int
 main(void)
 {
@@ -185,6 +222,7 @@ main(void)
         cmocka_unit_test(test_ctdna_detection),
         cmocka_unit_test(test_spep_noise),
         cmocka_unit_test(test_measuring_changes_nothing),
+        cmocka_unit_test(test_single_cells),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
