@@ -273,8 +273,9 @@ cmp_double(const void *a, const void *b)
  * typed (at most flow_cells), each drawn from a clone in proportion to its marrow
  * cells, with its own density from the clone's lognormal. */
 static int
-flow(mw_sim_t *s, double t)
+flow(mw_sim_t *s, double t, mw_imwg_obs_t *o)
 {
+    (void) o;
     const mw_scenario_t *sc = &s->sc;
     mw_rng_t *r = &s->clin.rng;
     double n = mw_ran_binomial(r, marrow_tumour_fraction(s), sc->monitoring.flow_events);
@@ -352,8 +353,9 @@ read_site(mw_sim_t *s, double vaf, int *called)
  * cell-free DNA.  ctDNA comes from dying cells of both compartments, so it sees
  * extramedullary clones that an aspirate misses. */
 static int
-ctdna(mw_sim_t *s, double t)
+ctdna(mw_sim_t *s, double t, mw_imwg_obs_t *o)
 {
+    (void) o;
     const mw_scenario_t *sc = &s->sc;
     const int n = s->n_clones, ne = sc->mutation.n_entries;
     double total = sc->monitoring.cfdna_hge_ml, any = 0;
@@ -413,8 +415,9 @@ imaging(mw_sim_t *s, double t, mw_imwg_obs_t *o)
 }
 
 static int
-immune_panel(mw_sim_t *s, double t)
+immune_panel(mw_sim_t *s, double t, mw_imwg_obs_t *o)
 {
+    (void) o;
     const mw_scenario_t *sc = &s->sc;
     mw_rng_t *r = &s->clin.rng;
     const double cv = sc->monitoring.immune_cv;
@@ -517,8 +520,9 @@ capture(mw_sim_t *s, int clone, int comp, void *arg)
  * the aspirate or, for blood, from all tumour cells (circulating cells are taken
  * to come from every site alike). */
 static int
-single_cell(mw_sim_t *s, double t)
+single_cell(mw_sim_t *s, double t, mw_imwg_obs_t *o)
 {
+    (void) o;
     const mw_scenario_t *sc = &s->sc;
     const int blood = sc->monitoring.sc_blood;
     double avail = blood ? s->n_bm + s->n_em : s->n_bm;
@@ -549,8 +553,9 @@ lyse(mw_sim_t *s, int clone, int comp, void *arg)
  * each infused product at E:T; a cell is killed with p = 1 - 2^(-E:T f r / half),
  * r its clone's recognition by the product and f the non-exhausted fraction. */
 static int
-killing(mw_sim_t *s, double t)
+killing(mw_sim_t *s, double t, mw_imwg_obs_t *o)
 {
+    (void) o;
     const mw_scenario_t *sc = &s->sc;
     double n = floor(sc->monitoring.kill_cells < s->n_bm ? sc->monitoring.kill_cells : s->n_bm);
 
@@ -678,6 +683,12 @@ assess(mw_sim_t *s, double t, const mw_imwg_obs_t *o)
     return 0;
 }
 
+/* The assays in their fixed order (mw_assay_t); each adds what it measured to the
+ * visit's IMWG items. */
+typedef int (*assay_fn)(mw_sim_t *s, double t, mw_imwg_obs_t *o);
+static const assay_fn assay_fns[MW_N_ASSAYS] = {spep,    flc,          marrow,      flow,   ctdna,
+                                                imaging, immune_panel, single_cell, killing};
+
 /* Carry out policy k's action at t (logged first, with the reading that fired it). */
 static int
 act(mw_sim_t *s, double t, int k, double value)
@@ -761,32 +772,8 @@ mw__clinic_apply(mw_sim_t *s, double t)
             return 0;
         }
         mw_imwg_obs_t o = {t, NAN, -1, NAN, NAN, NAN, -1, -1};
-        if (due[MW_ASSAY_SPEP]) {
-            ret = spep(s, t, &o);
-        }
-        if (ret == 0 && due[MW_ASSAY_FLC]) {
-            ret = flc(s, t, &o);
-        }
-        if (ret == 0 && due[MW_ASSAY_MARROW]) {
-            ret = marrow(s, t, &o);
-        }
-        if (ret == 0 && due[MW_ASSAY_FLOW]) {
-            ret = flow(s, t);
-        }
-        if (ret == 0 && due[MW_ASSAY_CTDNA]) {
-            ret = ctdna(s, t);
-        }
-        if (ret == 0 && due[MW_ASSAY_IMAGING]) {
-            ret = imaging(s, t, &o);
-        }
-        if (ret == 0 && due[MW_ASSAY_IMMUNE]) {
-            ret = immune_panel(s, t);
-        }
-        if (ret == 0 && due[MW_ASSAY_SINGLE_CELL]) {
-            ret = single_cell(s, t);
-        }
-        if (ret == 0 && due[MW_ASSAY_KILLING]) {
-            ret = killing(s, t);
+        for (int a = 0; a < MW_N_ASSAYS && ret == 0; a++) {
+            ret = due[a] ? assay_fns[a](s, t, &o) : 0;
         }
         if (ret != 0) {
             return ret;
