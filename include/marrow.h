@@ -611,6 +611,7 @@ typedef struct {
         double flow_cells;          /**< most tumour cells typed per aspirate */
         double flow_events;         /**< nucleated events acquired */
         double flow_negative_below; /**< antigen density (molecules/cell) read as negative */
+        double flow_min_cells;      /**< fewest typed tumour cells to report a phenotype */
         double pdl1_high;           /**< PD-L1 level read as PD-L1 high */
         double ctdna_depth;         /**< unique reads per site */
         double ctdna_error;         /**< per-read error at a site */
@@ -933,6 +934,14 @@ typedef struct {
 } mw_therapy_state_t;
 void mw_sim_therapy(const mw_sim_t *self, mw_therapy_state_t *out);
 
+/** Why a line ended. */
+typedef enum {
+    MW_LINE_ONGOING = 0,  /**< still current at the end of the run */
+    MW_LINE_PROGRESSION,  /**< confirmed IMWG progression */
+    MW_LINE_POLICY        /**< a policy started another line */
+} mw_line_end_t;
+const char *mw_line_end_name(int why);
+
 /** One line's IMWG record, from observations. */
 typedef struct {
     int started;
@@ -943,6 +952,8 @@ typedef struct {
     double progression_day; /**< IMWG date of progression (first of the confirming
                                  assessments); NaN if none */
     int relapse_type;       /**< mw_relapse_t */
+    double end_day;         /**< the next line started (or treatment stopped for good); NaN */
+    int ended_by;           /**< mw_line_end_t */
 } mw_line_response_t;
 /** @return 0, or MW_ERR_BAD_PARAM for a line index out of range. */
 int mw_sim_line_response(const mw_sim_t *self, int line, mw_line_response_t *out);

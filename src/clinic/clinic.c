@@ -60,7 +60,8 @@ mw__clinic_init(mw_sim_t *s)
         c->flow_neg[a] = c->flow_med[a] = c->flow_base_med[a] = NAN;
     }
     for (int l = 0; l < MW_MAX_LINES; l++) {
-        c->lines[l] = (mw_line_response_t){0, NAN, MW_RESP_NE, NAN, NAN, MW_RELAPSE_NONE};
+        c->lines[l] = (mw_line_response_t){0,   NAN, MW_RESP_NE,      NAN, NAN,
+                                           MW_RELAPSE_NONE, NAN, MW_LINE_ONGOING};
     }
     for (int a = 0; a < MW_N_ASSAYS; a++) {
         const mw_schedule_t *w = &sc->monitoring.schedule[a];
@@ -282,7 +283,9 @@ flow(mw_sim_t *s, double t, mw_imwg_obs_t *o)
     int ret;
 
     n = n < sc->monitoring.flow_cells ? n : sc->monitoring.flow_cells;
-    if ((ret = record(s, t, MW_ASSAY_FLOW, MW_Q_FLOW_CELLS, -1, n)) != 0 || n < 1) {
+    /* too few cells for a phenotype: only their count is reported */
+    if ((ret = record(s, t, MW_ASSAY_FLOW, MW_Q_FLOW_CELLS, -1, n)) != 0 || n < 1 ||
+        n < sc->monitoring.flow_min_cells) {
         return ret;
     }
     const int m = (int) n;
@@ -677,6 +680,8 @@ assess(mw_sim_t *s, double t, const mw_imwg_obs_t *o)
         c->done_line = 1;
         lr->progression_day = c->result.pd_day;
         lr->relapse_type = relapse_type(s);
+        lr->end_day = t;
+        lr->ended_by = MW_LINE_PROGRESSION;
         return mw__ther_progressed(s, t, c->result.pd_day,
                                    isnan(o->mprotein) ? -1.0 : o->mprotein);
     }
@@ -701,6 +706,11 @@ act(mw_sim_t *s, double t, int k, double value)
     c->pol[k].n = 0; /* firing again needs fresh readings */
     if (ret != 0) {
         return ret;
+    }
+    if ((p->action == MW_ACT_NEXT_LINE || p->action == MW_ACT_START_LINE) &&
+        s->ther.line >= 0 && s->ther.line < MW_MAX_LINES && !c->done_line) {
+        c->lines[s->ther.line].end_day = t;
+        c->lines[s->ther.line].ended_by = MW_LINE_POLICY;
     }
     switch (p->action) {
         case MW_ACT_NEXT_LINE:
@@ -842,6 +852,13 @@ mw_sim_line_response(const mw_sim_t *s, int line, mw_line_response_t *out)
     }
     *out = s->clin.lines[line];
     return 0;
+}
+
+const char *
+mw_line_end_name(int why)
+{
+    static const char *names[] = {"ongoing", "progression", "policy"};
+    return why >= 0 && why <= MW_LINE_POLICY ? names[why] : "unknown";
 }
 
 const char *

@@ -714,6 +714,9 @@ write_response_summary(FILE *f, const mw_scenario_t *sc, const rep_summary_t *r)
         json_field(f, "progression_day", x->progression_day);
         fputs(", \"relapse_type\": ", f);
         json_str(f, mw_relapse_name(x->relapse_type));
+        json_field(f, "end_day", x->end_day);
+        fputs(", \"ended_by\": ", f);
+        json_str(f, mw_line_end_name(x->ended_by));
         fputs("}", f);
     }
     fputs("]", f);

@@ -745,6 +745,10 @@ static const mw__param_t params[] = {
     P_DBL("monitoring.flow.negative_below", S(monitoring.flow_negative_below), 0, 0, 1e6, 100,
           "molecules/cell", "assumed: quantitative flow resolves ~100 molecules/cell",
           "antigen density read as negative"),
+    P_DBL("monitoring.flow.min_cells", S(monitoring.flow_min_cells), 0, 0, 1e6, 50, "cells",
+          "assumed: flow laboratories do not report the phenotype of a population of fewer "
+          "than a few tens of events",
+          "fewest typed tumour cells for antigen and PD-L1 readings (else only the count)"),
     P_DBL("monitoring.flow.pdl1_high", S(monitoring.pdl1_high), 0, 0, 1, 0.5, "level",
           "assumed: half of the PD-L1 trait range", "PD-L1 level read as PD-L1 high"),
     P_DBL("monitoring.ctdna.every_days", S(monitoring.schedule[MW_ASSAY_CTDNA].every_days), 0, 0, 1e4,
