@@ -780,7 +780,7 @@ typedef enum {
     MW_Q_CART_EXHAUSTED,   /**< index = product: exhausted fraction of CAR-T cells */
     MW_Q_T_CELLS_UL,       /**< endogenous tumour-reactive T cells per uL of blood */
     MW_Q_NK_CELLS_UL,      /**< NK cells per uL of blood */
-    MW_Q_IL6,              /**< serum IL-6, pg/mL */
+    MW_Q_IL6,              /**< systemic (serum) IL-6, pg/mL: timeseries cytokine_il6_pg_ml */
     MW_Q_CRS_GRADE,        /**< clinical CRS grade 0-5 */
     MW_Q_ICANS_GRADE,      /**< clinical ICANS grade 0-5 */
     MW_Q_CELLS_CAPTURED,   /**< single-cell: tumour cells captured (rows in single_cells.csv) */

@@ -1,7 +1,7 @@
 /*
  * Adaptive treatment policies (SPEC.md §6): conditions on observed quantities and
  * the plan's position.  Deliberately without the engine's header: a policy gets
- * its readings and a view of the plan, nothing else (docs/model.md §9.5).
+ * its readings and a view of the plan, nothing else (docs/model.md §9.4).
  */
 #include <math.h>
 #include <stdio.h>
@@ -31,7 +31,7 @@ mw__quantity_base(int q)
         "vaf",               "vaf",            "ctdna_detected",
         "emd_seen",          "cart_cells_ul",  "cart_copies_ug",
         "cart_exhausted_fraction", "t_cells_ul", "nk_cells_ul",
-        "il6_pg_ml",         "crs_grade",      "icans_grade",
+        "cytokine_il6_pg_ml", "crs_grade",     "icans_grade",
         "cells_captured",    "specific_lysis",
     };
     return q >= 0 && q < MW_N_QUANTITIES ? names[q] : "unknown";
