@@ -432,6 +432,7 @@ typedef enum {
     MW_ACT_TOCILIZUMAB,
     MW_ACT_STEROIDS,
     MW_ACT_MONITOR,       /**< set `assay`'s interval to `every_days` from now */
+    MW_ACT_ADD_REGIMEN,   /**< give `regimen` alongside the line's own, for its cycles */
     MW_N_ACTIONS
 } mw_action_t;
 const char *mw_action_name(int action);
@@ -453,6 +454,7 @@ typedef struct {
     char product[MW_NAME_MAX]; /**< MW_ACT_SAFETY_SWITCH */
     int assay;              /**< MW_ACT_MONITOR: mw_assay_t */
     double every_days;      /**< MW_ACT_MONITOR */
+    char regimen[MW_NAME_MAX]; /**< MW_ACT_ADD_REGIMEN: a regimens[] name */
 } mw_policy_t;
 
 typedef enum { MW_MODE_HYBRID = 0, MW_MODE_EXACT, MW_MODE_MEAN } mw_mode_t;

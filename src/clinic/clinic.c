@@ -730,6 +730,13 @@ act(mw_sim_t *s, double t, int k, double value)
             return mw__imm_give_tocilizumab(s, t);
         case MW_ACT_STEROIDS:
             return mw__imm_give_steroids(s, t);
+        case MW_ACT_ADD_REGIMEN:
+            for (int r = 0; r < s->sc.therapy.n_regimens; r++) {
+                if (strcmp(s->sc.therapy.regimens[r].name, p->regimen) == 0) {
+                    return mw__ther_add_regimen(s, r, t);
+                }
+            }
+            return 0;
         case MW_ACT_MONITOR: {
             mw_schedule_t *w = &s->sc.monitoring.schedule[p->assay];
             w->every_days = p->every_days;
@@ -749,10 +756,20 @@ run_policies(mw_sim_t *s, double t)
 {
     const mw_scenario_t *sc = &s->sc;
 
+    const int in_line = s->ther.on && s->ther.line >= 0 && s->ther.line < sc->therapy.n_lines;
+
     for (int k = 0; k < sc->monitoring.n_policies; k++) {
+        const mw_policy_t *p = &sc->monitoring.policies[k];
         mw_policy_view_t v = {s->ther.line};
         double x;
-        if (mw__policy_due(&sc->monitoring.policies[k], &s->clin.pol[k], &v, &x)) {
+        /* acting on a line needs a current line (not before the first, not after the
+         * last): such a rule waits */
+        int on_line = p->action == MW_ACT_NEXT_LINE || p->action == MW_ACT_START_LINE ||
+                      p->action == MW_ACT_STOP || p->action == MW_ACT_ADD_REGIMEN;
+        if (on_line && !in_line) {
+            continue;
+        }
+        if (mw__policy_due(p, &s->clin.pol[k], &v, &x)) {
             int ret = act(s, t, k, x);
             if (ret != 0) {
                 return ret;

@@ -14,9 +14,9 @@
 const char *
 mw_action_name(int action)
 {
-    static const char *names[MW_N_ACTIONS] = {"next_line",     "start_line", "stop",
+    static const char *names[MW_N_ACTIONS] = {"next_line",   "start_line", "stop",
                                               "safety_switch", "tocilizumab", "steroids",
-                                              "monitor"};
+                                              "monitor",     "add_regimen"};
     return action >= 0 && action < MW_N_ACTIONS ? names[action] : "unknown";
 }
 

@@ -94,8 +94,9 @@ static const char *const switch_names[] = {"none", "icasp9", "rqr8", NULL};
 static const char *const route_names[] = {"iv", "infusion",  "oral",
                                           "sc", "radiation", NULL};
 static const char *const dose_unit_names[] = {"mg", "mg/m2", "mg/kg", "Gy", NULL};
-static const char *const action_names[] = {"next_line",   "start_line", "stop",   "safety_switch",
-                                           "tocilizumab", "steroids",   "monitor", NULL};
+static const char *const action_names[] = {"next_line", "start_line",  "stop",
+                                           "safety_switch", "tocilizumab", "steroids",
+                                           "monitor",   "add_regimen", NULL};
 static const char *const assay_names[] = {"spep",   "flc",    "marrow",      "flow",    "ctdna",
                                           "imaging", "immune", "single_cell", "killing", NULL};
 /* A drug's antigen: 0 = none, else 1 + mw_antigen_id_t. */
@@ -884,6 +885,8 @@ static const mw__param_t params[] = {
     P_ENUM("policies[].do.assay", PO(assay), assay_names, "", "monitor: the assay"),
     P_DBL("policies[].do.every_days", PO(every_days), 0, 0, 1e4, 0, "days", "",
           "monitor: the new interval (0 = stop it)"),
+    P_TEXT("policies[].do.regimen", PO(regimen), MW_NAME_MAX, "", "",
+           "add_regimen: a regimens[] name, given alongside the line's own regimen"),
     P_LIST("plan.lines", S(therapy.lines), S(therapy.n_lines), sizeof(mw_line_t),
            MW_MAX_LINES,
            "lines of therapy in order, the next at confirmed progression (a list "
@@ -2976,6 +2979,10 @@ check_therapy(vctx_t *v, const mw_scenario_t *self)
             (p->target_line < 1 || p->target_line > self->therapy.n_lines)) {
             vdiag(v, key, "start_line needs line: 1..%d (the plan's lines), got %d",
                   self->therapy.n_lines, p->target_line);
+        }
+        if (p->action == MW_ACT_ADD_REGIMEN) {
+            check_ref(v, key, p->regimen, "regimen", "regimens", rnames, sizeof(mw_regimen_t),
+                      nr);
         }
         if (p->action == MW_ACT_SAFETY_SWITCH) {
             int j = name_index(self->immune.products[0].name, sizeof(mw_product_t),

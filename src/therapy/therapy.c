@@ -108,6 +108,8 @@ mw__ther_init(mw_sim_t *s)
     th->line = -1;
     th->phase = -1;
     th->regimen = -1;
+    th->add_regimen = -1;
+    th->add_next = INFINITY;
     th->cart_product = -1;
     th->bridging = -1;
     th->ld_regimen = -1;
@@ -123,6 +125,13 @@ mw__ther_init(mw_sim_t *s)
     th->on = sc->therapy.n_lines > 0;
     if (!th->on) {
         return 0;
+    }
+    for (int k = 0; k < sc->monitoring.n_policies && ret == 0; k++) {
+        const mw_policy_t *p = &sc->monitoring.policies[k];
+        if (p->action == MW_ACT_ADD_REGIMEN) {
+            int r = find_regimen(sc, p->regimen);
+            ret = r < 0 ? mw__trace_error(MW_ERR_CONFIG) : use_regimen(s, r);
+        }
     }
     for (int l = 0; l < sc->therapy.n_lines && ret == 0; l++) {
         const mw_line_t *ln = &sc->therapy.lines[l];
@@ -1057,6 +1066,8 @@ start_line(mw_sim_t *s, int l, double t)
     th->line = l;
     th->phase = -1;
     th->regimen = -1;
+    th->add_regimen = -1;
+    th->add_next = INFINITY;
     th->next_cycle = INFINITY;
     th->stop_at = INFINITY;
     th->line_done = 0;
@@ -1112,6 +1123,20 @@ mw__ther_goto_line(mw_sim_t *s, int l, double t)
     return mw__ther_stop(s, t);
 }
 
+int
+mw__ther_add_regimen(mw_sim_t *s, int r, double t)
+{
+    mw_ther_t *th = &s->ther;
+
+    if (!th->on || th->line < 0 || th->line >= s->sc.therapy.n_lines || r < 0) {
+        return 0;
+    }
+    th->add_regimen = r;
+    th->add_cycle = 1;
+    th->add_next = t + s->sc.therapy.regimens[r].cycle_days;
+    return queue_cycle(s, r, 1, t, 1.0, INFINITY);
+}
+
 /* A policy stops the current line's treatment at t: queued doses and a pending
  * infusion are cancelled; the line stays current, so progression still moves to
  * the next one. */
@@ -1128,6 +1153,8 @@ mw__ther_stop(mw_sim_t *s, double t)
         s->sc.immune.products[th->cart_product].infusion_day = INFINITY;
     }
     th->regimen = -1;
+    th->add_regimen = -1;
+    th->add_next = INFINITY;
     th->wait_infusion = 0;
     th->next_cycle = th->phase_start = th->stop_at = INFINITY;
     th->course_stage = 2;
@@ -1166,6 +1193,8 @@ mw__ther_progressed(mw_sim_t *s, double t, double pd_day, double m_obs)
     th->q0 = th->nq = 0;
     th->line = sc->therapy.n_lines;
     th->regimen = -1;
+    th->add_regimen = -1;
+    th->add_next = INFINITY;
     th->phase = -1;
     th->next_cycle = th->phase_start = INFINITY;
     return 0;
@@ -1186,7 +1215,7 @@ next_structural(const mw_sim_t *s)
     } else {
         x = th->phase_start;
     }
-    return x;
+    return th->add_next < x ? th->add_next : x;
 }
 
 int
@@ -1206,6 +1235,16 @@ mw__ther_apply(mw_sim_t *s, double t)
         }
         if (th->line < 0) {
             ret = start_line(s, 0, tn);
+        } else if (th->add_regimen >= 0 && th->add_next <= tn) {
+            const mw_regimen_t *rg = &sc->therapy.regimens[th->add_regimen];
+            th->add_cycle++;
+            if (rg->cycles > 0 && th->add_cycle > rg->cycles) {
+                th->add_regimen = -1;
+                th->add_next = INFINITY;
+            } else {
+                th->add_next = tn + rg->cycle_days;
+                ret = queue_cycle(s, th->add_regimen, th->add_cycle, tn, 1.0, INFINITY);
+            }
         } else if (th->regimen >= 0) {
             if (tn >= th->stop_at) {
                 ret = next_segment(s, tn);
@@ -1308,7 +1347,7 @@ mw_sim_therapy(const mw_sim_t *s, mw_therapy_state_t *out)
     out->line = th->line;
     out->phase = th->phase;
     out->cycle = th->regimen >= 0 ? th->cycle : 0;
-    out->on_treatment = th->regimen >= 0;
+    out->on_treatment = th->regimen >= 0 || th->add_regimen >= 0;
     out->progressions = th->progressions;
     out->first_progression_day = th->first_progression;
     out->nadir_g_dl = s->clin.line == th->line && s->clin.assessed ? s->clin.result.nadir : NAN;

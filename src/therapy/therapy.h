@@ -82,6 +82,8 @@ typedef struct {
     /* plan state */
     int line, phase, cycle, n_cycles; /* n_cycles 0 = until progression */
     int regimen;                      /* regimen of the phase, -1 none */
+    int add_regimen, add_cycle;       /* a policy's added regimen, -1 none */
+    double add_next;                  /* its next cycle, or inf */
     double dose_scale;
     double stop_at;                   /* the active regimen ends here (bridging) */
     double next_cycle;                /* start of the next cycle, or inf */
@@ -139,6 +141,9 @@ int mw__ther_progressed(struct mw_sim *s, double t, double pd_day, double m_obs)
  * treatment, at t. */
 int mw__ther_goto_line(struct mw_sim *s, int l, double t);
 int mw__ther_stop(struct mw_sim *s, double t);
+/* A policy adds regimen r (a scenario index) at t, alongside the line's own, for the
+ * regimen's cycles (0: until the line ends). */
+int mw__ther_add_regimen(struct mw_sim *s, int r, double t);
 /* Give (log, add to PK) every queued dose with time <= t (hybrid, inside a step). */
 int mw__ther_give_doses(struct mw_sim *s, double t);
 

@@ -143,6 +143,52 @@ test_mrd_guided_stop(void **state)
     mw_sim_free(sim);
 }
 
+/* add_regimen: dexamethasone joins lenalidomide from the visit that fired the rule;
+ * lenalidomide goes on. */
+static void
+test_add_regimen(void **state)
+{
+    (void) state;
+    mw_scenario_t sc;
+    mw_test_scenario(&sc, "horizon_days: 200\n"
+                          "tumour:\n  clones: [{name: a, cells: 5.0e+10, birth: 0.03, "
+                          "death: 0.02}]\n"
+                          "plan:\n  lines: [{phases: [{regimen: R}]}]\n"
+                          "policies:\n  - name: add-dex\n    when: {quantity: mprotein_g_dl, "
+                          "above: 1.0}\n    do: {action: add_regimen, regimen: bridging-Dex}\n");
+    mw_sim_t *sim;
+    assert_int_equal(mw_sim_create(&sc, 1, 0, &sim), 0);
+    assert_int_equal(mw_sim_run_until(sim, 200), 0);
+    double t_fire = -1, first_dex = -1;
+    int len_before = 0, len_after = 0, dex = 0;
+    int d_len = -1, d_dex = -1;
+    for (int d = 0; d < sc.therapy.n_drugs; d++) {
+        d_len = strcmp(sc.therapy.drugs[d].name, "lenalidomide") == 0 ? d : d_len;
+        d_dex = strcmp(sc.therapy.drugs[d].name, "dexamethasone") == 0 ? d : d_dex;
+    }
+    for (int i = 0; i < mw_sim_n_events(sim); i++) {
+        const mw_event_t *e = mw_sim_event(sim, i);
+        if (e->kind == MW_EV_POLICY) {
+            t_fire = e->t_days;
+        } else if (e->kind == MW_EV_DOSE && e->other == d_dex) {
+            first_dex = first_dex < 0 ? e->t_days : first_dex;
+            dex++;
+        } else if (e->kind == MW_EV_DOSE && e->other == d_len) {
+            len_before += t_fire < 0;
+            len_after += t_fire >= 0;
+        }
+    }
+    printf("  rule fired on day %g; dexamethasone doses %d from day %g; lenalidomide %d "
+           "before, %d after\n",
+           t_fire, dex, first_dex, len_before, len_after);
+    assert_true(t_fire >= 0 && first_dex == t_fire && dex > 0);
+    assert_true(len_before > 0 && len_after > 0);
+    mw_therapy_state_t ts;
+    mw_sim_therapy(sim, &ts);
+    assert_true(ts.on_treatment);
+    mw_sim_free(sim);
+}
+
 int
 main(void)
 {
@@ -150,6 +196,7 @@ main(void)
         cmocka_unit_test(test_conditions),
         cmocka_unit_test(test_quantity_labels),
         cmocka_unit_test(test_mrd_guided_stop),
+        cmocka_unit_test(test_add_regimen),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
