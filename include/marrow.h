@@ -433,6 +433,7 @@ typedef enum {
     MW_ACT_STEROIDS,
     MW_ACT_MONITOR,       /**< set `assay`'s interval to `every_days` from now */
     MW_ACT_ADD_REGIMEN,   /**< give `regimen` alongside the line's own, for its cycles */
+    MW_ACT_RESUME,        /**< give the current line's phases again (same line, same IMWG baseline) */
     MW_N_ACTIONS
 } mw_action_t;
 const char *mw_action_name(int action);
@@ -448,6 +449,8 @@ typedef struct {
     int visits;             /**< consecutive readings */
     int rising;
     int line;               /**< 1-based line during which it applies; 0 = any */
+    int treated;            /**< 0 any, 1 only while the line's treatment runs, 2 only
+                                 while it is stopped or over */
     int once;               /**< fires at most once */
     int action;             /**< mw_action_t */
     int target_line;        /**< MW_ACT_START_LINE: 1-based */

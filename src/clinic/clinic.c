@@ -145,7 +145,7 @@ record(mw_sim_t *s, double t, int assay, int q, int index, double value)
     c->obs[c->n_obs++] = (mw_obs_t){t, assay, q, index, value};
     for (int k = 0; k < s->sc.monitoring.n_policies; k++) {
         if (c->pol[k].q == q && c->pol[k].index == index) {
-            mw__policy_push(&c->pol[k], value);
+            mw__policy_push(&c->pol[k], t, value);
         }
     }
     return 0;
@@ -719,6 +719,8 @@ act(mw_sim_t *s, double t, int k, double value)
             return mw__ther_goto_line(s, p->target_line - 1, t);
         case MW_ACT_STOP:
             return mw__ther_stop(s, t);
+        case MW_ACT_RESUME:
+            return mw__ther_resume(s, t);
         case MW_ACT_SAFETY_SWITCH:
             for (int q = 0; q < s->sc.immune.n_products; q++) {
                 if (strcmp(s->sc.immune.products[q].name, p->product) == 0) {
@@ -760,12 +762,13 @@ run_policies(mw_sim_t *s, double t)
 
     for (int k = 0; k < sc->monitoring.n_policies; k++) {
         const mw_policy_t *p = &sc->monitoring.policies[k];
-        mw_policy_view_t v = {s->ther.line};
+        mw_policy_view_t v = {t, s->ther.line, mw__ther_treating(s)};
         double x;
         /* acting on a line needs a current line (not before the first, not after the
          * last): such a rule waits */
         int on_line = p->action == MW_ACT_NEXT_LINE || p->action == MW_ACT_START_LINE ||
-                      p->action == MW_ACT_STOP || p->action == MW_ACT_ADD_REGIMEN;
+                      p->action == MW_ACT_STOP || p->action == MW_ACT_ADD_REGIMEN ||
+                      p->action == MW_ACT_RESUME;
         if (on_line && !in_line) {
             continue;
         }

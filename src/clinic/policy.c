@@ -16,7 +16,7 @@ mw_action_name(int action)
 {
     static const char *names[MW_N_ACTIONS] = {"next_line",   "start_line", "stop",
                                               "safety_switch", "tocilizumab", "steroids",
-                                              "monitor",     "add_regimen"};
+                                              "monitor",     "add_regimen", "resume"};
     return action >= 0 && action < MW_N_ACTIONS ? names[action] : "unknown";
 }
 
@@ -118,8 +118,9 @@ mw__quantity_parse(const mw_scenario_t *sc, const char *label, int *q, int *inde
 }
 
 void
-mw__policy_push(mw_policy_state_t *st, double value)
+mw__policy_push(mw_policy_state_t *st, double t, double value)
 {
+    st->t_last = t;
     if (st->n == MW_POLICY_RING) {
         memmove(st->v, st->v + 1, (MW_POLICY_RING - 1) * sizeof(st->v[0]));
         st->n--;
@@ -133,8 +134,11 @@ mw__policy_due(const mw_policy_t *p, const mw_policy_state_t *st, const mw_polic
 {
     const int k = p->visits > 0 ? p->visits : 1;
 
+    /* a rule acts on a fresh reading only: a visit that did not measure its
+     * quantity leaves it alone */
     if ((p->once && st->fired > 0) || (p->line > 0 && v->line != p->line - 1) ||
-        st->n < k + (p->rising ? 1 : 0)) {
+        (p->treated == 1 && !v->treated) || (p->treated == 2 && v->treated) ||
+        st->n < k + (p->rising ? 1 : 0) || !(st->t_last == v->t)) {
         return 0;
     }
     for (int i = st->n - k; i < st->n; i++) {

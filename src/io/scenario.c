@@ -96,7 +96,8 @@ static const char *const route_names[] = {"iv", "infusion",  "oral",
 static const char *const dose_unit_names[] = {"mg", "mg/m2", "mg/kg", "Gy", NULL};
 static const char *const action_names[] = {"next_line", "start_line",  "stop",
                                            "safety_switch", "tocilizumab", "steroids",
-                                           "monitor",   "add_regimen", NULL};
+                                           "monitor",   "add_regimen", "resume", NULL};
+static const char *const treated_names[] = {"any", "on", "off", NULL};
 static const char *const assay_names[] = {"spep",   "flc",    "marrow",      "flow",    "ctdna",
                                           "imaging", "immune", "single_cell", "killing", NULL};
 /* A drug's antigen: 0 = none, else 1 + mw_antigen_id_t. */
@@ -875,6 +876,10 @@ static const mw__param_t params[] = {
            "readings must also rise from each to the next"),
     P_INT("policies[].when.line", PO(line), 0, MW_MAX_LINES, 0, "line",
           "assumed: any line unless set", "applies only while this line (1-based) is current"),
+    P_ENUM("policies[].when.treatment", PO(treated), treated_names,
+           "assumed: whatever the treatment unless set",
+           "any; on: only while the line's treatment runs; off: only while it is stopped "
+           "or over"),
     P_BOOL("policies[].once", PO(once), 1, "assumed: a rule acts once unless set",
            "act at most once (otherwise again after fresh readings meet it)"),
     P_ENUM("policies[].do.action", PO(action), action_names, "", "what to do"),

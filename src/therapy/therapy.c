@@ -1124,6 +1124,34 @@ mw__ther_goto_line(mw_sim_t *s, int l, double t)
 }
 
 int
+mw__ther_treating(const mw_sim_t *s)
+{
+    const mw_ther_t *th = &s->ther;
+    return th->on && th->line >= 0 && th->line < s->sc.therapy.n_lines && !th->line_done;
+}
+
+int
+mw__ther_resume(mw_sim_t *s, double t)
+{
+    mw_ther_t *th = &s->ther;
+    const mw_line_t *ln;
+
+    if (!th->on || th->line < 0 || th->line >= s->sc.therapy.n_lines || !th->line_done) {
+        return 0;
+    }
+    ln = &s->sc.therapy.lines[th->line];
+    if (ln->n_phases < 1) {
+        return 0; /* a CAR-T course is not given again */
+    }
+    th->line_done = 0;
+    th->phase = 0;
+    th->regimen = -1;
+    th->next_cycle = th->stop_at = INFINITY;
+    th->phase_start = t + ln->phases[0].gap_days;
+    return 0;
+}
+
+int
 mw__ther_add_regimen(mw_sim_t *s, int r, double t)
 {
     mw_ther_t *th = &s->ther;

@@ -141,6 +141,11 @@ int mw__ther_progressed(struct mw_sim *s, double t, double pd_day, double m_obs)
  * treatment, at t. */
 int mw__ther_goto_line(struct mw_sim *s, int l, double t);
 int mw__ther_stop(struct mw_sim *s, double t);
+/* A policy gives the current line's phases again from t (no new line: the clinic
+ * keeps its IMWG baseline); nothing if the line's treatment is running. */
+int mw__ther_resume(struct mw_sim *s, double t);
+/* The current line's treatment is running: a line, not stopped, phases not over. */
+int mw__ther_treating(const struct mw_sim *s);
 /* A policy adds regimen r (a scenario index) at t, alongside the line's own, for the
  * regimen's cycles (0: until the line ends). */
 int mw__ther_add_regimen(struct mw_sim *s, int r, double t);

@@ -24,11 +24,11 @@ static int
 due(const mw_policy_t *p, const double *v, int n, int line)
 {
     mw_policy_state_t st;
-    mw_policy_view_t view = {line};
+    mw_policy_view_t view = {n - 1.0, line, 1};
     double x;
     memset(&st, 0, sizeof(st));
     for (int i = 0; i < n; i++) {
-        mw__policy_push(&st, v[i]);
+        mw__policy_push(&st, i, v[i]);
     }
     return mw__policy_due(p, &st, &view, &x);
 }
@@ -51,17 +51,28 @@ test_conditions(void **state)
     assert_true(due(&p, rise, 3, 1));
     /* once: a state that has fired does not fire again */
     mw_policy_state_t st;
-    mw_policy_view_t view = {1};
+    mw_policy_view_t view = {2, 1, 1};
     double x;
     memset(&st, 0, sizeof(st));
     for (int i = 0; i < 3; i++) {
-        mw__policy_push(&st, rise[i]);
+        mw__policy_push(&st, i, rise[i]);
     }
     st.fired = 1;
     assert_false(mw__policy_due(&p, &st, &view, &x));
     p.once = 0;
     assert_true(mw__policy_due(&p, &st, &view, &x));
     assert_true(x == 7);
+    /* only on a fresh reading: a later visit that did not measure it leaves it */
+    view.t = 3;
+    assert_false(mw__policy_due(&p, &st, &view, &x));
+    view.t = 2;
+    /* treatment: on / off */
+    p.treated = 2;
+    assert_false(mw__policy_due(&p, &st, &view, &x));
+    view.treated = 0;
+    assert_true(mw__policy_due(&p, &st, &view, &x));
+    p.treated = 1;
+    assert_false(mw__policy_due(&p, &st, &view, &x));
 }
 
 static void
