@@ -624,6 +624,8 @@ typedef struct {
         double cfdna_hge_ml;        /**< non-tumour cell-free DNA, haploid genomes per mL */
         double imaging_cells;       /**< extramedullary cells imaging detects */
         double immune_cv;
+        double il10_basal, il10_per_1e11; /**< serum IL-10 readout, pg/mL */
+        double tgfb_basal, tgfb_per_1e11; /**< plasma TGF-beta readout, ng/mL */
         double sc_cells;            /**< single-cell: tumour cells captured per sample */
         int sc_blood;               /**< single-cell: 1 blood (all tumour), 0 marrow aspirate */
         double kill_cells;          /**< killing assay: tumour cells tested */
@@ -788,6 +790,8 @@ typedef enum {
     MW_Q_IL6,              /**< systemic (serum) IL-6, pg/mL: timeseries cytokine_il6_pg_ml */
     MW_Q_CRS_GRADE,        /**< clinical CRS grade 0-5 */
     MW_Q_ICANS_GRADE,      /**< clinical ICANS grade 0-5 */
+    MW_Q_IL10,             /**< serum IL-10, pg/mL */
+    MW_Q_TGFB,             /**< plasma TGF-beta, ng/mL */
     MW_Q_CELLS_CAPTURED,   /**< single-cell: tumour cells captured (rows in single_cells.csv) */
     MW_Q_SPECIFIC_LYSIS,   /**< index = product: fraction of tested tumour cells killed */
     MW_N_QUANTITIES

@@ -448,6 +448,22 @@ immune_panel(mw_sim_t *s, double t, mw_imwg_obs_t *o)
             return ret;
         }
     }
+    /* secreted suppressive cytokines: tumour cells weighted by their secretion
+     * traits (relative to a typical myeloma cell) */
+    double s10 = 0, stgf = 0;
+    for (int i = 0; i < s->n_live; i++) {
+        const mw_clone_t *cl = &s->clones[s->live[i]];
+        s10 += (cl->cells_bm + cl->cells_em) * cl->traits.il10;
+        stgf += (cl->cells_bm + cl->cells_em) * cl->traits.tgfb;
+    }
+    if ((ret = record(s, t, MW_ASSAY_IMMUNE, MW_Q_IL10, -1,
+                      noisy(r, sc->monitoring.il10_basal + sc->monitoring.il10_per_1e11 * s10 / 1e11,
+                            cv))) != 0 ||
+        (ret = record(s, t, MW_ASSAY_IMMUNE, MW_Q_TGFB, -1,
+                      noisy(r, sc->monitoring.tgfb_basal + sc->monitoring.tgfb_per_1e11 * stgf / 1e11,
+                            cv))) != 0) {
+        return ret;
+    }
     mw_sim_immune(s, &im);
     mw_sim_toxicity(s, &tx);
     if ((ret = record(s, t, MW_ASSAY_IMMUNE, MW_Q_T_CELLS_UL, -1,

@@ -32,7 +32,8 @@ mw__quantity_base(int q)
         "emd_seen",          "cart_cells_ul",  "cart_copies_ug",
         "cart_exhausted_fraction", "t_cells_ul", "nk_cells_ul",
         "cytokine_il6_pg_ml", "crs_grade",     "icans_grade",
-        "cells_captured",    "specific_lysis",
+        "il10_pg_ml",        "tgfb_ng_ml",     "cells_captured",
+        "specific_lysis",
     };
     return q >= 0 && q < MW_N_QUANTITIES ? names[q] : "unknown";
 }
