@@ -74,3 +74,17 @@ mw_test_set(mw_scenario_t *s, const char *assignment)
         fail_msg("--set %s rejected", assignment);
     }
 }
+
+void
+mw_test_mean_sd(const double *x, int n, double *mean, double *sd)
+{
+    double s = 0, ss = 0;
+    for (int i = 0; i < n; i++) {
+        s += x[i];
+    }
+    *mean = s / n;
+    for (int i = 0; i < n; i++) {
+        ss += (x[i] - *mean) * (x[i] - *mean);
+    }
+    *sd = n > 1 ? sqrt(ss / (n - 1)) : 0.0;
+}

@@ -31,6 +31,9 @@ void mw_test_set(mw_scenario_t *s, const char *assignment);
 /* Set engine.mode ("exact", "hybrid", "mean"); fails the test if rejected. */
 void mw_test_set_mode(mw_scenario_t *s, const char *mode);
 
+/* Mean and sample standard deviation (0 for n < 2) of x[0..n-1]. */
+void mw_test_mean_sd(const double *x, int n, double *mean, double *sd);
+
 /* Chi-square statistic's upper-tail p-value with k degrees of freedom. */
 double mw_test_chisq_p(double chisq, int k);
 

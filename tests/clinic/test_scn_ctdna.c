@@ -131,20 +131,6 @@ cmp_double(const void *x, const void *y)
     return (u > v) - (u < v);
 }
 
-static void
-mean_sd(const double *x, int n, double *mean, double *sd)
-{
-    double s = 0, ss = 0;
-    for (int i = 0; i < n; i++) {
-        s += x[i];
-    }
-    *mean = s / n;
-    for (int i = 0; i < n; i++) {
-        ss += (x[i] - *mean) * (x[i] - *mean);
-    }
-    *sd = sqrt(ss / (n - 1));
-}
-
 /* Lead time, the same patient in both arms up to the switch, and the outcome with
  * Kd as the second line. */
 static void
@@ -184,7 +170,7 @@ test_lead_time_and_outcome(void **state)
         }
     }
     double m, sd;
-    mean_sd(fin, nf, &m, &sd);
+    mw_test_mean_sd(fin, nf, &m, &sd);
     qsort(lead, N_ARM, sizeof(double), cmp_double);
     double median = 0.5 * (lead[N_ARM / 2 - 1] + lead[N_ARM / 2]);
     printf("  lead time: median %g d, mean %.1f d (SD %.1f, %d fired), positive %d/%d\n",
@@ -203,7 +189,7 @@ test_lead_time_and_outcome(void **state)
     assert_true((p1 - p2) / se >= 4.0);
 
     /* tumour at the switch: smaller in arm A in every replicate (sign test p = 2^-N) */
-    mean_sd(ratio, N_ARM, &m, &sd);
+    mw_test_mean_sd(ratio, N_ARM, &m, &sd);
     printf(
         "  tumour at the switch: log10(B / A) mean %.3f (SD %.3f), A smaller in %d/%d\n",
         m, sd, smaller, N_ARM);
@@ -211,7 +197,7 @@ test_lead_time_and_outcome(void **state)
     assert_z(m, 0.93, sd / sqrt(N_ARM), 4.0);
 
     /* eradication by Kd in both arms, earlier in arm A */
-    mean_sd(dext, N_ARM, &m, &sd);
+    mw_test_mean_sd(dext, N_ARM, &m, &sd);
     printf("  eradication: arm B - arm A mean %.1f d (SD %.1f)\n", m, sd);
     assert_z(m, 225.0, sd / sqrt(N_ARM), 4.0);
     assert_true(m > 0);
@@ -236,8 +222,8 @@ test_fixed_duration_second_line(void **state)
         ds[r] = (x.pd2 - x.switch2) - (y.pd2 - y.switch2);
     }
     double m0, s0, ms, ss;
-    mean_sd(d0, N_V, &m0, &s0);
-    mean_sd(ds, N_V, &ms, &ss);
+    mw_test_mean_sd(d0, N_V, &m0, &s0);
+    mw_test_mean_sd(ds, N_V, &ms, &ss);
     printf("  second progression, arm B - arm A: from day 0 %.1f d (SD %.1f); "
            "from the switch, arm A - arm B %.1f d (SD %.1f)\n",
            m0, s0, ms, ss);

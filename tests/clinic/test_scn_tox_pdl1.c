@@ -18,20 +18,6 @@ two_prop_z(int k1, int k2, int n)
     return se > 0 ? ((double) k1 - k2) / n / se : 0.0;
 }
 
-static void
-mean_sd(const double *x, int n, double *mean, double *sd)
-{
-    double s = 0, ss = 0;
-    for (int i = 0; i < n; i++) {
-        s += x[i];
-    }
-    *mean = s / n;
-    for (int i = 0; i < n; i++) {
-        ss += (x[i] - *mean) * (x[i] - *mean);
-    }
-    *sd = n > 1 ? sqrt(ss / (n - 1)) : 0.0;
-}
-
 static double
 tumour_cells(const mw_sim_t *sim)
 {
@@ -306,14 +292,14 @@ test_pdl1_add_pd1(void **state)
     assert_true(z >= 4.0);
 
     double m, sd;
-    mean_sd(lead, n, &m, &sd);
+    mw_test_mean_sd(lead, n, &m, &sd);
     printf("  lead time %.1f d (SD %.1f), measured %.1f\n", m, sd, PD_LEAD);
     assert_z(m, PD_LEAD, sd * sqrt(1.0 / n + 1.0 / PD_N_MEAS), 4.0);
-    mean_sd(peak, n, &m, &sd);
+    mw_test_mean_sd(peak, n, &m, &sd);
     printf("  peak tumour after day 300, log10 no policy / policy %.3f (SD %.3f), "
            "measured %.3f\n", m, sd, PD_PEAK_LOG);
     assert_z(m, PD_PEAK_LOG, sd * sqrt(1.0 / n + 1.0 / PD_N_MEAS), 4.0);
-    mean_sd(late, n, &m, &sd);
+    mw_test_mean_sd(late, n, &m, &sd);
     printf("  days 730-1095, mean log10 tumour no policy - policy %.3f (SD %.3f), "
            "measured %.3f\n", m, sd, PD_LATE_LOG);
     assert_z(m, PD_LATE_LOG, sd * sqrt(1.0 / n + 1.0 / PD_N_MEAS), 4.0);
