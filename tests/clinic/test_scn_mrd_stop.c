@@ -1,6 +1,6 @@
 /* scenarios/mrd-stop.yaml meets the targets in its header: MRD-guided lenalidomide
- * maintenance (stop after two MRD-negative marrows, restart on MRD conversion)
- * against continuous maintenance, the same patients in both arms. */
+ * maintenance (stop after two MRD-negative marrows, resume the same line on MRD
+ * conversion) against continuous maintenance, the same patients in both arms. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,32 +13,13 @@
 
 /* What one patient's run gives. */
 typedef struct {
-    int doses;        /* lenalidomide doses (one a day: days on treatment) */
-    int stops;        /* stops of treatment that was running */
-    int repeat_stops; /* the stop rule firing again while already stopped */
-    int restarts;     /* restarts of line 1 by the conversion rule */
-    int restarts_on;  /* of which while treatment was running */
-    int extinct;      /* no tumour cell left at the horizon */
-    double prog_day;  /* first IMWG progression, NAN if none */
-    double cells;     /* tumour cells at the horizon */
+    int doses;       /* lenalidomide doses (one a day: days on treatment) */
+    int stops;       /* stops by the MRD-negative rule */
+    int resumes;     /* resumes by the MRD-conversion rule */
+    int extinct;     /* no tumour cell left at the horizon */
+    double prog_day; /* first IMWG progression, NAN if none */
+    double cells;    /* tumour cells at the horizon */
 } patient_t;
-
-/* The last two MRD readings at or before t (NAN when fewer). */
-static void
-mrd_before(const mw_sim_t *sim, double t, double last[2])
-{
-    last[0] = last[1] = NAN;
-    for (int i = 0; i < mw_sim_n_obs(sim); i++) {
-        const mw_obs_t *o = mw_sim_obs(sim, i);
-        if (o->t_days > t) {
-            break;
-        }
-        if (o->quantity == MW_Q_MRD_POSITIVE) {
-            last[0] = last[1];
-            last[1] = o->value;
-        }
-    }
-}
 
 /* Is there an event of this kind on day t at or after event j? */
 static int
@@ -56,17 +37,66 @@ same_day(const mw_sim_t *sim, int j, double t, int kind)
     return 0;
 }
 
+/* The firings the two rules must give, from the MRD readings and the rules'
+ * thresholds alone, before the progression visit (no line is current from then on):
+ * a stop at a reading that makes two below policies[0]'s threshold in a row (two
+ * negatives) while treatment runs, a resume at every reading above policies[1]'s
+ * (positive) while it is stopped.  day[k], kind[k] (0 stop, 1 resume); the count. */
+#define MAX_FIRE 64
+static int
+expected_firings(const mw_scenario_t *sc, const mw_sim_t *sim, double t_end, double day[],
+                 int kind[])
+{
+    int n = 0, on = 1;
+    double prev = NAN;
+    if (sc->monitoring.n_policies == 0) {
+        return 0;
+    }
+    assert_int_equal(sc->monitoring.n_policies, 2);
+    const double below = sc->monitoring.policies[0].below;
+    const double above = sc->monitoring.policies[1].above;
+    for (int i = 0; i < mw_sim_n_obs(sim); i++) {
+        const mw_obs_t *o = mw_sim_obs(sim, i);
+        if (o->t_days >= t_end) {
+            break;
+        }
+        if (o->quantity != MW_Q_MRD_POSITIVE) {
+            continue;
+        }
+        int fire = -1;
+        if (on && o->value < below && prev < below) {
+            fire = 0;
+        } else if (!on && o->value > above) {
+            fire = 1;
+        }
+        if (fire >= 0) {
+            assert_true(n < MAX_FIRE);
+            day[n] = o->t_days;
+            kind[n++] = fire;
+            on = fire;
+        }
+        prev = o->value;
+    }
+    return n;
+}
+
 /* Run patient `rep` to the horizon and check that its events follow the rules:
- * a stop after two negative readings, then line_end that day and no dose until a
- * restart; a restart on a positive reading after a negative one, then line_start
- * and a dose that day; nothing after progression. */
+ * the stops and resumes are exactly those the MRD readings call for (a stop only
+ * while treatment runs, a resume only while it is stopped, each on the day of the
+ * reading that fired it); a stop logs line_end that day and no dose follows until a
+ * resume; a resume logs phase_start and a dose that day but no line_start (the same
+ * line: one line_start, the line's record starts on day 0); nothing follows
+ * progression. */
 static patient_t
 patient(const mw_scenario_t *sc, uint32_t rep)
 {
     patient_t p;
     mw_sim_t *sim;
     mw_therapy_state_t ts;
-    int stopped = 0, progressed = 0, line_starts = 0;
+    mw_line_response_t lr;
+    double day[MAX_FIRE], t_prog = INFINITY;
+    int kind[MAX_FIRE], n_fire = 0, stopped = 0, progressed = 0;
+    int line_starts = 0, line_ends = 0, phase_starts = 0;
 
     memset(&p, 0, sizeof(p));
     assert_int_equal(mw_sim_create(sc, SEED, rep, &sim), 0);
@@ -74,38 +104,45 @@ patient(const mw_scenario_t *sc, uint32_t rep)
     assert_true(ret == 0 || ret == MW_EXIT_EXTINCT);
     for (int j = 0; j < mw_sim_n_events(sim); j++) {
         const mw_event_t *e = mw_sim_event(sim, j);
-        double last[2];
         switch (e->kind) {
             case MW_EV_DOSE:
                 assert_false(stopped || progressed);
                 p.doses++;
                 break;
             case MW_EV_LINE_START:
-                assert_false(progressed);
                 line_starts++;
+                break;
+            case MW_EV_PHASE_START:
+                assert_false(stopped || progressed);
+                phase_starts++;
+                break;
+            case MW_EV_LINE_END:
+                assert_false(progressed);
+                line_ends++;
                 break;
             case MW_EV_PROGRESSION:
                 progressed = 1;
+                t_prog = e->t_days;
                 break;
             case MW_EV_POLICY:
-                assert_false(progressed); /* the rules apply during line 1 only */
-                mrd_before(sim, e->t_days, last);
-                if (e->other == 0) { /* stop: the last two readings negative */
-                    assert_true(e->value == 0 && last[0] == 0 && last[1] == 0);
-                    if (stopped) {
-                        p.repeat_stops++;
-                    } else {
-                        p.stops++;
-                        assert_true(same_day(sim, j + 1, e->t_days, MW_EV_LINE_END));
-                    }
+                assert_false(progressed);
+                assert_true(n_fire < MAX_FIRE);
+                day[n_fire] = e->t_days;
+                kind[n_fire++] = (int) e->other;
+                if (e->other == 0) { /* stop, on a negative reading while treated */
+                    assert_false(stopped);
+                    assert_true(e->value == 0);
+                    assert_true(same_day(sim, j + 1, e->t_days, MW_EV_LINE_END));
+                    p.stops++;
                     stopped = 1;
-                } else { /* restart: negative, then positive */
+                } else { /* resume, on a positive reading while stopped */
                     assert_int_equal((int) e->other, 1);
-                    assert_true(e->value == 1 && last[0] == 0 && last[1] == 1);
-                    p.restarts++;
-                    p.restarts_on += !stopped;
-                    assert_true(same_day(sim, j + 1, e->t_days, MW_EV_LINE_START));
+                    assert_true(stopped);
+                    assert_true(e->value == 1);
+                    assert_true(same_day(sim, j + 1, e->t_days, MW_EV_PHASE_START));
                     assert_true(same_day(sim, j + 1, e->t_days, MW_EV_DOSE));
+                    assert_false(same_day(sim, j + 1, e->t_days, MW_EV_LINE_START));
+                    p.resumes++;
                     stopped = 0;
                 }
                 break;
@@ -113,10 +150,25 @@ patient(const mw_scenario_t *sc, uint32_t rep)
                 break;
         }
     }
-    assert_int_equal(line_starts, 1 + p.restarts);
+    assert_int_equal(line_starts, 1); /* the plan's one line, never started again */
+    assert_int_equal(line_ends, p.stops);
+    assert_int_equal(phase_starts, 1 + p.resumes);
+    /* the firings are exactly those the readings call for */
+    double xday[MAX_FIRE];
+    int xkind[MAX_FIRE];
+    int nx = expected_firings(sc, sim, t_prog, xday, xkind);
+    assert_int_equal(n_fire, nx);
+    for (int k = 0; k < nx; k++) {
+        assert_true(day[k] == xday[k]);
+        assert_int_equal(kind[k], xkind[k]);
+    }
+    /* resumes keep the line: its IMWG record starts on day 0 */
+    assert_int_equal(mw_sim_line_response(sim, 0, &lr), 0);
+    assert_true(lr.started && lr.start_day == 0);
     mw_sim_therapy(sim, &ts);
     p.prog_day = ts.progressions > 0 ? ts.first_progression_day : NAN;
     assert_true(progressed == (ts.progressions > 0));
+    assert_true(progressed == (lr.ended_by == MW_LINE_PROGRESSION));
     double bm, em;
     mw_sim_tumour(sim, &bm, &em);
     p.cells = bm + em;
@@ -167,7 +219,7 @@ test_mrd_guided_vs_continuous(void **state)
     for (uint32_t i = 0; i < R; i++) {
         g[i] = patient(&guided, i);
         c[i] = patient(&cont, i);
-        assert_int_equal(c[i].stops + c[i].restarts + c[i].repeat_stops, 0);
+        assert_int_equal(c[i].stops + c[i].resumes, 0);
     }
     /* the overrides give the same patients as no policies at all */
     for (uint32_t i = 0; i < 3; i++) {
@@ -181,14 +233,12 @@ test_mrd_guided_vs_continuous(void **state)
 
     /* time on treatment */
     double sg = 0, sc = 0, sgn = 0, scn = 0;
-    int nfree = 0, stops = 0, repeat = 0, restarts = 0, restarts_on = 0;
+    int nfree = 0, stops = 0, resumes = 0;
     for (int i = 0; i < R; i++) {
         sg += g[i].doses;
         sc += c[i].doses;
         stops += g[i].stops;
-        repeat += g[i].repeat_stops;
-        restarts += g[i].restarts;
-        restarts_on += g[i].restarts_on;
+        resumes += g[i].resumes;
         if (isnan(g[i].prog_day) && isnan(c[i].prog_day)) {
             sgn += g[i].doses;
             scn += c[i].doses;
@@ -214,9 +264,8 @@ test_mrd_guided_vs_continuous(void **state)
     printf("  %d patients free of progression in both arms: guided %.1f, continuous %.1f "
            "doses (ratio %.3f)\n",
            nfree, sgn / nfree, scn / nfree, sgn / scn);
-    printf("  guided arm: %.2f stops, %.2f restarts per patient; %d restarts during "
-           "treatment, %d repeated stops while stopped\n",
-           (double) stops / R, (double) restarts / R, restarts_on, repeat);
+    printf("  guided arm: %.2f stops, %.2f resumes per patient\n", (double) stops / R,
+           (double) resumes / R);
     assert_true(z85 <= -4);
     assert_z(ratio, 0.75, se_ratio, 4);
 
