@@ -413,6 +413,9 @@ imaging(mw_sim_t *s, double t, mw_imwg_obs_t *o)
 {
     int seen = s->n_em >= s->sc.monitoring.imaging_cells;
     s->clin.emd_seen = seen;
+    if (t <= s->clin.line_start) {
+        s->clin.emd_at_start = seen; /* the line's baseline scan */
+    }
     o->new_lesion = seen && !s->clin.emd_at_start;
     return record(s, t, MW_ASSAY_IMAGING, MW_Q_EMD, -1, seen);
 }
@@ -544,8 +547,12 @@ single_cell(mw_sim_t *s, double t, mw_imwg_obs_t *o)
     (void) o;
     const mw_scenario_t *sc = &s->sc;
     const int blood = sc->monitoring.sc_blood;
-    double avail = blood ? s->n_bm + s->n_em : s->n_bm;
-    double k = floor(sc->monitoring.sc_cells < avail ? sc->monitoring.sc_cells : avail);
+    /* tumour cells among the sample's nucleated cells (flow.events of them), then
+     * enriched: the count captured never reads out the whole tumour */
+    double tum = blood ? s->n_bm + s->n_em : s->n_bm;
+    double p = tum > 0 ? tum / (tum + sc->monitoring.marrow_cells) : 0.0;
+    double avail = mw_ran_binomial(&s->clin.rng, p, sc->monitoring.flow_events);
+    double k = sc->monitoring.sc_cells < avail ? sc->monitoring.sc_cells : avail;
 
     s->clin.n_sc_samples++;
     int ret = record(s, t, MW_ASSAY_SINGLE_CELL, MW_Q_CELLS_CAPTURED, -1, k);
@@ -723,8 +730,10 @@ act(mw_sim_t *s, double t, int k, double value)
     if (ret != 0) {
         return ret;
     }
-    if ((p->action == MW_ACT_NEXT_LINE || p->action == MW_ACT_START_LINE) &&
-        s->ther.line >= 0 && s->ther.line < MW_MAX_LINES && !c->done_line) {
+    /* the line ends by policy only when another line really starts */
+    int starts = p->action == MW_ACT_START_LINE ||
+                 (p->action == MW_ACT_NEXT_LINE && s->ther.line + 1 < s->sc.therapy.n_lines);
+    if (starts && s->ther.line >= 0 && s->ther.line < MW_MAX_LINES && !c->done_line) {
         c->lines[s->ther.line].end_day = t;
         c->lines[s->ther.line].ended_by = MW_LINE_POLICY;
     }
@@ -853,8 +862,9 @@ mw__clinic_line_start(mw_sim_t *s, double t)
     c->line = s->ther.line;
     c->line_start = t;
     if (c->line >= 0 && c->line < MW_MAX_LINES) {
-        c->lines[c->line].started = 1;
-        c->lines[c->line].start_day = t;
+        /* a restarted line's record starts afresh */
+        c->lines[c->line] = (mw_line_response_t){1,   t,   MW_RESP_NE,      NAN, NAN,
+                                                 MW_RELAPSE_NONE, NAN, MW_LINE_ONGOING};
     }
     memcpy(c->flow_base_med, c->flow_med, sizeof(c->flow_med));
     c->assessed = 0;

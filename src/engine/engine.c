@@ -453,14 +453,18 @@ run_mode(mw_sim_t *s, double t_end, double stop_cells)
         return MW_EXIT_DEATH;
     }
     for (;;) {
-        /* the clinic sees the state before anything given now acts; the plan
-         * starts lines after it, and the clinic then does their start assays */
-        ret = mw__clinic_apply(s, s->t);
-        if (ret == 0) {
-            ret = mw__ther_apply(s, s->t);
-        }
-        if (ret == 0) {
+        /* the clinic sees the state before anything given now acts; the plan acts
+         * after it; a line the plan starts has its start assays, which may fire a
+         * policy that acts on the plan now: repeat until nothing new happens */
+        for (int pass = 0; pass < 8 && ret == 0; pass++) {
+            int n0 = s->n_events + s->clin.n_obs;
             ret = mw__clinic_apply(s, s->t);
+            if (ret == 0) {
+                ret = mw__ther_apply(s, s->t);
+            }
+            if (s->n_events + s->clin.n_obs == n0) {
+                break;
+            }
         }
         if (ret == 0) {
             ret = mw__imm_apply_schedule(s, s->t);

@@ -703,9 +703,13 @@ static void
 write_response_summary(FILE *f, const mw_scenario_t *sc, const rep_summary_t *r)
 {
     fputs(",\n     \"lines\": [", f);
-    for (int l = 0; l < sc->therapy.n_lines && r->resp[l].started; l++) {
+    for (int l = 0, first = 1; l < sc->therapy.n_lines; l++) {
         const mw_line_response_t *x = &r->resp[l];
-        fprintf(f, "%s{\"line\": %d, \"start_day\": ", l > 0 ? ", " : "", l + 1);
+        if (!x->started) {
+            continue; /* never given (a policy may skip lines) */
+        }
+        fprintf(f, "%s{\"line\": %d, \"start_day\": ", first ? "" : ", ", l + 1);
+        first = 0;
         json_num(f, x->start_day);
         fputs(", \"best_response\": ", f);
         json_str(f, mw_response_name(x->best));

@@ -995,6 +995,19 @@ queue_cycle(mw_sim_t *s, int r, int cycle, double t0, double scale, double stop_
  * The plan
  * ---------------------------------------------------------------------------- */
 
+/* A line's CAR-T infusion not given yet is cancelled (the line ends or stops);
+ * the course is then no longer the line's. */
+static void
+cancel_infusion(mw_sim_t *s)
+{
+    mw_ther_t *th = &s->ther;
+    if (th->cart_product >= 0 && !s->imm.infused[th->cart_product]) {
+        s->sc.immune.products[th->cart_product].infusion_day = INFINITY;
+        th->cart_product = -1;
+        th->t_infusion = th->t_ld = INFINITY;
+    }
+}
+
 /* Start regimen r now as the active segment. */
 static int
 begin_regimen(mw_sim_t *s, double t, int r, int cycles, double scale, double stop_at)
@@ -1060,9 +1073,7 @@ start_line(mw_sim_t *s, int l, double t)
     /* doses of the previous line not yet given are cancelled, and so is a CAR-T
      * infusion it had scheduled */
     th->q0 = th->nq = 0;
-    if (th->cart_product >= 0 && !s->imm.infused[th->cart_product]) {
-        sc->immune.products[th->cart_product].infusion_day = INFINITY;
-    }
+    cancel_infusion(s);
     th->line = l;
     th->phase = -1;
     th->regimen = -1;
@@ -1081,8 +1092,12 @@ start_line(mw_sim_t *s, int l, double t)
         return ret;
     }
     mw__clinic_line_start(s, t);
-    if (ln->cart_product[0] != '\0') {
-        int k = find_product(sc, ln->cart_product);
+    int cart = ln->cart_product[0] != '\0' ? find_product(sc, ln->cart_product) : -1;
+    if (cart >= 0 && s->imm.infused[cart]) {
+        cart = -1; /* restarted after its infusion: a product is given once */
+    }
+    if (cart >= 0) {
+        int k = cart;
         th->cart_product = k;
         th->t_infusion = t + ln->vein_to_vein_days;
         th->t_ld = ln->lymphodepletion[0] != '\0' ? th->t_infusion + ln->ld_start_day
@@ -1156,8 +1171,9 @@ mw__ther_add_regimen(mw_sim_t *s, int r, double t)
 {
     mw_ther_t *th = &s->ther;
 
-    if (!th->on || th->line < 0 || th->line >= s->sc.therapy.n_lines || r < 0) {
-        return 0;
+    if (!th->on || th->line < 0 || th->line >= s->sc.therapy.n_lines || r < 0 ||
+        th->add_regimen == r) {
+        return 0; /* already being given: its queued cycle stands */
     }
     th->add_regimen = r;
     th->add_cycle = 1;
@@ -1177,9 +1193,7 @@ mw__ther_stop(mw_sim_t *s, double t)
         return 0;
     }
     th->q0 = th->nq = 0;
-    if (th->cart_product >= 0 && !s->imm.infused[th->cart_product]) {
-        s->sc.immune.products[th->cart_product].infusion_day = INFINITY;
-    }
+    cancel_infusion(s);
     th->regimen = -1;
     th->add_regimen = -1;
     th->add_next = INFINITY;
@@ -1219,6 +1233,7 @@ mw__ther_progressed(mw_sim_t *s, double t, double pd_day, double m_obs)
     }
     /* no further line: off treatment */
     th->q0 = th->nq = 0;
+    cancel_infusion(s);
     th->line = sc->therapy.n_lines;
     th->regimen = -1;
     th->add_regimen = -1;

@@ -200,6 +200,107 @@ test_add_regimen(void **state)
     mw_sim_free(sim);
 }
 
+static int
+count_kind(const mw_sim_t *sim, int kind, double *first)
+{
+    int n = 0;
+    for (int i = 0; i < mw_sim_n_events(sim); i++) {
+        const mw_event_t *e = mw_sim_event(sim, i);
+        if (e->kind == kind) {
+            *first = n++ == 0 ? e->t_days : *first;
+        }
+    }
+    return n;
+}
+
+/* Regressions from review: a policy firing on a line's start assays acts on the
+ * plan that day; imaging at a line's start is its baseline (no "new lesion" from
+ * disease already there); progression on the last line cancels a CAR-T infusion
+ * still to come; an added regimen that fires again does not stack doses. */
+static void
+test_plan_edges(void **state)
+{
+    (void) state;
+    mw_scenario_t sc;
+    mw_sim_t *sim;
+    double t;
+
+    mw_test_scenario(&sc, "horizon_days: 60\n"
+                          "tumour: {clones: [{name: a, cells: 5.0e+10, birth: 0.035, "
+                          "death: 0.025}]}\n"
+                          "plan:\n  start_day: 5\n  lines:\n"
+                          "    - {name: l1, phases: [{regimen: R-maintenance}]}\n"
+                          "    - {name: l2, phases: [{regimen: Rd}]}\n"
+                          "policies: [{name: nxt, when: {quantity: marrow_pc_pct, above: 0}, "
+                          "do: {action: next_line}}]\n");
+    assert_int_equal(mw_sim_create(&sc, 1, 0, &sim), 0);
+    assert_int_equal(mw_sim_run_until(sim, 60), 0);
+    assert_int_equal(count_kind(sim, MW_EV_PHASE_START, &t), 2);
+    mw_therapy_state_t ts;
+    mw_sim_therapy(sim, &ts);
+    assert_int_equal(ts.line, 1);
+    int late = 0;
+    for (int i = 0; i < mw_sim_n_events(sim); i++) {
+        const mw_event_t *e = mw_sim_event(sim, i);
+        late += e->kind == MW_EV_PHASE_START && e->t_days != 5;
+    }
+    assert_int_equal(late, 0); /* line 2's phase starts on day 5, not at a later stop */
+    mw_sim_free(sim);
+
+    mw_test_scenario(&sc, "horizon_days: 200\n"
+                          "tumour: {clones: [{name: a, cells: 5.0e+10, em_cells: 5.0e+9, "
+                          "birth: 0.035, death: 0.025}]}\n"
+                          "monitoring: {imaging: {every_days: 56, from_day: 28, "
+                          "at_line_start: true}}\n"
+                          "plan: {lines: [{phases: [{regimen: R-maintenance}]}]}\n");
+    assert_int_equal(mw_sim_create(&sc, 1, 0, &sim), 0);
+    assert_int_equal(mw_sim_run_until(sim, 200), 0);
+    assert_int_equal(count_kind(sim, MW_EV_PROGRESSION, &t), 0);
+    mw_sim_free(sim);
+
+    mw_test_scenario(&sc, "horizon_days: 120\n"
+                          "tumour: {clones: [{name: fast, cells: 1.0e+10, birth: 0.2, "
+                          "death: 0.02, crbn_loss: true}]}\n"
+                          "immune: {t_cells: 1.0e+9, nk_cells: 1.0e+9}\n"
+                          "products: [{name: p, dose_cells: 4.5e+8, targets: [{antigen: BCMA}]}]\n"
+                          "monitoring: {spep: {every_days: 7}}\n"
+                          "plan: {lines: [{cart: {product: p, vein_to_vein_days: 90}}]}\n");
+    assert_int_equal(mw_sim_create(&sc, 1, 0, &sim), 0);
+    int ret = mw_sim_run_until(sim, 120);
+    assert_true(ret == 0);
+    assert_int_equal(count_kind(sim, MW_EV_PROGRESSION, &t), 1);
+    assert_true(t < 90);
+    assert_int_equal(count_kind(sim, MW_EV_INFUSION, &t), 0);
+    mw_sim_free(sim);
+
+    mw_test_scenario(&sc, "horizon_days: 120\n"
+                          "tumour: {clones: [{name: a, cells: 5.0e+10, birth: 0.035, "
+                          "death: 0.025}]}\n"
+                          "regimens: [{name: DexLong, cycle_days: 56, cycles: 0, doses: "
+                          "[{drug: dexamethasone, dose: 40, days: 1-56}]}]\n"
+                          "plan: {lines: [{phases: [{regimen: R-maintenance}]}]}\n"
+                          "policies: [{name: add, when: {quantity: mprotein_g_dl, above: 0}, "
+                          "once: false, do: {action: add_regimen, regimen: DexLong}}]\n");
+    assert_int_equal(mw_sim_create(&sc, 1, 0, &sim), 0);
+    assert_int_equal(mw_sim_run_until(sim, 120), 0);
+    int dex = 0, d = -1;
+    for (int k = 0; k < sc.therapy.n_drugs; k++) {
+        d = strcmp(sc.therapy.drugs[k].name, "dexamethasone") == 0 ? k : d;
+    }
+    double first = -1;
+    for (int i = 0; i < mw_sim_n_events(sim); i++) {
+        const mw_event_t *e = mw_sim_event(sim, i);
+        if (e->kind == MW_EV_DOSE && e->other == d) {
+            first = first < 0 ? e->t_days : first;
+            dex++;
+        }
+    }
+    /* one dose a day from the first firing to the horizon, no more */
+    printf("  added dexamethasone: %d doses from day %g\n", dex, first);
+    assert_int_equal(dex, (int) (120 - first) + 1);
+    mw_sim_free(sim);
+}
+
 int
 main(void)
 {
@@ -208,6 +309,7 @@ main(void)
         cmocka_unit_test(test_quantity_labels),
         cmocka_unit_test(test_mrd_guided_stop),
         cmocka_unit_test(test_add_regimen),
+        cmocka_unit_test(test_plan_edges),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
