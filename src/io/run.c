@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cohort/stats.h"
 #include "core/core.h"
 #include "tumour/traits.h"
 
@@ -726,24 +727,12 @@ write_response_summary(FILE *f, const mw_scenario_t *sc, const rep_summary_t *r)
     fputs("]", f);
 }
 
-/* Wilson score interval for k successes in n trials at z = 1.96. */
-static void
-wilson(int k, int n, double *lo, double *hi)
-{
-    double z = 1.959963984540054, p = (double) k / n, z2 = z * z;
-    double den = 1.0 + z2 / n;
-    double mid = (p + z2 / (2.0 * n)) / den;
-    double half = z * sqrt(p * (1.0 - p) / n + z2 / (4.0 * n * n)) / den;
-    *lo = mid - half;
-    *hi = mid + half;
-}
-
 /* "name": {"count": k, "fraction": k/n, "wilson95": [lo, hi]} */
 static void
 json_fraction(FILE *f, const char *name, int k, int n)
 {
     double lo, hi;
-    wilson(k, n, &lo, &hi);
+    (void) mw__wilson(k, n, MW_STATS_Z95, &lo, &hi);
     fprintf(f, "\"%s\": {\"count\": %d, \"fraction\": ", name, k);
     json_num(f, (double) k / n);
     fputs(", \"wilson95\": [", f);
@@ -858,7 +847,7 @@ write_summary(FILE *f, const mw_scenario_t *sc, const mw_run_options_t *o,
         fputs("},\n", f);
     }
     fputs("  \"aggregate\": {\"mean_final_cells\": ", f);
-    wilson(ext, n, &lo, &hi);
+    (void) mw__wilson(ext, n, MW_STATS_Z95, &lo, &hi);
     json_num(f, mean);
     fprintf(f, ", \"extinct\": %d, \"extinct_fraction\": ", ext);
     json_num(f, (double) ext / n);
