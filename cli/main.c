@@ -182,9 +182,14 @@ cmd_check(int argc, char **argv)
     }
     ret = load_scenario(sc, argv[optind], sets, n_sets, NULL);
     if (ret == 0) {
-        printf("%s: ok (%d clones, %d catalogue entries, %s mode, %g days)\n", argv[optind],
+        printf("%s: ok (%d clones, %d catalogue entries, %s mode, %g days", argv[optind],
                sc->tumour.n_clones, sc->mutation.n_entries, mw_mode_name(sc->engine.mode),
                sc->horizon_days);
+        if (sc->n_variables > 0) {
+            printf(", %d key%s varying between patients", sc->n_variables,
+                   sc->n_variables == 1 ? "" : "s");
+        }
+        printf(")\n");
     }
     free(sets);
     free(sc);

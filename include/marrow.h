@@ -460,6 +460,44 @@ typedef struct {
     char regimen[MW_NAME_MAX]; /**< MW_ACT_ADD_REGIMEN: a regimens[] name */
 } mw_policy_t;
 
+/* ------------------------------------------------------------------------------
+ * Patient variability: a numeric key may give a distribution instead of a number
+ * (docs/guide.md "Patient variability").  The scenario keeps the number, which is
+ * the distribution's base value, and one table entry per varying key;
+ * mw_scenario_sample() draws one patient's values.
+ * ---------------------------------------------------------------------------- */
+
+#define MW_MAX_VARIABLES  64 /**< keys of one scenario that may vary */
+#define MW_VAR_MAX_VALUES 16 /**< values of one `choice` */
+
+typedef enum {
+    MW_DIST_LOGNORMAL = 0, /**< median, sd_log; base value: the median */
+    MW_DIST_NORMAL,        /**< mean, sd, truncated to [min, max]; base: the mean */
+    MW_DIST_UNIFORM,       /**< [min, max]; base: the midpoint (rounded down for ints) */
+    MW_DIST_CHOICE,        /**< values with weights; base: the first value */
+    MW_N_DISTS
+} mw_dist_t;
+
+/** One key that varies between patients.  Every draw lies in the key's valid range
+ *  [lo, hi]: a lognormal or normal draw outside it (or outside a normal's
+ *  [min, max]) is drawn again.  Laid out without padding so that scenarios
+ *  compare equal with memcmp. */
+typedef struct {
+    char key[128];      /**< key path as written, e.g. "tumour.clones[0].birth" */
+    uint32_t offset;    /**< byte offset of the value in mw_scenario_t */
+    int32_t is_int;     /**< 1: the value is an int; 0: a double */
+    int32_t dist;       /**< mw_dist_t */
+    int32_t range_open; /**< bit 0: lo itself is outside the range; bit 1: hi is */
+    int32_t n_values;   /**< choice: values given */
+    int32_t reserved_;  /**< 0 */
+    double lo, hi;      /**< the key's valid range */
+    double center;      /**< lognormal: median; normal: mean */
+    double spread;      /**< lognormal: SD of ln(value); normal: SD */
+    double min, max;    /**< uniform: bounds; normal: truncation (+-inf: none) */
+    double values[MW_VAR_MAX_VALUES];  /**< choice */
+    double weights[MW_VAR_MAX_VALUES]; /**< choice: as written (1 each when not given) */
+} mw_variable_t;
+
 typedef enum { MW_MODE_HYBRID = 0, MW_MODE_EXACT, MW_MODE_MEAN } mw_mode_t;
 const char *mw_mode_name(int mode);
 
@@ -652,6 +690,12 @@ typedef struct {
         double mean_rtol;         /**< mean: CVODE relative tolerance */
         double mean_atol;         /**< mean: CVODE absolute tolerance, cells */
     } engine;
+
+    /* Keys that vary between patients, in the order of their values in this struct
+     * (increasing offset), whatever order the file gave them in; a key given a
+     * plain number later, or a list replaced, loses its entry. */
+    int n_variables;
+    mw_variable_t variables[MW_MAX_VARIABLES];
 } mw_scenario_t;
 
 /** Fill @p self with every documented default (no clones, no mutation). */
@@ -686,6 +730,18 @@ MW_WARN_UNUSED int mw_scenario_write_json(const mw_scenario_t *self, FILE *out,
                                           int indent);
 /** 64-bit FNV-1a hash of the resolved scenario JSON, for provenance. */
 uint64_t mw_scenario_hash(const mw_scenario_t *self);
+/** Patient @p patient of a cohort: copy @p base into @p out (which may be @p base)
+ *  and replace the value of each key in base->variables with one draw of its
+ *  distribution, in table order, from the stream (seed, patient,
+ *  MW_STREAM_PATIENT).  The draws depend only on (seed, patient, base), not on
+ *  which patients were drawn before.  @p out has no variables left: it is one
+ *  patient's fixed scenario.  Cross-field checks are not repeated
+ *  (mw_scenario_validate() them when distributions could break one).
+ *  @return 0, or MW_ERR_BAD_PARAM when a malformed table entry or a draw that kept
+ *  falling outside its range (after 10000 tries) stopped it; @p out is then a plain
+ *  copy of @p base.  No allocation. */
+MW_WARN_UNUSED int mw_scenario_sample(const mw_scenario_t *base, uint64_t seed,
+                                      uint32_t patient, mw_scenario_t *out);
 /** List every parameter (key, unit, default, range, source); Markdown table if
  *  @p markdown. */
 MW_WARN_UNUSED int mw_params_write(FILE *out, int markdown);
@@ -1018,12 +1074,13 @@ MW_WARN_UNUSED int mw_run(const mw_scenario_t *scenario, const mw_run_options_t 
  * ---------------------------------------------------------------------------- */
 
 typedef enum {
-    MW_STREAM_INIT = 0, /**< patient sampling and founding */
+    MW_STREAM_INIT = 0, /**< reserved (no draws use it yet) */
     MW_STREAM_DYNAMICS, /**< births, deaths, migration, switching */
     MW_STREAM_MUTATION, /**< which change a mutation makes */
     MW_STREAM_IMMUNE,
     MW_STREAM_DRUG,
     MW_STREAM_MEASUREMENT,
+    MW_STREAM_PATIENT, /**< a patient's parameters (mw_scenario_sample) */
     MW_N_STREAMS
 } mw_stream_t;
 

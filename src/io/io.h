@@ -131,6 +131,82 @@ void mw__days_format(uint64_t mask, char *buf, size_t len);
 int mw__cycles_parse(const char *text, int *first, int *last, char *msg, size_t len);
 void mw__cycles_format(int first, int last, char *buf, size_t len);
 
+/* ------------------------------------------------------------------------------
+ * Patient variability (variability.c): a distribution in place of a number.
+ * ---------------------------------------------------------------------------- */
+
+/* Ends of a range that are open (a bit set; a row's lo_open flag is a valid set). */
+#define MW__OPEN_LO 1
+#define MW__OPEN_HI 2
+
+/* Parse a whole scalar as a number as every scenario value is parsed: strtod
+ * syntax without hex, YAML ".inf" and ".nan".  0, or -1 when it is not one. */
+int mw__number_parse(const char *text, double *out);
+/* 1 when @p v lies outside the range (NaN is outside). */
+int mw__out_of_range(double v, int open, double lo, double hi);
+/* "[0, 100]", "(0, 1]", "[1, inf]". */
+void mw__fmt_range(char *buf, size_t len, int open, double lo, double hi, int is_int);
+/* "unknown WHAT 'word'; did you mean 'x'?" (or the list) among the NULL-terminated
+ * @p cands.  Returns 1 when one was close enough to suggest. */
+int mw__suggest(const char *word, const char *const *cands, const char *what, char *msg,
+                size_t len);
+
+/* 0 when row @p p may take a distribution (a DOUBLE or INT that is not a run
+ * setting); else MW_ERR_BAD_VALUE with a message about @p key saying why not. */
+int mw__param_may_vary(const mw__param_t *p, const char *key, char *msg, size_t len);
+/* Field @p field of mw_antigen_t: its offset, int-ness and maximum (the minimum is
+ * 0).  0, or MW_ERR_UNKNOWN_KEY with a did-you-mean @p msg. */
+int mw__antigen_field(const char *field, size_t *offset, int *is_int, double *hi,
+                      char *msg, size_t len);
+
+/* A distribution as written, before it is checked against its key.  Its named
+ * parameters are p[k] in mw__dist_param() order. */
+typedef struct {
+    int dist;       /* mw_dist_t */
+    unsigned given; /* bit k: parameter k was given */
+    double p[4];
+    int n_values, n_weights;
+    double values[MW_VAR_MAX_VALUES], weights[MW_VAR_MAX_VALUES];
+} mw__dist_spec_t;
+
+/* The key a distribution is for. */
+typedef struct {
+    const char *key; /* path as written */
+    size_t offset;   /* of the value in mw_scenario_t */
+    int is_int;
+    int open; /* MW__OPEN_* bits */
+    double lo, hi;
+} mw__var_target_t;
+
+/* Parameter index of "values" and "weights" of a choice (lists, not numbers). */
+#define MW__CHOICE_VALUES  0
+#define MW__CHOICE_WEIGHTS 1
+
+/* Distribution by name: mw_dist_t, or -1 with an unknown-distribution @p msg (-2
+ * when no name was close enough to suggest). */
+int mw__dist_find(const char *name, char *msg, size_t len);
+const char *mw__dist_name(int dist);
+/* Name of parameter @p k of distribution @p dist, NULL past the last. */
+const char *mw__dist_param(int dist, int k);
+/* Index of the named parameter, or -1 with a did-you-mean @p msg. */
+int mw__dist_param_find(int dist, const char *name, char *msg, size_t len);
+/* Check @p spec against key @p t and fill @p out.  0, or MW_ERR_BAD_VALUE with
+ * @p msg, *bad the parameter to blame (-1: the distribution as a whole) and *item
+ * the list item (-1: none). */
+int mw__var_make(const mw__dist_spec_t *spec, const mw__var_target_t *t,
+                 mw_variable_t *out, int *bad, int *item, char *msg, size_t len);
+/* Store @p v in @p sc, replacing an entry for the same value, and set the value to
+ * the distribution's base value.  0, or MW_ERR_TOO_MANY (nothing changed). */
+int mw__var_put(mw_scenario_t *sc, const mw_variable_t *v);
+/* Remove the entries whose value lies in bytes [from, to) of mw_scenario_t. */
+void mw__var_drop(mw_scenario_t *sc, size_t from, size_t to);
+/* The same for a value at @p field, which may lie outside @p sc (then nothing). */
+void mw__var_drop_at(mw_scenario_t *sc, const void *field, size_t size);
+/* The entry for the value at byte @p offset, or NULL. */
+const mw_variable_t *mw__var_at(const mw_scenario_t *sc, size_t offset);
+/* The base value of @p v (median, mean, midpoint or first choice). */
+double mw__var_base(const mw_variable_t *v);
+
 /* The shipped drug and regimen libraries (data/drugs.yaml, data/regimens.yaml),
  * NUL-terminated, generated at build time by cmake/embed.cmake. */
 extern const char mw__data_drugs_yaml[];

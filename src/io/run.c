@@ -769,9 +769,24 @@ write_immune_summary(FILE *f, const mw_scenario_t *sc, const rep_summary_t *r)
     fputs("]", f);
 }
 
+/* The values replicate @p i drew for the keys that vary between patients
+ * (@p drawn holds sc->n_variables per replicate). */
+static void
+write_drawn(FILE *f, const mw_scenario_t *sc, const double *drawn, int i)
+{
+    fputs(",\n     \"drawn\": {", f);
+    for (int k = 0; k < sc->n_variables; k++) {
+        fputs(k > 0 ? ", " : "", f);
+        json_str(f, sc->variables[k].key);
+        fputs(": ", f);
+        json_num(f, drawn[(size_t) i * (size_t) sc->n_variables + (size_t) k]);
+    }
+    fputs("}", f);
+}
+
 static void
 write_summary(FILE *f, const mw_scenario_t *sc, const mw_run_options_t *o,
-              const rep_summary_t *r, int n)
+              const rep_summary_t *r, const double *drawn, int n)
 {
     double mean = 0, lo, hi;
     int ext = 0;
@@ -803,6 +818,9 @@ write_summary(FILE *f, const mw_scenario_t *sc, const mw_run_options_t *o,
                 (unsigned long long) r[i].counters.rejections,
                 (unsigned long long) r[i].counters.steps,
                 (unsigned long long) r[i].counters.clone_steps);
+        if (drawn != NULL) {
+            write_drawn(f, sc, drawn, i);
+        }
         if (immune_present(sc)) {
             write_immune_summary(f, sc, &r[i]);
         }
@@ -887,6 +905,10 @@ mw_run(const mw_scenario_t *sc, const mw_run_options_t *o, mw_run_result_t *resu
 {
     outputs_t out;
     rep_summary_t *reps = NULL;
+    mw_scenario_t *patient = NULL;
+    mw_diags_t *diags = NULL;
+    double *drawn = NULL;
+    const int nv = sc->n_variables;
     int ret, with_rep, n = o->replicates;
     double t0 = now_seconds();
     int tty = !o->quiet && isatty(2);
@@ -904,10 +926,20 @@ mw_run(const mw_scenario_t *sc, const mw_run_options_t *o, mw_run_result_t *resu
         (void) outputs_close(&out, 0, NULL, 0);
         return ret;
     }
+    /* One scenario for every replicate's patient, drawn in turn. */
     reps = calloc((size_t) n, sizeof(*reps));
-    if (reps == NULL) {
+    patient = malloc(sizeof(*patient));
+    if (nv > 0) {
+        diags = malloc(sizeof(*diags));
+        drawn = calloc((size_t) n * (size_t) nv, sizeof(*drawn));
+    }
+    if (reps == NULL || patient == NULL || (nv > 0 && (diags == NULL || drawn == NULL))) {
         seterr(errbuf, errlen, "out of memory");
         (void) outputs_close(&out, 0, NULL, 0);
+        free(reps);
+        free(patient);
+        free(diags);
+        free(drawn);
         return MW_ERR_NO_MEMORY;
     }
     with_rep = n > 1;
@@ -929,14 +961,50 @@ mw_run(const mw_scenario_t *sc, const mw_run_options_t *o, mw_run_result_t *resu
     int last_pct = -1;
     for (int rep = 0; rep < n && ret == 0; rep++) {
         mw_sim_t *sim = NULL;
-        ret = mw_sim_create(sc, o->seed, (uint32_t) rep, &sim);
+        const mw_scenario_t *ps = patient;
+        ret = mw_scenario_sample(sc, o->seed, (uint32_t) rep, patient);
+        if (ret != 0) {
+            seterr(errbuf, errlen,
+                   "replicate %d: cannot draw the patient's parameters: a distribution's "
+                   "draws kept falling outside its range",
+                   rep);
+            break;
+        }
+        if (nv > 0) {
+            /* Draws lie in their keys' ranges, but can break a rule between keys
+             * (CRS grades in increasing order): name it rather than run on. */
+            mw_diags_clear(diags);
+            if (mw_scenario_validate(patient, diags) != 0) {
+                const mw_diag_t *d = &diags->d[0];
+                seterr(errbuf, errlen,
+                       "replicate %d: the parameters drawn for this patient break a "
+                       "rule: %s: %s",
+                       rep, d->key, d->msg);
+                ret = MW_ERR_BAD_PARAM;
+                break;
+            }
+            for (int k = 0; k < nv; k++) {
+                const mw_variable_t *v = &sc->variables[k];
+                const char *at = (const char *) patient + v->offset;
+                double x;
+                if (v->is_int) {
+                    int y;
+                    memcpy(&y, at, sizeof(y));
+                    x = y;
+                } else {
+                    memcpy(&x, at, sizeof(x));
+                }
+                drawn[(size_t) rep * (size_t) nv + (size_t) k] = x;
+            }
+        }
+        ret = mw_sim_create(ps, o->seed, (uint32_t) rep, &sim);
         if (ret != 0) {
             seterr(errbuf, errlen, "replicate %d: cannot start: %s", rep, mw_strerror(ret));
             break;
         }
         long k = 0;
         double t = 0;
-        write_all(out.f[F_TS], sc, sim, rep, with_rep, 0.0);
+        write_all(out.f[F_TS], ps, sim, rep, with_rep, 0.0);
         while (t < sc->horizon_days) {
             k++;
             t = (double) k * sc->output_every_days;
@@ -951,20 +1019,20 @@ mw_run(const mw_scenario_t *sc, const mw_run_options_t *o, mw_run_result_t *resu
             }
             if (ret == MW_EXIT_DEATH) {
                 /* the patient died: the series ends at the day of death */
-                write_all(out.f[F_TS], sc, sim, rep, with_rep, mw_sim_time(sim));
+                write_all(out.f[F_TS], ps, sim, rep, with_rep, mw_sim_time(sim));
                 ret = 0;
                 break;
             }
             ret = 0;
-            write_all(out.f[F_TS], sc, sim, rep, with_rep, t);
+            write_all(out.f[F_TS], ps, sim, rep, with_rep, t);
         }
         if (ret == 0) {
-            clones_rows(out.f[F_CLONES], sc, sim, rep, with_rep);
-            event_rows(out.f[F_EVENTS], sc, sim, rep, with_rep);
+            clones_rows(out.f[F_CLONES], ps, sim, rep, with_rep);
+            event_rows(out.f[F_EVENTS], ps, sim, rep, with_rep);
             obs_rows(out.f[F_OBS], sim, rep, with_rep);
             cell_rows(out.f[F_CELLS], sim, rep, with_rep);
             ret = write_newick(out.f[F_TREE], sim);
-            summarise(sc, sim, &reps[rep]);
+            summarise(ps, sim, &reps[rep]);
         }
         mw_sim_free(sim);
         if (!o->quiet && n > 1) {
@@ -981,7 +1049,7 @@ mw_run(const mw_scenario_t *sc, const mw_run_options_t *o, mw_run_result_t *resu
         fputc('\n', stderr);
     }
     if (ret == 0) {
-        write_summary(out.f[F_SUMMARY], sc, o, reps, n);
+        write_summary(out.f[F_SUMMARY], sc, o, reps, drawn, n);
         ret = write_run_json(out.f[F_RUN], sc, o);
         if (ret != 0) {
             seterr(errbuf, errlen, "cannot write run.json: %s", mw_strerror(ret));
@@ -1002,5 +1070,8 @@ mw_run(const mw_scenario_t *sc, const mw_run_options_t *o, mw_run_result_t *resu
         result->wall_seconds = now_seconds() - t0;
     }
     free(reps);
+    free(patient);
+    free(diags);
+    free(drawn);
     return ret;
 }

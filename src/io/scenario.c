@@ -1321,8 +1321,8 @@ parse_bool(const char *s, int *out)
 
 /* Which ends of a range are open: a bit set of OPEN_LO and OPEN_HI (so a row's
  * lo_open flag, 0 or 1, is already a valid set). */
-#define OPEN_LO 1
-#define OPEN_HI 2
+#define OPEN_LO MW__OPEN_LO
+#define OPEN_HI MW__OPEN_HI
 
 static int
 open_of(const mw__param_t *p)
@@ -1401,6 +1401,64 @@ number_in_range(const char *text, int open, double lo, double hi, int is_int, do
         return MW_ERR_BAD_VALUE;
     }
     *out = v;
+    return 0;
+}
+
+int
+mw__number_parse(const char *text, double *out)
+{
+    return parse_number(text, out);
+}
+
+int
+mw__out_of_range(double v, int open, double lo, double hi)
+{
+    return out_of_range(v, open, lo, hi);
+}
+
+void
+mw__fmt_range(char *buf, size_t len, int open, double lo, double hi, int is_int)
+{
+    fmt_range(buf, len, open, lo, hi, is_int);
+}
+
+int
+mw__suggest(const char *word, const char *const *cands, const char *what, char *msg,
+            size_t len)
+{
+    sugg_t s;
+
+    sugg_init(&s, word);
+    for (int i = 0; cands[i] != NULL; i++) {
+        sugg_add(&s, cands[i], strlen(cands[i]));
+    }
+    sugg_msg(&s, what, msg, len);
+    return s.best_d <= 3;
+}
+
+int
+mw__param_may_vary(const mw__param_t *p, const char *key, char *msg, size_t len)
+{
+    char want[112];
+
+    if (p->type != MW__P_DOUBLE && p->type != MW__P_INT) {
+        mw__param_describe(p, 0, want, sizeof(want));
+        snprintf(msg, len,
+                 "'%.100s' takes %s, not a distribution: only numbers may vary between "
+                 "patients",
+                 key, want);
+        return MW_ERR_BAD_VALUE;
+    }
+    /* How long to simulate, how often to write and how to integrate are settings of
+     * the run, shared by the whole cohort (summary.json reports one horizon). */
+    if (strcmp(p->key, "horizon_days") == 0 || strcmp(p->key, "output_every_days") == 0 ||
+        strncmp(p->key, "engine.", 7) == 0) {
+        snprintf(msg, len,
+                 "'%.100s' is a setting of the run, the same for every patient; give a "
+                 "number",
+                 key);
+        return MW_ERR_BAD_VALUE;
+    }
     return 0;
 }
 
@@ -1776,6 +1834,28 @@ mw__antigen_lookup(const char *name, char *msg, size_t len)
     }
     sugg_msg(&s, "antigen", msg, len);
     return -1;
+}
+
+int
+mw__antigen_field(const char *field, size_t *offset, int *is_int, double *hi, char *msg,
+                  size_t len)
+{
+    sugg_t s;
+
+    for (int i = 0; i < N_AG_FIELDS; i++) {
+        if (strcmp(field, antigen_fields[i].name) == 0) {
+            *offset = antigen_fields[i].offset;
+            *is_int = antigen_fields[i].is_int;
+            *hi = antigen_fields[i].hi;
+            return 0;
+        }
+    }
+    sugg_init(&s, field);
+    for (int i = 0; i < N_AG_FIELDS; i++) {
+        sugg_add(&s, antigen_fields[i].name, strlen(antigen_fields[i].name));
+    }
+    sugg_msg(&s, "antigen field", msg, len);
+    return MW_ERR_UNKNOWN_KEY;
 }
 
 int
@@ -2235,13 +2315,15 @@ mw__trim(char *s)
 }
 
 /* Apply @p value to row @p p at @p base, @p rest being the key after the row
- * ("BCMA.density" for antigens, "pdl1" for edits, NULL for scalars). */
+ * ("BCMA.density" for antigens, "pdl1" for edits, NULL for scalars).  *@p set is
+ * the number that changed (a DOUBLE, INT or antigen field), else NULL. */
 static int
 set_leaf(const mw__param_t *p, void *base, const char *rest, const char *value, char *msg,
-         size_t len)
+         size_t len, void **set)
 {
     char d[128];
 
+    *set = NULL;
     if (p->type == MW__P_ANTIGENS) {
         const char *dot = rest != NULL ? strchr(rest, '.') : NULL;
         char name[64];
@@ -2258,8 +2340,15 @@ set_leaf(const mw__param_t *p, void *base, const char *rest, const char *value, 
         if (a < 0) {
             return MW_ERR_UNKNOWN_KEY;
         }
-        return mw__antigen_set_text((mw_antigen_t *) field_at(p, base) + a, dot + 1,
-                                    value, msg, len);
+        mw_antigen_t *ag = (mw_antigen_t *) field_at(p, base) + a;
+        int r = mw__antigen_set_text(ag, dot + 1, value, msg, len);
+        size_t off;
+        int is_int;
+        double hi;
+        if (r == 0 && mw__antigen_field(dot + 1, &off, &is_int, &hi, msg, len) == 0) {
+            *set = (char *) ag + off;
+        }
+        return r;
     }
     if (p->type == MW__P_EDITS) {
         mw_edit_t e, *edits = field_at(p, base);
@@ -2292,6 +2381,7 @@ set_leaf(const mw__param_t *p, void *base, const char *rest, const char *value, 
         snprintf(msg, len, "'%s' takes %s and has no sub-keys", p->key, d);
         return MW_ERR_UNKNOWN_KEY;
     }
+    *set = field_at(p, base);
     return mw__param_set_text(p, base, value, msg, len);
 }
 
@@ -2388,7 +2478,7 @@ mw_scenario_set(mw_scenario_t *self, const char *assignment, mw_diags_t *diags)
     const char *eq = strchr(assignment, '=');
     char key[256], value[512], prefix[256] = "", msg[320], seg[96], at[256] = "";
     char sel[128];
-    void *base = self;
+    void *base = self, *set = NULL;
     int n_app = 0, depth = 0, code = 0, trait = 0;
     const char *p;
 
@@ -2540,14 +2630,25 @@ mw_scenario_set(mw_scenario_t *self, const char *assignment, mw_diags_t *diags)
             }
             code =
                 mw__trait_set_text(field_at(row, base), trait, value, msg, sizeof(msg));
+            set = (char *) field_at(row, base) + mw__trait_info(trait)->offset;
             break;
         }
-        code = set_leaf(row, base, rest, value, msg, sizeof(msg));
+        code = set_leaf(row, base, rest, value, msg, sizeof(msg), &set);
         break;
+    }
+    if (code == MW_ERR_BAD_VALUE && value[0] == '{') {
+        snprintf(msg, sizeof(msg),
+                 "--set takes a plain value; a distribution ({lognormal: ...}, ...) can "
+                 "only be given in the scenario file");
     }
     if (code != 0) {
         mw__diag_add(diags, code, SET_FILE, 0, 0, key, "%s", msg);
         return mw__trace_error(MW_ERR_CONFIG);
+    }
+    /* A number replaces a distribution the file gave that key (a value in a new
+     * list element lies outside the scenario and cannot have one). */
+    if (set != NULL) {
+        mw__var_drop_at(self, set, 1);
     }
     /* Innermost first: an inner element goes into its enclosing new element, which
      * is then copied into its own holder. */
@@ -3161,7 +3262,8 @@ mw_scenario_validate(const mw_scenario_t *self, mw_diags_t *diags)
 typedef struct {
     FILE *out; /* NULL: hash only */
     uint64_t hash;
-    int indent; /* spaces per level; 0 = compact */
+    int indent;              /* spaces per level; 0 = compact */
+    const mw_scenario_t *sc; /* whose distributions replace numbers */
 } jw_t;
 
 static void
@@ -3265,6 +3367,88 @@ jw_close(jw_t *w, int first, int depth, const char *bracket)
 
 static void json_scope(jw_t *w, const char *prefix, const void *base, int depth);
 
+/* "name": x within a one-line object. */
+static void
+jw_member(jw_t *w, int *first, const char *name, double x)
+{
+    if (!*first) {
+        jw_puts(w, w->indent > 0 ? ", " : ",");
+    }
+    *first = 0;
+    jw_string(w, name);
+    jw_puts(w, w->indent > 0 ? ": " : ":");
+    jw_double(w, x);
+}
+
+static void
+jw_numbers(jw_t *w, int *first, const char *name, const double *x, int n)
+{
+    if (!*first) {
+        jw_puts(w, w->indent > 0 ? ", " : ",");
+    }
+    *first = 0;
+    jw_string(w, name);
+    jw_puts(w, w->indent > 0 ? ": [" : ":[");
+    for (int i = 0; i < n; i++) {
+        if (i > 0) {
+            jw_puts(w, w->indent > 0 ? ", " : ",");
+        }
+        jw_double(w, x[i]);
+    }
+    jw_puts(w, "]");
+}
+
+/* A number of the scenario at @p field, or its distribution when it varies between
+ * patients: {"lognormal": {"median": 0.1, "sd_log": 0.3}} on one line, in the form
+ * the loader reads back. */
+static void
+jw_value(jw_t *w, const void *field, int is_int)
+{
+    const char *f = field, *root = (const char *) w->sc;
+    const mw_variable_t *v = NULL;
+    int first = 1;
+
+    if (w->sc->n_variables > 0 && f >= root && f < root + sizeof(*w->sc)) {
+        v = mw__var_at(w->sc, (size_t) (f - root));
+    }
+    if (v == NULL) {
+        if (is_int) {
+            jw_int(w, get_int(field));
+        } else {
+            jw_double(w, get_double(field));
+        }
+        return;
+    }
+    jw_puts(w, "{");
+    jw_string(w, mw__dist_name(v->dist));
+    jw_puts(w, w->indent > 0 ? ": {" : ":{");
+    switch (v->dist) {
+        case MW_DIST_LOGNORMAL:
+            jw_member(w, &first, "median", v->center);
+            jw_member(w, &first, "sd_log", v->spread);
+            break;
+        case MW_DIST_NORMAL:
+            jw_member(w, &first, "mean", v->center);
+            jw_member(w, &first, "sd", v->spread);
+            if (isfinite(v->min)) {
+                jw_member(w, &first, "min", v->min);
+            }
+            if (isfinite(v->max)) {
+                jw_member(w, &first, "max", v->max);
+            }
+            break;
+        case MW_DIST_UNIFORM:
+            jw_member(w, &first, "min", v->min);
+            jw_member(w, &first, "max", v->max);
+            break;
+        default:
+            jw_numbers(w, &first, "values", v->values, v->n_values);
+            jw_numbers(w, &first, "weights", v->weights, v->n_values);
+            break;
+    }
+    jw_puts(w, "}}");
+}
+
 static void
 json_antigens(jw_t *w, const mw_antigen_t *ags, int depth)
 {
@@ -3279,11 +3463,7 @@ json_antigens(jw_t *w, const mw_antigen_t *ags, int depth)
             const antigen_field_t *f = &antigen_fields[k];
             const char *x = (const char *) &ags[a] + f->offset;
             jw_key(w, &ffirst, depth + 2, f->name, strlen(f->name));
-            if (f->is_int) {
-                jw_int(w, get_int(x));
-            } else {
-                jw_double(w, get_double(x));
-            }
+            jw_value(w, x, f->is_int);
         }
         jw_close(w, ffirst, depth + 1, "}");
     }
@@ -3317,10 +3497,8 @@ json_row(jw_t *w, const mw__param_t *p, const void *base, int depth)
 
     switch (p->type) {
         case MW__P_DOUBLE:
-            jw_double(w, get_double(f));
-            break;
         case MW__P_INT:
-            jw_int(w, get_int(f));
+            jw_value(w, f, p->type == MW__P_INT);
             break;
         case MW__P_BOOL:
             jw_puts(w, get_int(f) ? "true" : "false");
@@ -3415,7 +3593,7 @@ json_scope(jw_t *w, const char *prefix, const void *base, int depth)
                 if (ti->is_flag) {
                     jw_puts(w, mw__trait_get(t, k) != 0 ? "true" : "false");
                 } else {
-                    jw_double(w, mw__trait_get(t, k));
+                    jw_value(w, (const char *) t + ti->offset, 0);
                 }
             }
             continue;
@@ -3436,7 +3614,7 @@ json_scope(jw_t *w, const char *prefix, const void *base, int depth)
 int
 mw_scenario_write_json(const mw_scenario_t *self, FILE *out, int indent)
 {
-    jw_t w = {out, FNV_OFFSET, indent < 0 ? 0 : indent > 16 ? 16 : indent};
+    jw_t w = {out, FNV_OFFSET, indent < 0 ? 0 : indent > 16 ? 16 : indent, self};
 
     json_scope(&w, "", self, 0);
     return ferror(out) ? mw__trace_error(MW_ERR_IO) : 0;
@@ -3445,7 +3623,7 @@ mw_scenario_write_json(const mw_scenario_t *self, FILE *out, int indent)
 uint64_t
 mw_scenario_hash(const mw_scenario_t *self)
 {
-    jw_t w = {NULL, FNV_OFFSET, 0};
+    jw_t w = {NULL, FNV_OFFSET, 0, self};
 
     json_scope(&w, "", self, 0);
     return w.hash;
@@ -3879,6 +4057,14 @@ write_libraries(FILE *out, int markdown)
     return 0;
 }
 
+/* One line on patient variability, which the table has no column for. */
+#define VARY_NOTE                                                                        \
+    "Numeric keys (double, int; not horizon_days, output_every_days, engine.*) may "     \
+    "give a distribution drawn per patient instead of a number: {lognormal: {median, "   \
+    "sd_log}}, {normal: {mean, sd, min, max}}, {uniform: {min, max}} or {choice: "       \
+    "{values, weights}} (int keys: uniform, choice); see docs/guide.md, Patient "        \
+    "variability."
+
 int
 mw_params_write(FILE *out, int markdown)
 {
@@ -3901,6 +4087,7 @@ mw_params_write(FILE *out, int markdown)
             md_cell(out, v.doc);
             fputs("\n", out);
         }
+        fputs("\n" VARY_NOTE "\n", out);
         if (write_libraries(out, markdown) != 0) {
             return mw__trace_error(MW_ERR_NO_MEMORY);
         }
@@ -3913,6 +4100,7 @@ mw_params_write(FILE *out, int markdown)
             w[c] = n > w[c] ? n : w[c];
         }
     }
+    fputs(VARY_NOTE "\n\n", out);
     fprintf(out, "%-*s  %-*s  %-*s  %-*s  %-*s  %s\n", w[0], "key", w[1], "type", w[2],
             "unit", w[3], "default", w[4], "range", "doc [source]");
     for (int k = 0; param_view(k, &v); k++) {

@@ -23,6 +23,7 @@ typedef struct {
     const char *file;
     mw_diags_t *diags;
     int n_err;
+    mw_scenario_t *sc; /* the scenario being loaded (distributions record offsets) */
 } ld_t;
 
 static void err_at(ld_t *ld, const yaml_node_t *node, int code, const char *key,
@@ -161,6 +162,220 @@ want_mapping(ld_t *ld, const yaml_node_t *n, const char *path, const char *expec
 static void walk_map(ld_t *ld, const yaml_node_t *map, const char *prefix, void *base,
                      const char *path);
 
+/* The entry of key @p key in mapping @p map, the key compared case-insensitively
+ * when @p nocase (antigen names), or NULL. */
+static const yaml_node_pair_t *
+map_pair(ld_t *ld, const yaml_node_t *map, const char *key, int nocase)
+{
+    for (yaml_node_pair_t *pr = map->data.mapping.pairs.start;
+         pr < map->data.mapping.pairs.top; pr++) {
+        const yaml_node_t *k = node_at(ld, pr->key);
+        if (k->type == YAML_SCALAR_NODE &&
+            (nocase ? strcasecmp(text(k), key) : strcmp(text(k), key)) == 0) {
+            return pr;
+        }
+    }
+    return NULL;
+}
+
+/* The value node of key @p key in mapping @p map, or NULL. */
+static const yaml_node_t *
+map_value(ld_t *ld, const yaml_node_t *map, const char *key)
+{
+    const yaml_node_pair_t *pr = map_pair(ld, map, key, 0);
+
+    return pr != NULL ? node_at(ld, pr->value) : NULL;
+}
+
+/* ------------------------------------------------------------------------------
+ * Distributions in place of numbers (patient variability, variability.c)
+ * ---------------------------------------------------------------------------- */
+
+#define DISTS_WANT "a distribution (lognormal, normal, uniform or choice)"
+
+/* 1 when @p n is a mapping whose one key names a distribution: what a user who
+ * wants a key to vary writes, so that a key which cannot vary says why. */
+static int
+looks_like_dist(ld_t *ld, const yaml_node_t *n)
+{
+    const yaml_node_t *k;
+    char msg[160];
+
+    if (n->type != YAML_MAPPING_NODE ||
+        n->data.mapping.pairs.top - n->data.mapping.pairs.start != 1) {
+        return 0;
+    }
+    k = node_at(ld, n->data.mapping.pairs.start->key);
+    return k->type == YAML_SCALAR_NODE && mw__dist_find(text(k), msg, sizeof(msg)) >= 0;
+}
+
+/* The offset in the scenario of the value at @p field. */
+static size_t
+offset_in(ld_t *ld, const void *field)
+{
+    const char *f = field, *root = (const char *) ld->sc;
+
+    mw__bug_assert(f >= root && f < root + sizeof(*ld->sc));
+    return (size_t) (f - root);
+}
+
+/* One number of a distribution's parameters. */
+static int
+dist_number(ld_t *ld, const yaml_node_t *n, const char *key, double *out)
+{
+    char got[80];
+
+    if (n->type != YAML_SCALAR_NODE || is_null(n) ||
+        mw__number_parse(text(n), out) != 0) {
+        what(n, got, sizeof(got));
+        err_at(ld, n, MW_ERR_BAD_VALUE, key, "expected a number, got %s", got);
+        return -1;
+    }
+    return 0;
+}
+
+/* A choice's values or weights: a list of at most MW_VAR_MAX_VALUES numbers. */
+static void
+dist_list(ld_t *ld, const yaml_node_t *seq, const char *key, double *out, int *n)
+{
+    char got[80];
+
+    *n = 0;
+    if (seq->type != YAML_SEQUENCE_NODE) {
+        what(seq, got, sizeof(got));
+        err_at(ld, seq, MW_ERR_BAD_VALUE, key, "expected a list of numbers, got %s", got);
+        return;
+    }
+    for (yaml_node_item_t *it = seq->data.sequence.items.start;
+         it < seq->data.sequence.items.top; it++) {
+        if (*n >= MW_VAR_MAX_VALUES) {
+            err_at(ld, node_at(ld, *it), MW_ERR_TOO_MANY, key,
+                   "at most %d values allowed", MW_VAR_MAX_VALUES);
+            return;
+        }
+        if (dist_number(ld, node_at(ld, *it), key, &out[*n]) != 0) {
+            return;
+        }
+        (*n)++;
+    }
+}
+
+/* The node to blame for parameter @p bad (item @p item) of the distribution whose
+ * parameters are the mapping @p params; @p name (the distribution's key) when the
+ * distribution as a whole is wrong or the parameter was not written. */
+static const yaml_node_t *
+dist_blame(ld_t *ld, const yaml_node_t *name, const yaml_node_t *params, int dist,
+           int bad, int item)
+{
+    const char *p = mw__dist_param(dist, bad);
+    const yaml_node_t *v = p != NULL ? map_value(ld, params, p) : NULL;
+
+    if (v == NULL) {
+        return name;
+    }
+    if (item >= 0 && v->type == YAML_SEQUENCE_NODE &&
+        item < v->data.sequence.items.top - v->data.sequence.items.start) {
+        return node_at(ld, v->data.sequence.items.start[item]);
+    }
+    return v;
+}
+
+/* A distribution given for numeric key @p t (whose plain values are @p want):
+ * {lognormal: {median, sd_log}}, {normal: {mean, sd, min, max}},
+ * {uniform: {min, max}} or {choice: {values, weights}}.  On success the scenario
+ * records it and the key takes its base value. */
+static void
+walk_dist(ld_t *ld, const yaml_node_t *map, const mw__var_target_t *t, const char *want)
+{
+    const long n = map->data.mapping.pairs.top - map->data.mapping.pairs.start;
+    const yaml_node_t *k, *v;
+    mw__dist_spec_t spec;
+    mw_variable_t var;
+    char msg[320], dkey[256], pkey[320], got[80], plist[64] = "";
+    int d, bad, item, n_err = ld->n_err;
+
+    if (n != 1) {
+        err_at(ld, map, MW_ERR_BAD_VALUE, t->key,
+               "expected %s or " DISTS_WANT ", got a mapping with %ld keys (a "
+               "distribution is a mapping with one key)",
+               want, n);
+        return;
+    }
+    k = node_at(ld, map->data.mapping.pairs.start->key);
+    v = node_at(ld, map->data.mapping.pairs.start->value);
+    if (k->type != YAML_SCALAR_NODE) {
+        what(k, got, sizeof(got));
+        err_at(ld, k, MW_ERR_BAD_VALUE, t->key, "expected a distribution name, got %s",
+               got);
+        return;
+    }
+    d = mw__dist_find(text(k), msg, sizeof(msg));
+    if (d == -1) {
+        err_at(ld, k, MW_ERR_UNKNOWN_KEY, t->key, "%s", msg);
+        return;
+    }
+    if (d < 0) {
+        err_at(ld, map, MW_ERR_BAD_VALUE, t->key,
+               "expected %s or " DISTS_WANT ", got a mapping with key '%.40s'", want,
+               text(k));
+        return;
+    }
+    join(dkey, sizeof(dkey), t->key, text(k));
+    for (int j = 0; mw__dist_param(d, j) != NULL; j++) {
+        size_t used = strlen(plist);
+        snprintf(plist + used, sizeof(plist) - used, "%s%s", j > 0 ? ", " : "",
+                 mw__dist_param(d, j));
+    }
+    if (v->type != YAML_MAPPING_NODE) {
+        what(v, got, sizeof(got));
+        err_at(ld, v, MW_ERR_BAD_VALUE, dkey, "expected a mapping of %s, got %s", plist,
+               got);
+        return;
+    }
+    memset(&spec, 0, sizeof(spec));
+    spec.dist = d;
+    for (yaml_node_pair_t *pr = v->data.mapping.pairs.start;
+         pr < v->data.mapping.pairs.top; pr++) {
+        const yaml_node_t *pk = node_at(ld, pr->key), *pv = node_at(ld, pr->value);
+        int j;
+        if (!entry_ok(ld, v, pr, dkey)) {
+            continue;
+        }
+        join(pkey, sizeof(pkey), dkey, text(pk));
+        j = mw__dist_param_find(d, text(pk), msg, sizeof(msg));
+        if (j < 0) {
+            err_at(ld, pk, MW_ERR_UNKNOWN_KEY, pkey, "%s", msg);
+            continue;
+        }
+        spec.given |= 1u << j;
+        if (d == MW_DIST_CHOICE) {
+            if (j == MW__CHOICE_VALUES) {
+                dist_list(ld, pv, pkey, spec.values, &spec.n_values);
+            } else {
+                dist_list(ld, pv, pkey, spec.weights, &spec.n_weights);
+            }
+        } else {
+            (void) dist_number(ld, pv, pkey, &spec.p[j]);
+        }
+    }
+    if (ld->n_err > n_err) {
+        return;
+    }
+    if (mw__var_make(&spec, t, &var, &bad, &item, msg, sizeof(msg)) != 0) {
+        const char *p = mw__dist_param(d, bad);
+        if (p != NULL) {
+            join(pkey, sizeof(pkey), dkey, p);
+        }
+        err_at(ld, dist_blame(ld, k, v, d, bad, item), MW_ERR_BAD_VALUE,
+               p != NULL ? pkey : t->key, "%s", msg);
+        return;
+    }
+    if (mw__var_put(ld->sc, &var) != 0) {
+        err_at(ld, map, MW_ERR_TOO_MANY, t->key,
+               "at most %d keys may vary between patients", MW_MAX_VARIABLES);
+    }
+}
+
 /* A clone's `antigens`: antigen name -> {density, spread, copies, epitope}. */
 static void
 walk_antigens(ld_t *ld, const yaml_node_t *map, mw_antigen_t *ags, const char *path)
@@ -202,6 +417,22 @@ walk_antigens(ld_t *ld, const yaml_node_t *map, mw_antigen_t *ags, const char *p
                 continue;
             }
             join(fkey, sizeof(fkey), key, text(fk));
+            if (fv->type == YAML_MAPPING_NODE) {
+                mw__var_target_t t = {fkey, 0, 0, 0, 0, 0};
+                size_t off;
+                char want[112];
+                r = mw__antigen_field(text(fk), &off, &t.is_int, &t.hi, msg, sizeof(msg));
+                if (r != 0) {
+                    err_at(ld, fk, r, fkey, "%s", msg);
+                    continue;
+                }
+                t.offset = offset_in(ld, (char *) &ags[a] + off);
+                mw__fmt_range(want, sizeof(want), 0, 0, t.hi, t.is_int);
+                snprintf(want + strlen(want), sizeof(want) - strlen(want), " (%s)",
+                         t.is_int ? "an integer" : "a number");
+                walk_dist(ld, fv, &t, want);
+                continue;
+            }
             if (fv->type != YAML_SCALAR_NODE) {
                 what(fv, got, sizeof(got));
                 /* Let the field check name the field first when it is unknown. */
@@ -217,6 +448,14 @@ walk_antigens(ld_t *ld, const yaml_node_t *map, mw_antigen_t *ags, const char *p
             r = mw__antigen_set_text(&ags[a], text(fk), text(fv), msg, sizeof(msg));
             if (r != 0) {
                 err_at(ld, r == MW_ERR_UNKNOWN_KEY ? fk : fv, r, fkey, "%s", msg);
+            } else {
+                /* A number given after a distribution (a later file) replaces it. */
+                size_t off;
+                int is_int;
+                double hi;
+                mw__bug_assert(mw__antigen_field(text(fk), &off, &is_int, &hi, msg,
+                                                 sizeof(msg)) == 0);
+                mw__var_drop_at(ld->sc, (char *) &ags[a] + off, 1);
             }
         }
     }
@@ -242,6 +481,13 @@ walk_edits(ld_t *ld, const yaml_node_t *map, mw_edit_t *edits, int *n, const cha
             continue;
         }
         join(key, sizeof(key), path, text(k));
+        if (looks_like_dist(ld, v)) {
+            err_at(ld, v, MW_ERR_BAD_VALUE, key,
+                   "an edit is a change such as x0.5, +0.1, =2, lost or true, not a "
+                   "distribution: only the values of numeric keys may vary between "
+                   "patients");
+            continue;
+        }
         if (v->type != YAML_SCALAR_NODE) {
             what(v, got, sizeof(got));
             err_at(ld, v, MW_ERR_BAD_VALUE, key,
@@ -286,6 +532,8 @@ walk_list(ld_t *ld, const mw__param_t *row, const yaml_node_t *seq, void *base,
 
     memset(arr, 0, row->elem_size * (size_t) max);
     *count = 0;
+    /* The list replaces the earlier one, and with it the distributions given in it. */
+    mw__var_drop_at(ld->sc, arr, row->elem_size * (size_t) max);
     if (is_null(seq)) {
         return;
     }
@@ -317,31 +565,6 @@ walk_list(ld_t *ld, const mw__param_t *row, const yaml_node_t *seq, void *base,
         }
         walk_map(ld, item, prefix, elem, ipath);
     }
-}
-
-/* The entry of key @p key in mapping @p map, the key compared case-insensitively
- * when @p nocase (antigen names), or NULL. */
-static const yaml_node_pair_t *
-map_pair(ld_t *ld, const yaml_node_t *map, const char *key, int nocase)
-{
-    for (yaml_node_pair_t *pr = map->data.mapping.pairs.start;
-         pr < map->data.mapping.pairs.top; pr++) {
-        const yaml_node_t *k = node_at(ld, pr->key);
-        if (k->type == YAML_SCALAR_NODE &&
-            (nocase ? strcasecmp(text(k), key) : strcmp(text(k), key)) == 0) {
-            return pr;
-        }
-    }
-    return NULL;
-}
-
-/* The value node of key @p key in mapping @p map, or NULL. */
-static const yaml_node_t *
-map_value(ld_t *ld, const yaml_node_t *map, const char *key)
-{
-    const yaml_node_pair_t *pr = map_pair(ld, map, key, 0);
-
-    return pr != NULL ? node_at(ld, pr->value) : NULL;
 }
 
 /* A keyed list (drugs, regimens).  Each item names an entry: the entry of that
@@ -472,12 +695,40 @@ walk_scalar(ld_t *ld, const mw__param_t *row, int kind, int trait, const yaml_no
 {
     char msg[320], want[160], got[80];
     const char *value;
-    int r;
+    char *field = (char *) base + row->offset;
+    mw__var_target_t t = {key, 0, row->type == MW__P_INT, 0, row->lo, row->hi};
+    int r, may_vary;
 
+    mw__param_describe(row, trait, want, sizeof(want));
+    if (kind == MW__K_TRAIT) {
+        const mw_trait_info_t *ti = mw__trait_info(trait);
+        field += ti->offset;
+        t.lo = ti->lo;
+        t.hi = ti->hi;
+        may_vary = !ti->is_flag;
+        if (!may_vary) {
+            snprintf(msg, sizeof(msg),
+                     "'%.100s' takes true or false, not a distribution: only numbers may "
+                     "vary between patients",
+                     key);
+        }
+    } else {
+        t.open = (row->lo_open ? MW__OPEN_LO : 0) | (row->hi_open ? MW__OPEN_HI : 0);
+        may_vary = mw__param_may_vary(row, key, msg, sizeof(msg)) == 0;
+    }
+    if (v->type == YAML_MAPPING_NODE && may_vary) {
+        t.offset = offset_in(ld, field);
+        walk_dist(ld, v, &t, want);
+        return;
+    }
+    if (v->type == YAML_MAPPING_NODE && looks_like_dist(ld, v)) {
+        err_at(ld, v, MW_ERR_BAD_VALUE, key, "%s", msg);
+        return;
+    }
     if (v->type != YAML_SCALAR_NODE) {
-        mw__param_describe(row, trait, want, sizeof(want));
         what(v, got, sizeof(got));
-        err_at(ld, v, MW_ERR_BAD_VALUE, key, "expected %s, got %s", want, got);
+        err_at(ld, v, MW_ERR_BAD_VALUE, key, "expected %s%s, got %s", want,
+               may_vary ? " or " DISTS_WANT : "", got);
         return;
     }
     value = is_null(v) ? "" : text(v); /* "got nothing" */
@@ -489,6 +740,9 @@ walk_scalar(ld_t *ld, const mw__param_t *row, int kind, int trait, const yaml_no
     }
     if (r != 0) {
         err_at(ld, v, r, key, "%s", msg);
+    } else if (may_vary) {
+        /* A number given after a distribution (a later file) replaces it. */
+        mw__var_drop_at(ld->sc, field, 1);
     }
 }
 
@@ -585,7 +839,7 @@ static int
 load_text(mw_scenario_t *self, const char *buf, size_t len, const char *file,
           mw_diags_t *diags)
 {
-    ld_t ld = {NULL, file, diags, 0};
+    ld_t ld = {NULL, file, diags, 0, self};
     yaml_parser_t parser;
     yaml_document_t doc, extra;
     const yaml_node_t *root;
@@ -936,7 +1190,7 @@ void
 mw_diags_locate(mw_diags_t *diags, const mw_scenario_t *self, const char *path,
                 char *const *sets, int n_sets)
 {
-    ld_t ld = {NULL, path, NULL, 0};
+    ld_t ld = {NULL, path, NULL, 0, NULL};
     yaml_parser_t parser;
     yaml_document_t doc;
     kpart_t parts[KEY_PARTS];

@@ -182,6 +182,20 @@ expect 2 "pol.yaml:5:.*policies\[0\].when.quantity: 'tumour_cells' is not an obs
 printf 'tumour:\n  clones: [{cells: 1.0e+9}]\npolicies:\n  - name: p\n    when: {quantity: mrd_positive}\n    do: {action: stop}\n' > "$T/pol2.yaml"
 expect 2 "policies\[0\].when: give a threshold" "$M" check "$T/pol2.yaml"
 
+# --- patient variability: a distribution in place of a number ---------------------
+printf 'tumour:\n  clones:\n    - cells: 1.0e+9\n      birth: {lognormal: {median: 0.05, sd_log: 0.3}}\n' > "$T/var.yaml"
+expect 0 "1 key varying between patients" "$M" check "$T/var.yaml"
+"$M" run "$T/var.yaml" -o "$T/var" --seed 7 --replicates 3 -q || bad "run with a distribution failed"
+n=$(grep -c '"drawn": {"tumour.clones\[0\].birth": ' "$T/var/summary.json")
+[ "$n" -eq 3 ] && ok || bad "summary.json: $n replicates with drawn values, expected 3"
+grep -q '"birth": {"lognormal": {"median": 0.05, "sd_log": 0.3}}' "$T/var/run.json" && ok || bad "run.json lacks the distribution"
+grep -q '"drawn"' "$T/a_hybrid/summary.json" && bad "summary.json without distributions has drawn values" || ok
+expect 0 "ok" "$M" check "$T/var.yaml" --set 'tumour.clones[0].birth=0.04'
+expect 2 "only be given in the scenario file" "$M" check "$T/var.yaml" --set 'tumour.clones[0].birth={uniform: {min: 0, max: 1}}'
+printf 'tumour:\n  clones:\n    - cells: 1.0e+9\n      birth: {lognorml: {median: 0.05, sd_log: 0.3}}\n' > "$T/var2.yaml"
+expect 2 "var2.yaml:4:15: tumour.clones\[0\].birth: unknown distribution 'lognorml'; did you mean 'lognormal'?" "$M" check "$T/var2.yaml"
+expect 0 "may give a distribution" "$M" params
+
 # --- other commands ----------------------------------------------------------------
 expect 0 "^marrow [0-9]" "$M" --version
 expect 0 "usage" "$M" --help

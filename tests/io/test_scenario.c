@@ -2194,6 +2194,402 @@ test_from_set(void **state)
     assert_int_equal(t.therapy.drugs_from_set, 0);
 }
 
+/* ------------------------------------------------------------------------------
+ * Patient variability: a distribution in place of a number
+ * ---------------------------------------------------------------------------- */
+
+/* Every distribution, at the top level and inside list elements (a clone, its
+ * antigens, a product and its targets, a library drug by name). */
+static const char vary_yaml[] =
+    "immune:\n"
+    "  kill_max: {lognormal: {median: 1.2, sd_log: 0.25}}\n"
+    "body:\n"
+    "  weight_kg: {normal: {mean: 70, sd: 12, min: 40, max: 120}}\n"
+    "markers:\n"
+    "  mprotein: {half_life_days: {choice: {values: [21, 7, 14], weights: [2, 1, 1]}}}\n"
+    "toxicity:\n"
+    "  toci_at_grade: {uniform: {min: 1, max: 4}}\n"
+    "tumour:\n"
+    "  clones:\n"
+    "    - cells: 1e9\n"
+    "      birth: {lognormal: {median: 0.05, sd_log: 0.3}}\n"
+    "    - cells: 1e8\n"
+    "      pdl1: {uniform: {min: 0.1, max: 0.6}}\n"
+    "      antigens:\n"
+    "        BCMA:\n"
+    "          density: {normal: {mean: 500, sd: 100}}\n"
+    "          copies: {choice: {values: [2, 1]}}\n"
+    "products:\n"
+    "  - name: cart\n"
+    "    dose_cells: {normal: {mean: 4.5e8, sd: 1e8, min: 1e8}}\n"
+    "    targets: [{antigen: BCMA, d50: {uniform: {min: 100, max: 300}}}]\n"
+    "drugs:\n"
+    "  - name: bortezomib\n"
+    "    pd: {emax: {choice: {values: [0.2, 0.4]}}}\n";
+
+/* Offset of @p field in scenario @p s. */
+static uint32_t
+off_in(const mw_scenario_t *s, const void *field)
+{
+    return (uint32_t) ((const char *) field - (const char *) s);
+}
+
+static void
+test_dist_load(void **state)
+{
+    mw_scenario_t s;
+    (void) state;
+
+    load_ok(&s, vary_yaml);
+    const int bz = drug_index(&s, "bortezomib");
+    const mw_clone_spec_t *c1 = &s.tumour.clones[1];
+    const struct {
+        const char *key;
+        const void *field;
+        int dist, is_int;
+    } want[] = {
+        {"tumour.clones[0].birth", &s.tumour.clones[0].traits.birth, MW_DIST_LOGNORMAL,
+         0},
+        {"tumour.clones[1].pdl1", &c1->traits.pdl1, MW_DIST_UNIFORM, 0},
+        {"tumour.clones[1].antigens.BCMA.density",
+         &c1->traits.antigen[MW_AG_BCMA].density, MW_DIST_NORMAL, 0},
+        {"tumour.clones[1].antigens.BCMA.copies", &c1->traits.antigen[MW_AG_BCMA].copies,
+         MW_DIST_CHOICE, 1},
+        {"markers.mprotein.half_life_days", &s.markers.mprotein_half_life, MW_DIST_CHOICE,
+         0},
+        {"immune.kill_max", &s.immune.kill_max, MW_DIST_LOGNORMAL, 0},
+        {"products[0].targets[0].d50", &s.immune.products[0].targets[0].d50,
+         MW_DIST_UNIFORM, 0},
+        {"products[0].dose_cells", &s.immune.products[0].dose_cells, MW_DIST_NORMAL, 0},
+        {"toxicity.toci_at_grade", &s.toxicity.toci_at_grade, MW_DIST_UNIFORM, 1},
+        {"body.weight_kg", &s.body.weight_kg, MW_DIST_NORMAL, 0},
+        {"drugs[bortezomib].pd.emax", &s.therapy.drugs[bz].emax, MW_DIST_CHOICE, 0},
+    };
+    const int n = (int) (sizeof(want) / sizeof(want[0]));
+
+    /* One entry per key at the value's offset, in the order of the offsets (not the
+     * order of the file). */
+    assert_int_equal(s.n_variables, n);
+    for (int k = 0; k < n; k++) {
+        const mw_variable_t *v = &s.variables[k];
+        assert_string_equal(v->key, want[k].key);
+        assert_int_equal(v->offset, off_in(&s, want[k].field));
+        assert_int_equal(v->dist, want[k].dist);
+        assert_int_equal(v->is_int, want[k].is_int);
+    }
+    /* The parameters as written; the key's range travels with the entry. */
+    assert_true(s.variables[5].center == 1.2 && s.variables[5].spread == 0.25);
+    assert_true(s.variables[9].min == 40 && s.variables[9].max == 120);
+    assert_true(s.variables[9].lo == 0 && s.variables[9].hi == 500);
+    assert_int_equal(s.variables[9].range_open, 1); /* weight_kg is (0, 500] */
+    assert_int_equal(s.variables[4].n_values, 3);
+    assert_true(s.variables[4].weights[0] == 2 && s.variables[4].weights[2] == 1);
+    assert_true(isinf(s.variables[2].min) && isinf(s.variables[2].max));
+    assert_true(s.variables[10].weights[0] == 1 && s.variables[10].weights[1] == 1);
+
+    /* Base values: median, mean, midpoint (rounded down for an int), first choice. */
+    assert_true(s.immune.kill_max == 1.2);
+    assert_true(s.body.weight_kg == 70);
+    assert_true(s.markers.mprotein_half_life == 21);
+    assert_int_equal(s.toxicity.toci_at_grade, 2);
+    assert_true(s.tumour.clones[0].traits.birth == 0.05);
+    assert_true(c1->traits.pdl1 == 0.35);
+    assert_true(c1->traits.antigen[MW_AG_BCMA].density == 500);
+    assert_int_equal(c1->traits.antigen[MW_AG_BCMA].copies, 2);
+    assert_true(s.immune.products[0].dose_cells == 4.5e8);
+    assert_true(s.immune.products[0].targets[0].d50 == 200);
+    assert_true(s.therapy.drugs[bz].emax == 0.2);
+
+    /* A scenario without distributions has an empty, zeroed table. */
+    load_ok(&s, full_yaml);
+    assert_int_equal(s.n_variables, 0);
+    for (size_t i = 0; i < sizeof(s.variables); i++) {
+        assert_int_equal(((const unsigned char *) s.variables)[i], 0);
+    }
+}
+
+static void
+test_dist_json_hash(void **state)
+{
+    mw_scenario_t s, t;
+    mw_diags_t d;
+    (void) state;
+
+    load_ok(&s, vary_yaml);
+    char *a = json_of(&s, 2);
+    assert_non_null(
+        strstr(a, "\"birth\": {\"lognormal\": {\"median\": 0.05, \"sd_log\": 0.3}}"));
+    assert_non_null(strstr(a, "\"weight_kg\": {\"normal\": {\"mean\": 70, \"sd\": 12, "
+                              "\"min\": 40, \"max\": 120}}"));
+    assert_non_null(strstr(a, "\"density\": {\"normal\": {\"mean\": 500, \"sd\": 100}}"));
+    assert_non_null(
+        strstr(a, "\"toci_at_grade\": {\"uniform\": {\"min\": 1, \"max\": 4}}"));
+    assert_non_null(strstr(a,
+                           "\"half_life_days\": {\"choice\": {\"values\": [21, 7, 14], "
+                           "\"weights\": [2, 1, 1]}}"));
+    assert_non_null(strstr(a, "\"emax\": {\"choice\": {\"values\": [0.2, 0.4], "
+                              "\"weights\": [1, 1]}}"));
+    free(a);
+    /* The echo loads back to the same scenario, table included, compact or not. */
+    for (int indent = 0; indent <= 2; indent += 2) {
+        char *e = json_of(&s, indent), *f;
+        mw_diags_clear(&d);
+        mw_scenario_init_defaults(&t);
+        if (mw_scenario_load_string(&t, e, "echo.json", &d) != 0) {
+            mw_diags_print(&d, stdout);
+            fail_msg("the JSON echo with distributions does not load");
+        }
+        assert_memory_equal(&s, &t, sizeof(s));
+        f = json_of(&t, indent);
+        assert_string_equal(e, f);
+        free(e);
+        free(f);
+    }
+
+    /* The hash covers every parameter of every distribution. */
+    const uint64_t h = mw_scenario_hash(&s);
+    t = s;
+    t.variables[5].spread = 0.26;
+    assert_true(mw_scenario_hash(&t) != h);
+    t = s;
+    t.variables[9].max = 121;
+    assert_true(mw_scenario_hash(&t) != h);
+    t = s;
+    t.variables[4].weights[1] = 2;
+    assert_true(mw_scenario_hash(&t) != h);
+    t = s;
+    t.variables[8].dist = MW_DIST_CHOICE;
+    t.variables[8].n_values = 1;
+    t.variables[8].values[0] = 2;
+    t.variables[8].weights[0] = 1;
+    assert_true(mw_scenario_hash(&t) != h);
+    /* ... and a distribution differs from its base value as a plain number. */
+    t = s;
+    mw_diags_clear(&d);
+    assert_int_equal(mw_scenario_set(&t, "immune.kill_max=1.2", &d), 0);
+    assert_true(t.immune.kill_max == s.immune.kill_max);
+    assert_true(mw_scenario_hash(&t) != h);
+}
+
+static void
+test_dist_replace(void **state)
+{
+    mw_scenario_t s, t;
+    mw_diags_t d;
+    (void) state;
+
+    /* A list given again replaces the distributions in its elements. */
+    load_ok(&s, vary_yaml);
+    mw_diags_clear(&d);
+    assert_int_equal(
+        mw_scenario_load_string(&s, "tumour: {clones: [{cells: 5}]}\n", "later.yaml", &d),
+        0);
+    assert_int_equal(s.n_variables, 7);
+    assert_string_equal(s.variables[0].key, "markers.mprotein.half_life_days");
+    assert_string_equal(s.variables[4].key, "toxicity.toci_at_grade");
+    assert_string_equal(s.variables[6].key, "drugs[bortezomib].pd.emax");
+    for (size_t i = 7 * sizeof(mw_variable_t); i < sizeof(s.variables); i++) {
+        assert_int_equal(((const unsigned char *) s.variables)[i], 0);
+    }
+    /* A later file: a number removes the distribution, a distribution replaces it
+     * (in the same place). */
+    mw_diags_clear(&d);
+    assert_int_equal(mw_scenario_load_string(&s,
+                                             "immune: {kill_max: 2}\n"
+                                             "toxicity:\n"
+                                             "  toci_at_grade: {choice: {values: [3]}}\n"
+                                             "drugs:\n"
+                                             "  - {name: bortezomib, pd: {emax: 0.5}}\n",
+                                             "later.yaml", &d),
+                     0);
+    assert_true(s.immune.kill_max == 2);
+    assert_int_equal(s.n_variables, 5);
+    assert_string_equal(s.variables[0].key, "markers.mprotein.half_life_days");
+    assert_string_equal(s.variables[1].key, "products[0].targets[0].d50");
+    assert_string_equal(s.variables[3].key, "toxicity.toci_at_grade");
+    assert_int_equal(s.variables[3].dist, MW_DIST_CHOICE);
+    assert_string_equal(s.variables[4].key, "body.weight_kg");
+    assert_int_equal(s.toxicity.toci_at_grade, 3);
+    assert_true(s.therapy.drugs[drug_index(&s, "bortezomib")].emax == 0.5);
+
+    /* --set with a number removes the key's distribution: trait, antigen field,
+     * top-level and library keys alike. */
+    load_ok(&s, vary_yaml);
+    assert_int_equal(set1(&s, "tumour.clones[0].birth=0.06", &d), 0);
+    assert_int_equal(set1(&s, "tumour.clones[1].antigens.BCMA.density=400", &d), 0);
+    assert_int_equal(set1(&s, "drugs[bortezomib].pd.emax=0.3", &d), 0);
+    assert_int_equal(set1(&s, "body.weight_kg=80", &d), 0);
+    assert_int_equal(set1(&s, "products[0].targets[0].d50=150", &d), 0);
+    assert_int_equal(s.n_variables, 6);
+    for (int k = 0; k < s.n_variables; k++) {
+        assert_null(strstr(s.variables[k].key, "birth"));
+        assert_null(strstr(s.variables[k].key, "density"));
+        assert_null(strstr(s.variables[k].key, "emax"));
+        assert_null(strstr(s.variables[k].key, "weight"));
+        assert_null(strstr(s.variables[k].key, "d50"));
+    }
+    assert_true(s.tumour.clones[0].traits.birth == 0.06);
+    /* A key set elsewhere keeps its distribution. */
+    assert_int_equal(set1(&s, "tumour.clones[1].antigens.BCMA.spread=0.5", &d), 0);
+    assert_int_equal(s.n_variables, 6);
+    /* --set cannot give a distribution, and says so. */
+    assert_int_equal(set1(&s, "immune.kill_max={uniform: {min: 1, max: 2}}", &d),
+                     MW_ERR_CONFIG);
+    expect_in(&d, 0, 0, "immune.kill_max", "only be given in the scenario file");
+    assert_int_equal(s.n_variables, 6);
+
+    /* Removing every distribution leaves the scenario the plain numbers give, byte
+     * for byte. */
+    load_ok(&s,
+            "immune: {kill_max: {lognormal: {median: 1.2, sd_log: 0.25}}}\n"
+            "tumour: {clones: [{cells: 1, birth: {uniform: {min: 0.1, max: 0.3}}}]}\n");
+    assert_int_equal(set1(&s, "immune.kill_max=1.2", &d), 0);
+    assert_int_equal(set1(&s, "tumour.clones[0].birth=0.2", &d), 0);
+    load_ok(&t, "immune: {kill_max: 1.2}\ntumour: {clones: [{cells: 1, birth: 0.2}]}\n");
+    assert_memory_equal(&s, &t, sizeof(s));
+}
+
+static void
+test_dist_errors(void **state)
+{
+    mw_diags_t d;
+    (void) state;
+
+    /* An unknown distribution: did you mean, at its name. */
+    expect_error("tumour:\n  clones:\n    - cells: 1\n"
+                 "      birth: {lognorml: {median: 0.1, sd_log: 0.1}}\n",
+                 4, 15, "tumour.clones[0].birth",
+                 "unknown distribution 'lognorml'; did you mean 'lognormal'?");
+    expect_error("tumour:\n  clones:\n    - cells: 1\n      birth: {beta: {a: 1}}\n", 4,
+                 14, "tumour.clones[0].birth",
+                 "expected a number in [0, 100] or a distribution (lognormal, normal, "
+                 "uniform or choice), got a mapping with key 'beta'");
+    expect_error(
+        "tumour:\n  clones:\n    - cells: 1\n"
+        "      pdl1: {uniform: {min: 0.1, max: 0.2}, normal: {mean: 1, sd: 1}}\n",
+        4, 13, "tumour.clones[0].pdl1", "got a mapping with 2 keys");
+    /* Unknown, missing and malformed parameters. */
+    expect_error("tumour:\n  clones:\n    - cells: 1\n"
+                 "      birth: {lognormal: {median: 0.1, sd_lg: 0.1}}\n",
+                 4, 40, "tumour.clones[0].birth.lognormal.sd_lg",
+                 "unknown lognormal parameter 'sd_lg'; did you mean 'sd_log'?");
+    expect_error("tumour:\n  clones:\n    - cells: 1\n"
+                 "      birth: {lognormal: {median: 0.1}}\n",
+                 4, 15, "tumour.clones[0].birth", "lognormal needs median and sd_log");
+    expect_error("tumour:\n  clones:\n    - cells: 1\n      birth: {lognormal: 3}\n", 4,
+                 26, "tumour.clones[0].birth.lognormal",
+                 "expected a mapping of median, sd_log, got '3'");
+    expect_error("body:\n  weight_kg: {uniform: {min: a, max: 80}}\n", 2, 30,
+                 "body.weight_kg.uniform.min", "expected a number, got 'a'");
+    expect_error("body:\n  weight_kg: {normal: {mean: 70, sd: -1}}\n", 2, 38,
+                 "body.weight_kg.normal.sd", "normal sd must be a finite number >= 0");
+
+    /* Support outside the key's range, for each distribution. */
+    expect_error("tumour:\n  clones:\n    - cells: 1\n"
+                 "      pdl1: {uniform: {min: 0.5, max: 2}}\n",
+                 4, 39, "tumour.clones[0].pdl1.uniform.max",
+                 "uniform max 2 is outside [0, 1], the range of 'tumour.clones[0].pdl1'");
+    expect_error("tumour:\n  clones:\n    - cells: 1\n"
+                 "      pdl1: {normal: {mean: 0.5, sd: 0.1, min: 2, max: 3}}\n",
+                 4, 48, "tumour.clones[0].pdl1.normal.min",
+                 "normal [min, max] = [2, 3] lies outside [0, 1]");
+    expect_error("tumour:\n  clones:\n    - cells: 1\n"
+                 "      pdl1: {lognormal: {median: 2, sd_log: 0.1}}\n",
+                 4, 34, "tumour.clones[0].pdl1.lognormal.median",
+                 "lognormal median 2 is outside [0, 1]");
+    expect_error("tumour:\n  clones:\n    - cells: 1\n"
+                 "      pdl1: {choice: {values: [0.1, 0.2, 3]}}\n",
+                 4, 42, "tumour.clones[0].pdl1.choice.values",
+                 "the 3rd choice value 3 is outside [0, 1]");
+    expect_error("horizon_days: 10\ntumour:\n  clones:\n    - cells: 1\n"
+                 "      antigens: {BCMA: {copies: {uniform: {min: 0, max: 3}}}}\n",
+                 5, 57, "tumour.clones[0].antigens.BCMA.copies.uniform.max",
+                 "uniform max 3 is outside [0, 2]");
+    /* ... an open end of the range excludes its end point */
+    expect_error("body:\n  weight_kg: {uniform: {min: 0, max: 80}}\n", 2, 30,
+                 "body.weight_kg.uniform.min", "uniform min 0 is outside (0, 500]");
+    /* ... and a range that keeps too little of a normal. */
+    expect_error("tumour:\n  clones:\n    - cells: 1\n"
+                 "      pdl1: {normal: {mean: 0.5, sd: 100}}\n",
+                 4, 38, "tumour.clones[0].pdl1.normal.sd",
+                 "keeps only 0.4% of its draws");
+    expect_error("body:\n  weight_kg: {normal: {mean: 70, sd: 1, min: 80}}\n", 2, 30,
+                 "body.weight_kg.normal.mean", "normal mean 70 is outside [min, max]");
+
+    /* Bad weights. */
+    expect_error("tumour:\n  clones:\n    - cells: 1\n"
+                 "      pdl1: {choice: {values: [0.1, 0.2], weights: [1, -1]}}\n",
+                 4, 56, "tumour.clones[0].pdl1.choice.weights",
+                 "choice weight -1 (the 2nd) must be a finite number >= 0");
+    expect_error("tumour:\n  clones:\n    - cells: 1\n"
+                 "      pdl1: {choice: {values: [0.1, 0.2], weights: [1]}}\n",
+                 4, 52, "tumour.clones[0].pdl1.choice.weights",
+                 "choice has 2 values but 1 weight; give one weight per value");
+    expect_error("tumour:\n  clones:\n    - cells: 1\n"
+                 "      pdl1: {choice: {values: [0.1, 0.2], weights: [0, 0]}}\n",
+                 4, 52, "tumour.clones[0].pdl1.choice.weights",
+                 "choice weights must have a finite sum > 0");
+    expect_error("tumour:\n  clones:\n    - cells: 1\n"
+                 "      pdl1: {choice: {values: 0.1}}\n",
+                 4, 31, "tumour.clones[0].pdl1.choice.values",
+                 "expected a list of numbers, got '0.1'");
+    expect_error("tumour:\n  clones:\n    - cells: 1\n"
+                 "      pdl1: {choice: {values: [0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0]}}\n",
+                 4, 64, "tumour.clones[0].pdl1.choice.values",
+                 "at most 16 values allowed");
+
+    /* Keys that cannot vary: words, flags, edits, run settings. */
+    expect_error("tumour:\n  clones:\n    - name: {uniform: {min: 1, max: 2}}\n"
+                 "      cells: 1\n",
+                 3, 13, "tumour.clones[0].name",
+                 "'tumour.clones[0].name' takes a name of at most 63 characters, not a "
+                 "distribution");
+    expect_error("engine:\n  mode: {choice: {values: [1, 2]}}\n", 2, 9, "engine.mode",
+                 "not a distribution");
+    expect_error("tumour:\n  clones:\n    - cells: 1\n"
+                 "      tp53_loss: {choice: {values: [0, 1]}}\n",
+                 4, 18, "tumour.clones[0].tp53_loss",
+                 "takes true or false, not a distribution");
+    expect_error("tumour:\n  clones: [{cells: 1}]\nmutation:\n  catalogue:\n"
+                 "    - edits: {pdl1: {uniform: {min: 0, max: 1}}}\n",
+                 5, 21, "mutation.catalogue[0].edits.pdl1", "not a distribution");
+    expect_error("horizon_days: {uniform: {min: 1, max: 2}}\n", 1, 15, "horizon_days",
+                 "'horizon_days' is a setting of the run, the same for every patient");
+    expect_error("engine:\n  max_step_days: {uniform: {min: 1, max: 2}}\n", 2, 18,
+                 "engine.max_step_days", "is a setting of the run");
+
+    /* Integer keys take uniform (integers) and choice only. */
+    expect_error(
+        "toxicity:\n  toci_at_grade: {lognormal: {median: 2, sd_log: 0.1}}\n", 2, 19,
+        "toxicity.toci_at_grade",
+        "'toxicity.toci_at_grade' is an integer: it takes uniform or choice, not "
+        "lognormal");
+    expect_error("toxicity:\n  toci_at_grade: {normal: {mean: 2, sd: 1}}\n", 2, 19,
+                 "toxicity.toci_at_grade", "not normal");
+    expect_error("toxicity:\n  toci_at_grade: {uniform: {min: 1.5, max: 3}}\n", 2, 34,
+                 "toxicity.toci_at_grade.uniform.min",
+                 "uniform min 1.5 is not an integer");
+    expect_error("toxicity:\n  toci_at_grade: {choice: {values: [1, 2.5]}}\n", 2, 40,
+                 "toxicity.toci_at_grade.choice.values", "is not an integer");
+
+    /* At most MW_MAX_VARIABLES keys vary. */
+    {
+        size_t cap = 100 * (MW_MAX_VARIABLES + 2), used = 0;
+        char *y = malloc(cap);
+        assert_non_null(y);
+        used += (size_t) snprintf(y, cap, "tumour:\n  clones:\n");
+        for (int i = 0; i <= MW_MAX_VARIABLES; i++) {
+            used += (size_t) snprintf(
+                y + used, cap - used,
+                "    - {cells: 1, birth: {uniform: {min: 0, max: 1}}}\n");
+        }
+        load_bad(y, &d);
+        expect_in(&d, 3 + MW_MAX_VARIABLES, 25, "tumour.clones[64].birth",
+                  "at most 64 keys may vary between patients");
+        free(y);
+    }
+}
+
 int
 main(void)
 {
@@ -2238,6 +2634,10 @@ main(void)
         cmocka_unit_test(test_library),
         cmocka_unit_test(test_locate),
         cmocka_unit_test(test_from_set),
+        cmocka_unit_test(test_dist_load),
+        cmocka_unit_test(test_dist_json_hash),
+        cmocka_unit_test(test_dist_replace),
+        cmocka_unit_test(test_dist_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
