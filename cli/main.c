@@ -6,6 +6,7 @@
 #define _DEFAULT_SOURCE
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,7 @@ typedef struct {
 
 static int cmd_check(int argc, char **argv);
 static int cmd_run(int argc, char **argv);
+static int cmd_cohort(int argc, char **argv);
 static int cmd_params(int argc, char **argv);
 static int cmd_bench(int argc, char **argv);
 static int cmd_help(int argc, char **argv);
@@ -45,6 +47,20 @@ static const command_t commands[] = {
      "  -q, --quiet          no progress on stderr\n"
      "  Writes timeseries.csv, clones.csv, tree.nwk, events.csv, summary.json and\n"
      "  run.json.  The same seed and scenario give byte-identical files.\n"},
+    {"cohort", cmd_cohort, "simulate a cohort of patients (a virtual trial, one arm)",
+     "marrow cohort SCENARIO.yaml [-n N] [-j THREADS] [-o DIR] [--seed N]\n"
+     "              [--mode exact|hybrid|mean] [--set key=value]... [--quiet]\n"
+     "  -n, --patients N     patients 0..N-1 (default 100)\n"
+     "  -j, --threads N      threads; 0 = every core (default 1)\n"
+     "  -o, --out DIR        output directory (default out/<scenario name>-cohort)\n"
+     "  -s, --seed N         random seed, 0..2^64-1 (default: random, printed)\n"
+     "  -m, --mode MODE      engine mode: hybrid (default), exact or mean\n"
+     "      --set KEY=VALUE  override one scenario value, e.g. horizon_days=730\n"
+     "  -q, --quiet          no progress on stderr\n"
+     "  Patient i draws its parameters and runs as replicate i of 'marrow run'.\n"
+     "  Writes patients.csv (one row of endpoints per patient), km.csv (Kaplan-Meier\n"
+     "  of PFS and OS), summary.json (response rates, medians, landmarks, CRS) and\n"
+     "  run.json.  Every file but run.json is byte-identical for any -j.\n"},
     {"params", cmd_params, "list every parameter with unit, default, range and source",
      "marrow params [--markdown]\n"},
     {"bench", cmd_bench, "run the built-in benchmarks",
@@ -217,6 +233,20 @@ join_args(int argc, char **argv)
     return s;
 }
 
+/* Seed from the system when none was given (printed so that the run can be repeated). */
+static int
+draw_seed(const char *cmd, uint64_t *seed)
+{
+    if (getrandom(seed, sizeof(*seed), 0) != (ssize_t) sizeof(*seed)) {
+        fprintf(stderr, "marrow %s: cannot draw a random seed; give --seed\n", cmd);
+        return EXIT_RUNTIME;
+    }
+    *seed >>= 1; /* fits a signed 64-bit integer for R/pandas readers */
+    fprintf(stderr, "marrow %s: seed %llu (pass --seed to repeat this run)\n", cmd,
+            (unsigned long long) *seed);
+    return 0;
+}
+
 static int
 cmd_run(int argc, char **argv)
 {
@@ -282,15 +312,8 @@ cmd_run(int argc, char **argv)
     if (ret != 0) {
         goto out;
     }
-    if (!have_seed) {
-        if (getrandom(&seed, sizeof(seed), 0) != (ssize_t) sizeof(seed)) {
-            fprintf(stderr, "marrow run: cannot draw a random seed; give --seed\n");
-            ret = EXIT_RUNTIME;
-            goto out;
-        }
-        seed >>= 1; /* fits a signed 64-bit integer for R/pandas readers */
-        fprintf(stderr, "marrow run: seed %llu (pass --seed to repeat this run)\n",
-                (unsigned long long) seed);
+    if (!have_seed && (ret = draw_seed("run", &seed)) != 0) {
+        goto out;
     }
     if (out_dir == NULL) {
         snprintf(outbuf, sizeof(outbuf), "out/%s", sc->name);
@@ -317,6 +340,137 @@ cmd_run(int argc, char **argv)
                 sc->name, mw_mode_name(sc->engine.mode), res.replicates,
                 res.replicates == 1 ? "" : "s", sc->horizon_days, res.wall_seconds,
                 res.mean_final_cells, res.n_extinct, res.replicates, out_dir);
+    }
+out:
+    free(cmdline);
+    free(sets);
+    free(sc);
+    return ret;
+}
+
+/* "980 days (32.2 months)", "not reached" */
+static void
+print_median(const char *what, double days)
+{
+    if (isinf(days)) {
+        fprintf(stderr, "median %s not reached", what);
+    } else if (isnan(days)) {
+        fprintf(stderr, "median %s not estimable", what);
+    } else {
+        fprintf(stderr, "median %s %.4g days (%.1f months)", what, days, days / 30.4375);
+    }
+}
+
+static int
+cmd_cohort(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"out", required_argument, NULL, 'o'},      {"seed", required_argument, NULL, 's'},
+        {"mode", required_argument, NULL, 'm'},     {"patients", required_argument, NULL, 'n'},
+        {"threads", required_argument, NULL, 'j'},  {"set", required_argument, NULL, 'S'},
+        {"quiet", no_argument, NULL, 'q'},          {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    char **sets = calloc((size_t) argc, sizeof(char *));
+    mw_scenario_t *sc = malloc(sizeof(*sc));
+    const char *out_dir = NULL, *mode = NULL;
+    uint64_t seed = 0, patients = 100, threads = 1;
+    int have_seed = 0, n_sets = 0, c, ret = 0, quiet = 0;
+    char outbuf[256], errbuf[512], *cmdline = NULL;
+
+    if (sets == NULL || sc == NULL) {
+        ret = EXIT_RUNTIME;
+        goto out;
+    }
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "o:s:m:n:j:qh", opts, NULL)) != -1) {
+        switch (c) {
+            case 'o':
+                out_dir = optarg;
+                break;
+            case 's':
+                if (parse_u64(optarg, &seed) != 0) {
+                    ret = bad_usage("cohort", "--seed: '%s' is not an integer in 0..2^64-1",
+                                    optarg);
+                    goto out;
+                }
+                have_seed = 1;
+                break;
+            case 'm':
+                mode = optarg;
+                break;
+            case 'n':
+                if (parse_u64(optarg, &patients) != 0 || patients < 1 ||
+                    patients > 100000000) {
+                    ret = bad_usage("cohort", "--patients: '%s' is not an integer in 1..1e8",
+                                    optarg);
+                    goto out;
+                }
+                break;
+            case 'j':
+                if (parse_u64(optarg, &threads) != 0 || threads > 4096) {
+                    ret = bad_usage("cohort",
+                                    "--threads: '%s' is not an integer in 0..4096 "
+                                    "(0 = every core)",
+                                    optarg);
+                    goto out;
+                }
+                break;
+            case 'S':
+                sets[n_sets++] = optarg;
+                break;
+            case 'q':
+                quiet = 1;
+                break;
+            case 'h':
+                fputs(find_command("cohort")->usage, stdout);
+                goto out;
+            default:
+                ret = bad_usage("cohort", "%s", "invalid option");
+                goto out;
+        }
+    }
+    if (optind != argc - 1) {
+        ret = bad_usage("cohort", "%s", "expected exactly one SCENARIO file");
+        goto out;
+    }
+    ret = load_scenario(sc, argv[optind], sets, n_sets, mode);
+    if (ret != 0) {
+        goto out;
+    }
+    if (!have_seed && (ret = draw_seed("cohort", &seed)) != 0) {
+        goto out;
+    }
+    if (out_dir == NULL) {
+        snprintf(outbuf, sizeof(outbuf), "out/%s-cohort", sc->name);
+        out_dir = outbuf;
+    }
+    cmdline = join_args(argc + 1, argv - 1);
+    mw_cohort_options_t o = {out_dir, cmdline, seed, (int) patients, (int) threads, quiet};
+    mw_cohort_result_t res;
+    int r = mw_cohort(sc, &o, &res, errbuf, sizeof(errbuf));
+    if (r != 0) {
+        fprintf(stderr, "marrow cohort: %s\n", errbuf);
+        ret = (r == MW_ERR_BAD_PARAM || r == MW_ERR_BAD_MODE ||
+               r == MW_ERR_EXACT_TOO_LARGE)
+                  ? EXIT_USAGE
+                  : EXIT_RUNTIME;
+        goto out;
+    }
+    if (!quiet) {
+        fprintf(stderr,
+                "marrow cohort: %s, %s mode, %d patient%s, %g days, %d thread%s, "
+                "%.2f s (%.1f patients/s)\n"
+                "  response >= PR %.1f%%; progression or death in %d, deaths %d\n  ",
+                sc->name, mw_mode_name(sc->engine.mode), res.n_patients,
+                res.n_patients == 1 ? "" : "s", sc->horizon_days, res.threads,
+                res.threads == 1 ? "" : "s", res.wall_seconds,
+                res.wall_seconds > 0 ? res.n_patients / res.wall_seconds : 0.0,
+                100.0 * res.orr, res.n_pfs_events, res.n_deaths);
+        print_median("PFS", res.median_pfs_days);
+        fputs("; ", stderr);
+        print_median("OS", res.median_os_days);
+        fprintf(stderr, "\n  outputs in %s/ (patients.csv km.csv summary.json run.json)\n",
+                out_dir);
     }
 out:
     free(cmdline);

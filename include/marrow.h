@@ -1070,6 +1070,45 @@ MW_WARN_UNUSED int mw_run(const mw_scenario_t *scenario, const mw_run_options_t 
                           mw_run_result_t *result, char *errbuf, size_t errbuf_len);
 
 /* ------------------------------------------------------------------------------
+ * Cohorts (virtual trials, first version: one arm).  Patient i is replicate i of
+ * mw_run(): its parameters are mw_scenario_sample(scenario, seed, i) and its
+ * simulation mw_sim_create(patient, seed, i), stopped at the same output times.
+ * See docs/guide.md "Virtual trials".
+ * ---------------------------------------------------------------------------- */
+
+typedef struct {
+    const char *out_dir;      /**< created if missing */
+    const char *command_line; /**< for run.json provenance; may be NULL */
+    uint64_t seed;
+    int n_patients;           /**< >= 1 */
+    int threads;              /**< >= 1; 0 = OpenMP's default (OMP_NUM_THREADS, else
+                                   every core); 1 without OpenMP */
+    int quiet;                /**< no progress on stderr */
+} mw_cohort_options_t;
+
+/** Summary of one finished cohort, for the CLI's closing lines. */
+typedef struct {
+    int n_patients;
+    int threads;              /**< threads used */
+    int n_pfs_events, n_deaths;
+    double orr;               /**< fraction with line 1's best response >= PR */
+    double median_pfs_days;   /**< INFINITY when not reached */
+    double median_os_days;
+    double wall_seconds;
+} mw_cohort_result_t;
+
+/** Simulate @p o->n_patients patients of @p scenario and write patients.csv (one
+ *  row per patient, in patient order), km.csv (Kaplan-Meier of PFS and OS),
+ *  summary.json (response rates, medians, landmarks, toxicity) and run.json into
+ *  o->out_dir, each under a temporary name renamed at the end.  Patients run on
+ *  o->threads threads; every file but run.json is byte-identical whatever the
+ *  thread count.  Memory: one simulation per thread, a window of 4 rows per thread
+ *  awaiting their turn, and 24 bytes per patient for the survival statistics.
+ *  @return 0 or MW_ERR_*; @p errbuf gets a message. */
+MW_WARN_UNUSED int mw_cohort(const mw_scenario_t *scenario, const mw_cohort_options_t *o,
+                             mw_cohort_result_t *result, char *errbuf, size_t errbuf_len);
+
+/* ------------------------------------------------------------------------------
  * Random numbers: Philox4x32-10 streams keyed by (seed, index, stream).
  * ---------------------------------------------------------------------------- */
 

@@ -7,177 +7,21 @@
  * index, scenario).
  */
 #define _POSIX_C_SOURCE 200809L
-#include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cohort/stats.h"
 #include "core/core.h"
+#include "io/out.h"
 #include "tumour/traits.h"
 
 enum { F_TS = 0, F_CLONES, F_TREE, F_EVENTS, F_OBS, F_CELLS, F_SUMMARY, F_RUN, F_N };
-static const char *file_names[F_N] = {"timeseries.csv",   "clones.csv",
+static const char *const file_names[F_N] = {"timeseries.csv",   "clones.csv",
                                       "tree.nwk",         "events.csv",
                                       "observations.csv", "single_cells.csv",
                                       "summary.json",     "run.json"};
-
-typedef struct {
-    FILE *f[F_N];
-    char path[F_N][4096];
-    char partial[F_N][4096];
-} outputs_t;
-
-static void
-seterr(char *buf, size_t len, const char *fmt, ...)
-{
-    va_list ap;
-    if (buf == NULL || len == 0) {
-        return;
-    }
-    va_start(ap, fmt);
-    vsnprintf(buf, len, fmt, ap);
-    va_end(ap);
-}
-
-/* mkdir -p */
-static int
-make_dirs(const char *dir, char *errbuf, size_t errlen)
-{
-    char tmp[4096];
-    size_t n = strlen(dir);
-
-    if (n == 0 || n >= sizeof(tmp)) {
-        seterr(errbuf, errlen, "output directory name is empty or too long");
-        return MW_ERR_IO;
-    }
-    memcpy(tmp, dir, n + 1);
-    for (size_t i = 1; i <= n; i++) {
-        if (tmp[i] == '/' || tmp[i] == '\0') {
-            char c = tmp[i];
-            tmp[i] = '\0';
-            if (mkdir(tmp, 0777) != 0 && errno != EEXIST) {
-                seterr(errbuf, errlen, "cannot create directory '%s': %s", tmp,
-                       strerror(errno));
-                return MW_ERR_IO;
-            }
-            tmp[i] = c;
-        }
-    }
-    struct stat st;
-    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        seterr(errbuf, errlen, "'%s' is not a directory", dir);
-        return MW_ERR_IO;
-    }
-    return 0;
-}
-
-static int
-outputs_open(outputs_t *o, const char *dir, char *errbuf, size_t errlen)
-{
-    memset(o, 0, sizeof(*o));
-    for (int i = 0; i < F_N; i++) {
-        snprintf(o->path[i], sizeof(o->path[i]), "%s/%s", dir, file_names[i]);
-        snprintf(o->partial[i], sizeof(o->partial[i]), "%s/.%s.partial", dir,
-                 file_names[i]);
-        o->f[i] = fopen(o->partial[i], "w");
-        if (o->f[i] == NULL) {
-            seterr(errbuf, errlen, "cannot write '%s': %s", o->partial[i], strerror(errno));
-            return MW_ERR_IO;
-        }
-    }
-    return 0;
-}
-
-/* Close everything; on success rename the partial files into place, otherwise
- * delete them. */
-static int
-outputs_close(outputs_t *o, int ok, char *errbuf, size_t errlen)
-{
-    int ret = 0;
-    for (int i = 0; i < F_N; i++) {
-        if (o->f[i] == NULL) {
-            continue;
-        }
-        if (ferror(o->f[i]) && ret == 0) {
-            seterr(errbuf, errlen, "write error on '%s'", o->partial[i]);
-            ret = MW_ERR_IO;
-        }
-        if (fclose(o->f[i]) != 0 && ret == 0) {
-            seterr(errbuf, errlen, "cannot close '%s': %s", o->partial[i], strerror(errno));
-            ret = MW_ERR_IO;
-        }
-        o->f[i] = NULL;
-    }
-    for (int i = 0; i < F_N; i++) {
-        if (o->partial[i][0] == '\0') {
-            continue;
-        }
-        if (ok && ret == 0) {
-            if (rename(o->partial[i], o->path[i]) != 0) {
-                seterr(errbuf, errlen, "cannot rename '%s': %s", o->partial[i],
-                       strerror(errno));
-                ret = MW_ERR_IO;
-            }
-        } else {
-            (void) remove(o->partial[i]);
-        }
-    }
-    return ret;
-}
-
-static void
-write_num(FILE *f, double x)
-{
-    if (isnan(x)) {
-        fputs("NA", f);
-    } else if (isinf(x)) {
-        fputs(x > 0 ? "Inf" : "-Inf", f);
-    } else {
-        fprintf(f, "%.15g", x);
-    }
-}
-
-static void
-json_num(FILE *f, double x)
-{
-    if (!isfinite(x)) {
-        fputs("null", f);
-    } else {
-        fprintf(f, "%.15g", x);
-    }
-}
-
-/* ", \"key\": value" */
-static void
-json_field(FILE *f, const char *key, double x)
-{
-    fprintf(f, ", \"%s\": ", key);
-    json_num(f, x);
-}
-
-/* Minimal JSON string escaping. */
-static void
-json_str(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (; *s != '\0'; s++) {
-        unsigned char c = (unsigned char) *s;
-        if (c == '"' || c == '\\') {
-            fputc('\\', f);
-            fputc(c, f);
-        } else if (c < 0x20) {
-            fprintf(f, "\\u%04x", c);
-        } else {
-            fputc(c, f);
-        }
-    }
-    fputc('"', f);
-}
 
 static void
 ts_row(FILE *f, int rep, int with_rep, double t, const char *var, double v)
@@ -186,7 +30,7 @@ ts_row(FILE *f, int rep, int with_rep, double t, const char *var, double v)
         fprintf(f, "%d,", rep);
     }
     fprintf(f, "%.12g,%s,", t, var);
-    write_num(f, v);
+    mw__write_num(f, v);
     fputc('\n', f);
 }
 
@@ -390,33 +234,33 @@ clones_rows(FILE *f, const mw_scenario_t *sc, const mw_sim_t *sim, int rep, int 
             fputs("NA", f);
         }
         fputc(',', f);
-        write_num(f, c->born_day);
+        mw__write_num(f, c->born_day);
         fprintf(f, ",%s,", born_label(sc, c, buf, sizeof(buf)));
-        write_num(f, c->cells_bm + c->cells_em);
+        mw__write_num(f, c->cells_bm + c->cells_em);
         fputc(',', f);
-        write_num(f, c->cells_bm);
+        mw__write_num(f, c->cells_bm);
         fputc(',', f);
-        write_num(f, c->cells_em);
+        mw__write_num(f, c->cells_em);
         fputc(',', f);
-        write_num(f, c->peak_cells);
+        mw__write_num(f, c->peak_cells);
         fputc(',', f);
-        write_num(f, c->extinct_day);
+        mw__write_num(f, c->extinct_day);
         fprintf(f, ",%d", c->switched);
         for (int k = 0; k < mw_n_traits(); k++) {
             fputc(',', f);
-            write_num(f, mw__trait_get(&c->traits, k));
+            mw__write_num(f, mw__trait_get(&c->traits, k));
         }
         for (int a = 0; a < MW_N_ANTIGENS; a++) {
             const mw_antigen_t *ag = &c->traits.antigen[a];
             fputc(',', f);
-            write_num(f, ag->density);
+            mw__write_num(f, ag->density);
             fputc(',', f);
-            write_num(f, ag->spread);
+            mw__write_num(f, ag->spread);
             fprintf(f, ",%d,%d", ag->copies, ag->epitope);
         }
         for (int k = 0; k < sc->immune.n_products + sc->immune.n_engagers; k++) {
             fputc(',', f);
-            write_num(f, mw_sim_recognition(sim, i, k));
+            mw__write_num(f, mw_sim_recognition(sim, i, k));
         }
         fputc('\n', f);
     }
@@ -612,7 +456,7 @@ obs_rows(FILE *f, const mw_sim_t *sim, int rep, int with_rep)
         }
         fprintf(f, "%.12g,%s,%s,", o->t_days, mw_assay_name(o->assay),
                 mw_obs_label(sim, o, buf, sizeof(buf)));
-        write_num(f, o->value);
+        mw__write_num(f, o->value);
         fputc('\n', f);
     }
 }
@@ -630,7 +474,7 @@ cell_rows(FILE *f, const mw_sim_t *sim, int rep, int with_rep)
                 x->compartment == 0 ? "marrow" : "extramedullary", x->clone);
         for (int a = 0; a < MW_N_ANTIGENS; a++) {
             fputc(',', f);
-            write_num(f, x->density[a]);
+            mw__write_num(f, x->density[a]);
         }
         fputc('\n', f);
     }
@@ -711,35 +555,20 @@ write_response_summary(FILE *f, const mw_scenario_t *sc, const rep_summary_t *r)
         }
         fprintf(f, "%s{\"line\": %d, \"start_day\": ", first ? "" : ", ", l + 1);
         first = 0;
-        json_num(f, x->start_day);
+        mw__json_num(f, x->start_day);
         fputs(", \"best_response\": ", f);
-        json_str(f, mw_response_name(x->best));
-        json_field(f, "time_to_response_days", x->response_day - x->start_day);
-        json_field(f, "duration_of_response_days", x->progression_day - x->response_day);
-        json_field(f, "progression_day", x->progression_day);
+        mw__json_str(f, mw_response_name(x->best));
+        mw__json_field(f, "time_to_response_days", x->response_day - x->start_day);
+        mw__json_field(f, "duration_of_response_days", x->progression_day - x->response_day);
+        mw__json_field(f, "progression_day", x->progression_day);
         fputs(", \"relapse_type\": ", f);
-        json_str(f, mw_relapse_name(x->relapse_type));
-        json_field(f, "end_day", x->end_day);
+        mw__json_str(f, mw_relapse_name(x->relapse_type));
+        mw__json_field(f, "end_day", x->end_day);
         fputs(", \"ended_by\": ", f);
-        json_str(f, mw_line_end_name(x->ended_by));
+        mw__json_str(f, mw_line_end_name(x->ended_by));
         fputs("}", f);
     }
     fputs("]", f);
-}
-
-/* "name": {"count": k, "fraction": k/n, "wilson95": [lo, hi]} */
-static void
-json_fraction(FILE *f, const char *name, int k, int n)
-{
-    double lo, hi;
-    (void) mw__wilson(k, n, MW_STATS_Z95, &lo, &hi);
-    fprintf(f, "\"%s\": {\"count\": %d, \"fraction\": ", name, k);
-    json_num(f, (double) k / n);
-    fputs(", \"wilson95\": [", f);
-    json_num(f, lo);
-    fputs(", ", f);
-    json_num(f, hi);
-    fputs("]}", f);
 }
 
 /* Per-replicate CAR-T kinetics and toxicity (inside the replicate's object). */
@@ -747,23 +576,23 @@ static void
 write_immune_summary(FILE *f, const mw_scenario_t *sc, const rep_summary_t *r)
 {
     fprintf(f, ",\n     \"died\": %s, \"death_day\": ", r->died ? "true" : "false");
-    json_num(f, r->death_day);
+    mw__json_num(f, r->death_day);
     fprintf(f, ", \"crs_max_grade\": %d, \"icans_max_grade\": %d, \"crs_onset_day\": ",
             r->tox.crs_max, r->tox.icans_max);
-    json_num(f, r->tox.crs_onset_day);
+    mw__json_num(f, r->tox.crs_onset_day);
     fprintf(f, ", \"tocilizumab\": %d, \"corticosteroids\": %d", r->tox.toci_given,
             r->tox.steroid_given);
     fputs(",\n     \"cart\": [", f);
     for (int p = 0; p < sc->immune.n_products; p++) {
         const mw_cart_pk_t *pk = &r->pk[p];
         fputs(p > 0 ? ", {\"product\": " : "{\"product\": ", f);
-        json_str(f, sc->immune.products[p].name);
+        mw__json_str(f, sc->immune.products[p].name);
         fprintf(f, ", \"infused\": %s", pk->infused ? "true" : "false");
-        json_field(f, "cmax_copies_ug", pk->cmax);
-        json_field(f, "cmax_cells_ul", pk->cmax_cells_ul);
-        json_field(f, "tmax_days", pk->tmax_days);
-        json_field(f, "auc0_28_copies_ug_days", pk->auc0_28);
-        json_field(f, "persistence_days", pk->persistence_days);
+        mw__json_field(f, "cmax_copies_ug", pk->cmax);
+        mw__json_field(f, "cmax_cells_ul", pk->cmax_cells_ul);
+        mw__json_field(f, "tmax_days", pk->tmax_days);
+        mw__json_field(f, "auc0_28_copies_ug_days", pk->auc0_28);
+        mw__json_field(f, "persistence_days", pk->persistence_days);
         fputs("}", f);
     }
     fputs("]", f);
@@ -777,9 +606,9 @@ write_drawn(FILE *f, const mw_scenario_t *sc, const double *drawn, int i)
     fputs(",\n     \"drawn\": {", f);
     for (int k = 0; k < sc->n_variables; k++) {
         fputs(k > 0 ? ", " : "", f);
-        json_str(f, sc->variables[k].key);
+        mw__json_str(f, sc->variables[k].key);
         fputs(": ", f);
-        json_num(f, drawn[(size_t) i * (size_t) sc->n_variables + (size_t) k]);
+        mw__json_num(f, drawn[(size_t) i * (size_t) sc->n_variables + (size_t) k]);
     }
     fputs("}", f);
 }
@@ -792,23 +621,23 @@ write_summary(FILE *f, const mw_scenario_t *sc, const mw_run_options_t *o,
     int ext = 0;
 
     fprintf(f, "{\n  \"marrow_version\": \"%s\",\n  \"scenario\": ", mw_version());
-    json_str(f, sc->name);
+    mw__json_str(f, sc->name);
     fprintf(f, ",\n  \"scenario_hash\": \"%016llx\",\n",
             (unsigned long long) mw_scenario_hash(sc));
     fprintf(f, "  \"seed\": %llu,\n  \"mode\": \"%s\",\n  \"replicates\": %d,\n",
             (unsigned long long) o->seed, mw_mode_name(sc->engine.mode), n);
     fprintf(f, "  \"horizon_days\": ");
-    json_num(f, sc->horizon_days);
+    mw__json_num(f, sc->horizon_days);
     fprintf(f, ",\n  \"per_replicate\": [\n");
     for (int i = 0; i < n; i++) {
         fprintf(f, "    {\"replicate\": %d, \"final_cells\": ", i);
-        json_num(f, r[i].final_cells);
+        mw__json_num(f, r[i].final_cells);
         fputs(", \"final_cells_bm\": ", f);
-        json_num(f, r[i].final_bm);
+        mw__json_num(f, r[i].final_bm);
         fputs(", \"final_cells_em\": ", f);
-        json_num(f, r[i].final_em);
+        mw__json_num(f, r[i].final_em);
         fprintf(f, ", \"extinct\": %s, \"extinction_day\": ", r[i].extinct ? "true" : "false");
-        json_num(f, r[i].extinction_day);
+        mw__json_num(f, r[i].extinction_day);
         fprintf(f, ", \"clones_total\": %d, \"clones_alive\": %d", r[i].clones_total,
                 r[i].clones_alive);
         fprintf(f,
@@ -827,7 +656,7 @@ write_summary(FILE *f, const mw_scenario_t *sc, const mw_run_options_t *o,
         if (sc->therapy.n_lines > 0) {
             fprintf(f, ",\n     \"lines_started\": %d, \"doses\": %d, \"progressions\": %d",
                     r[i].lines_started, r[i].doses, r[i].ther.progressions);
-            json_field(f, "first_progression_day", r[i].ther.first_progression_day);
+            mw__json_field(f, "first_progression_day", r[i].ther.first_progression_day);
             write_response_summary(f, sc, &r[i]);
         }
         fprintf(f, "}%s\n", i + 1 < n ? "," : "");
@@ -844,13 +673,13 @@ write_summary(FILE *f, const mw_scenario_t *sc, const mw_run_options_t *o,
             died += r[i].died;
         }
         fputs("  ],\n  \"toxicity\": {", f);
-        json_fraction(f, "crs_any", any, n);
+        mw__json_fraction(f, "crs_any", any, n);
         fputs(", ", f);
-        json_fraction(f, "crs_grade3plus", g3, n);
+        mw__json_fraction(f, "crs_grade3plus", g3, n);
         fputs(", ", f);
-        json_fraction(f, "icans_any", icans, n);
+        mw__json_fraction(f, "icans_any", icans, n);
         fputs(", ", f);
-        json_fraction(f, "treatment_related_death", died, n);
+        mw__json_fraction(f, "treatment_related_death", died, n);
         fputs("},\n", f);
     } else {
         fputs("  ],\n", f);
@@ -861,69 +690,46 @@ write_summary(FILE *f, const mw_scenario_t *sc, const mw_run_options_t *o,
             prog += r[i].ther.progressions > 0;
         }
         fputs("  \"therapy\": {", f);
-        json_fraction(f, "progressed", prog, n);
+        mw__json_fraction(f, "progressed", prog, n);
         fputs("},\n", f);
     }
     fputs("  \"aggregate\": {\"mean_final_cells\": ", f);
     (void) mw__wilson(ext, n, MW_STATS_Z95, &lo, &hi);
-    json_num(f, mean);
+    mw__json_num(f, mean);
     fprintf(f, ", \"extinct\": %d, \"extinct_fraction\": ", ext);
-    json_num(f, (double) ext / n);
+    mw__json_num(f, (double) ext / n);
     fputs(", \"extinct_fraction_wilson95\": [", f);
-    json_num(f, lo);
+    mw__json_num(f, lo);
     fputs(", ", f);
-    json_num(f, hi);
+    mw__json_num(f, hi);
     fputs("]}\n}\n", f);
-}
-
-static int
-write_run_json(FILE *f, const mw_scenario_t *sc, const mw_run_options_t *o)
-{
-    fprintf(f, "{\n  \"marrow_version\": \"%s\",\n  \"command_line\": ", mw_version());
-    json_str(f, o->command_line != NULL ? o->command_line : "");
-    fprintf(f,
-            ",\n  \"seed\": %llu,\n  \"replicates\": %d,\n  \"threads\": 1,\n  \"ranks\": 1,\n"
-            "  \"scenario_hash\": \"%016llx\",\n  \"scenario\": ",
-            (unsigned long long) o->seed, o->replicates,
-            (unsigned long long) mw_scenario_hash(sc));
-    int ret = mw_scenario_write_json(sc, f, 2);
-    fputs("\n}\n", f);
-    return ret;
-}
-
-static double
-now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double) ts.tv_sec + 1e-9 * (double) ts.tv_nsec;
 }
 
 int
 mw_run(const mw_scenario_t *sc, const mw_run_options_t *o, mw_run_result_t *result,
        char *errbuf, size_t errlen)
 {
-    outputs_t out;
+    mw__outputs_t out;
     rep_summary_t *reps = NULL;
     mw_scenario_t *patient = NULL;
     mw_diags_t *diags = NULL;
     double *drawn = NULL;
     const int nv = sc->n_variables;
     int ret, with_rep, n = o->replicates;
-    double t0 = now_seconds();
+    double t0 = mw__now_seconds();
     int tty = !o->quiet && isatty(2);
 
     if (n < 1) {
-        seterr(errbuf, errlen, "replicates must be >= 1");
+        mw__seterr(errbuf, errlen, "replicates must be >= 1");
         return MW_ERR_BAD_PARAM;
     }
-    ret = make_dirs(o->out_dir, errbuf, errlen);
+    ret = mw__make_dirs(o->out_dir, errbuf, errlen);
     if (ret != 0) {
         return ret;
     }
-    ret = outputs_open(&out, o->out_dir, errbuf, errlen);
+    ret = mw__outputs_open(&out, o->out_dir, file_names, F_N, errbuf, errlen);
     if (ret != 0) {
-        (void) outputs_close(&out, 0, NULL, 0);
+        (void) mw__outputs_close(&out, 0, NULL, 0);
         return ret;
     }
     /* One scenario for every replicate's patient, drawn in turn. */
@@ -934,8 +740,8 @@ mw_run(const mw_scenario_t *sc, const mw_run_options_t *o, mw_run_result_t *resu
         drawn = calloc((size_t) n * (size_t) nv, sizeof(*drawn));
     }
     if (reps == NULL || patient == NULL || (nv > 0 && (diags == NULL || drawn == NULL))) {
-        seterr(errbuf, errlen, "out of memory");
-        (void) outputs_close(&out, 0, NULL, 0);
+        mw__seterr(errbuf, errlen, "out of memory");
+        (void) mw__outputs_close(&out, 0, NULL, 0);
         free(reps);
         free(patient);
         free(diags);
@@ -962,27 +768,12 @@ mw_run(const mw_scenario_t *sc, const mw_run_options_t *o, mw_run_result_t *resu
     for (int rep = 0; rep < n && ret == 0; rep++) {
         mw_sim_t *sim = NULL;
         const mw_scenario_t *ps = patient;
-        ret = mw_scenario_sample(sc, o->seed, (uint32_t) rep, patient);
+        ret = mw__patient_draw(sc, o->seed, (uint32_t) rep, patient, diags, "replicate",
+                               errbuf, errlen);
         if (ret != 0) {
-            seterr(errbuf, errlen,
-                   "replicate %d: cannot draw the patient's parameters: a distribution's "
-                   "draws kept falling outside its range",
-                   rep);
             break;
         }
         if (nv > 0) {
-            /* Draws lie in their keys' ranges, but can break a rule between keys
-             * (CRS grades in increasing order): name it rather than run on. */
-            mw_diags_clear(diags);
-            if (mw_scenario_validate(patient, diags) != 0) {
-                const mw_diag_t *d = &diags->d[0];
-                seterr(errbuf, errlen,
-                       "replicate %d: the parameters drawn for this patient break a "
-                       "rule: %s: %s",
-                       rep, d->key, d->msg);
-                ret = MW_ERR_BAD_PARAM;
-                break;
-            }
             for (int k = 0; k < nv; k++) {
                 const mw_variable_t *v = &sc->variables[k];
                 const char *at = (const char *) patient + v->offset;
@@ -999,22 +790,19 @@ mw_run(const mw_scenario_t *sc, const mw_run_options_t *o, mw_run_result_t *resu
         }
         ret = mw_sim_create(ps, o->seed, (uint32_t) rep, &sim);
         if (ret != 0) {
-            seterr(errbuf, errlen, "replicate %d: cannot start: %s", rep, mw_strerror(ret));
+            mw__seterr(errbuf, errlen, "replicate %d: cannot start: %s", rep,
+                       mw_strerror(ret));
             break;
         }
         long k = 0;
         double t = 0;
         write_all(out.f[F_TS], ps, sim, rep, with_rep, 0.0);
         while (t < sc->horizon_days) {
-            k++;
-            t = (double) k * sc->output_every_days;
-            if (t > sc->horizon_days || sc->horizon_days - t < 1e-9 * sc->output_every_days) {
-                t = sc->horizon_days;
-            }
+            t = mw__output_time(sc, ++k);
             ret = mw_sim_run_until(sim, t);
             if (ret < 0) {
-                seterr(errbuf, errlen, "replicate %d failed at day %g: %s", rep,
-                       mw_sim_time(sim), mw_strerror(ret));
+                mw__seterr(errbuf, errlen, "replicate %d failed at day %g: %s", rep,
+                           mw_sim_time(sim), mw_strerror(ret));
                 break;
             }
             if (ret == MW_EXIT_DEATH) {
@@ -1050,12 +838,13 @@ mw_run(const mw_scenario_t *sc, const mw_run_options_t *o, mw_run_result_t *resu
     }
     if (ret == 0) {
         write_summary(out.f[F_SUMMARY], sc, o, reps, drawn, n);
-        ret = write_run_json(out.f[F_RUN], sc, o);
+        mw__provenance_t prov = {o->command_line, o->seed, "replicates", n, 1};
+        ret = mw__write_run_json(out.f[F_RUN], sc, &prov);
         if (ret != 0) {
-            seterr(errbuf, errlen, "cannot write run.json: %s", mw_strerror(ret));
+            mw__seterr(errbuf, errlen, "cannot write run.json: %s", mw_strerror(ret));
         }
     }
-    int cret = outputs_close(&out, ret == 0, ret == 0 ? errbuf : NULL, errlen);
+    int cret = mw__outputs_close(&out, ret == 0, ret == 0 ? errbuf : NULL, errlen);
     if (ret == 0) {
         ret = cret;
     }
@@ -1067,7 +856,7 @@ mw_run(const mw_scenario_t *sc, const mw_run_options_t *o, mw_run_result_t *resu
             result->mean_final_cells += reps[i].final_cells / n;
             result->n_extinct += reps[i].extinct;
         }
-        result->wall_seconds = now_seconds() - t0;
+        result->wall_seconds = mw__now_seconds() - t0;
     }
     free(reps);
     free(patient);

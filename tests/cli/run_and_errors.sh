@@ -196,6 +196,39 @@ printf 'tumour:\n  clones:\n    - cells: 1.0e+9\n      birth: {lognorml: {median
 expect 2 "var2.yaml:4:15: tumour.clones\[0\].birth: unknown distribution 'lognorml'; did you mean 'lognormal'?" "$M" check "$T/var2.yaml"
 expect 0 "may give a distribution" "$M" params
 
+# --- cohort: outputs, the same files for any thread count, bad arguments -----------
+RC="$SRC/scenarios/resistance-crbn.yaml"
+"$M" cohort "$RC" -n 20 -j 1 --seed 4 -o "$T/co1" -q --set horizon_days=1200 || bad "cohort failed"
+"$M" cohort "$RC" -n 20 -j 2 --seed 4 -o "$T/co2" -q --set horizon_days=1200 || bad "cohort -j 2 failed"
+for f in patients.csv km.csv summary.json run.json; do
+    [ -s "$T/co1/$f" ] && ok || bad "cohort wrote no $f"
+done
+for f in patients.csv km.csv summary.json; do
+    cmp -s "$T/co1/$f" "$T/co2/$f" && ok || bad "cohort $f differs between -j 1 and -j 2"
+done
+head -1 "$T/co1/patients.csv" | grep -q '^patient,arm,best_response,pfs_days,pfs_event,os_days,os_event,extinct,extinction_day,relapse_type,crs_grade,' &&
+    ok || bad "patients.csv header"
+n=$(($(wc -l < "$T/co1/patients.csv") - 1))
+[ "$n" -eq 20 ] && ok || bad "patients.csv: expected 20 patients, got $n"
+head -1 "$T/co1/km.csv" | grep -qx 'endpoint,time_days,n_risk,n_event,n_censor,surv,lower,upper' && ok || bad "km.csv header"
+grep -q '"median_days"' "$T/co1/summary.json" && ok || bad "summary.json lacks median_days"
+grep -q '"patients": 20,' "$T/co2/run.json" && ok || bad "run.json lacks the patient count"
+ls -a "$T/co1" | grep -q partial && bad "cohort left partial files" || ok
+# patient 2 of a cohort is replicate 2 of a run: the same progression day
+"$M" run "$RC" -r 3 --seed 4 -o "$T/corun" -q --set horizon_days=1200
+want=$(grep -o '"first_progression_day": [0-9.]*' "$T/corun/summary.json" | sed -n 3p | cut -d' ' -f2)
+got=$(awk -F, 'NR == 4 { print $4 }' "$T/co1/patients.csv")
+[ -n "$want" ] && [ "$want" = "$got" ] && ok || bad "cohort patient 2 PFS '$got', run replicate 2 progression '$want'"
+expect 0 "outputs in $T/co3/" "$M" cohort "$RC" -n 3 --seed 1 -o "$T/co3" --set horizon_days=100
+expect 2 "patients" "$M" cohort "$RC" -n 0 -o "$T/x"
+expect 2 "patients" "$M" cohort "$RC" -n 12x -o "$T/x"
+expect 2 "threads" "$M" cohort "$RC" -j -1 -o "$T/x"
+expect 2 "expected exactly one SCENARIO" "$M" cohort
+expect 2 "did you mean" "$M" cohort "$RC" --set tumour.clones[0].birht=1 -o "$T/x"
+expect 1 "afile" "$M" cohort "$RC" -n 2 -o "$T/afile/sub" --seed 1 -q
+[ -e "$T/x" ] && bad "a refused cohort created an output dir" || ok
+expect 0 "patients.csv" "$M" help cohort
+
 # --- other commands ----------------------------------------------------------------
 expect 0 "^marrow [0-9]" "$M" --version
 expect 0 "usage" "$M" --help

@@ -307,13 +307,15 @@ static double
 next_number(const char **p, const char *key)
 {
     const char *at = strstr(*p, key);
-    char *end;
+    char *end = NULL;
     double x;
 
     assert_non_null(at);
-    x = strtod(at + strlen(key), &end);
-    assert_true(end != at + strlen(key));
-    *p = end;
+    size_t start = (size_t) (at - *p) + strlen(key);
+    x = strtod(*p + start, &end);
+    size_t used = (size_t) (end - *p);
+    assert_true(used > start); /* a number was read */
+    *p += used;
     return x;
 }
 
