@@ -6,6 +6,12 @@
  * tied with events stays in the risk set for them (events first: the usual
  * convention, R's survival and Stata's st both use it), and leaves afterwards.
  *
+ * Every estimator works on per-time counts (t_j ascending with the events and
+ * censorings of each group there): the _counts entry points take them as given, and
+ * the record entry points sort a copy of their records, count per distinct time and
+ * call them, so each formula below is written once and both paths give the same bits.
+ * A time with no events and no censorings changes nothing and is skipped.
+ *
  * Kaplan-Meier (Kaplan & Meier 1958):  S(t) = prod_{t_j <= t} (1 - d_j / n_j).
  * Greenwood (1926):  Var S = S^2 G,  G = sum_{t_j <= t} d_j / (n_j (n_j - d_j));
  * se_log = sqrt(G) is the standard error of log S.  Pointwise 95 % intervals
@@ -62,6 +68,7 @@
  *   (p + z^2/2n -/+ z sqrt(p (1 - p)/n + z^2/4n^2)) / (1 + z^2/n),  p = k/n.
  */
 #include <float.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,21 +119,28 @@ fill_sorted(obs_t *obs, const double *time, const int *event, const int *arm, in
     return 0;
 }
 
-/* Allocate and fill a sorted copy followed by `extra` bytes of scratch (suitably
- * aligned for int and double); *out is NULL when n = 0 and extra = 0. */
+/* Records summarised as per-time counts; block holds the columns (NULL when n = 0). */
+typedef struct {
+    mw_counts2_t c;
+    void *block;
+} counted_t;
+
+/* Sort a copy of the records (arm may be NULL: all in group 0) and count the events
+ * and censorings of each group at every distinct time.  One allocation of n sorted
+ * records followed by n rows of counts (at most n distinct times). */
 static int
-sorted_copy(const double *time, const int *event, const int *arm, int n, size_t extra,
-            obs_t **out)
+count_records(const double *time, const int *event, const int *arm, int n,
+              counted_t *out)
 {
-    *out = NULL;
+    memset(out, 0, sizeof(*out));
     if (n < 0 || (n > 0 && (time == NULL || event == NULL))) {
         return mw__trace_error(MW_ERR_BAD_PARAM);
     }
-    size_t bytes = (size_t) n * sizeof(obs_t) + extra;
-    if (bytes == 0) {
+    if (n == 0) {
         return 0;
     }
-    obs_t *obs = malloc(bytes);
+    size_t un = (size_t) n;
+    obs_t *obs = malloc(un * (sizeof(obs_t) + sizeof(double) + 4 * sizeof(int)));
     if (obs == NULL) {
         return mw__trace_error(MW_ERR_NO_MEMORY);
     }
@@ -135,7 +149,64 @@ sorted_copy(const double *time, const int *event, const int *arm, int n, size_t 
         free(obs);
         return ret;
     }
-    *out = obs;
+    /* obs_t holds a double, so the columns that follow it are aligned. */
+    double *t = (double *) (void *) (obs + n);
+    int *ev[2] = {(int *) (void *) (t + n), NULL}, *ce[2];
+    ev[1] = ev[0] + n;
+    ce[0] = ev[1] + n;
+    ce[1] = ce[0] + n;
+    int m = 0;
+    for (int i = 0; i < n; i++) {
+        if (i == 0 || obs[i].t != obs[i - 1].t) {
+            t[m] = obs[i].t;
+            ev[0][m] = ev[1][m] = ce[0][m] = ce[1][m] = 0;
+            m++;
+        }
+        (obs[i].event ? ev : ce)[obs[i].arm][m - 1]++;
+    }
+    out->block = obs;
+    out->c.m = m;
+    out->c.time = t;
+    for (int g = 0; g < 2; g++) {
+        out->c.event[g] = ev[g];
+        out->c.censor[g] = ce[g];
+    }
+    return 0;
+}
+
+/* Check per-time counts of groups 0..groups-1: m >= 0, the columns present when
+ * m > 0, times finite and strictly ascending, counts >= 0, and at most INT_MAX
+ * subjects in all (risk sets are ints).  Sets total[g], the subjects of group g. */
+static int
+check_counts(int m, const double *time, const int *const *ev, const int *const *ce,
+             int groups, int total[2])
+{
+    total[0] = total[1] = 0;
+    if (m < 0 || (m > 0 && time == NULL)) {
+        return mw__trace_error(MW_ERR_BAD_PARAM);
+    }
+    long long sum[2] = {0, 0};
+    for (int g = 0; g < groups; g++) {
+        if (m > 0 && (ev[g] == NULL || ce[g] == NULL)) {
+            return mw__trace_error(MW_ERR_BAD_PARAM);
+        }
+    }
+    for (int j = 0; j < m; j++) {
+        if (!isfinite(time[j]) || (j > 0 && !(time[j] > time[j - 1]))) {
+            return mw__trace_error(MW_ERR_BAD_PARAM);
+        }
+        for (int g = 0; g < groups; g++) {
+            if (ev[g][j] < 0 || ce[g][j] < 0) {
+                return mw__trace_error(MW_ERR_BAD_PARAM);
+            }
+            sum[g] += (long long) ev[g][j] + ce[g][j];
+        }
+        if (sum[0] + sum[1] > INT_MAX) {
+            return mw__trace_error(MW_ERR_BAD_PARAM);
+        }
+    }
+    total[0] = (int) sum[0];
+    total[1] = (int) sum[1];
     return 0;
 }
 
@@ -176,53 +247,55 @@ mw__km_free(mw_km_t *km)
 }
 
 int
-mw__km_fit(mw_km_t *km, const double *time, const int *event, int n, int conf_type)
+mw__km_fit_counts(mw_km_t *km, const double *time, const int *n_event,
+                  const int *n_censor, int m, int conf_type)
 {
     memset(km, 0, sizeof(*km));
     if (conf_type != MW_KM_CI_LOGLOG && conf_type != MW_KM_CI_LOG) {
         return mw__trace_error(MW_ERR_BAD_PARAM);
     }
-    obs_t *obs;
-    int ret = sorted_copy(time, event, NULL, n, 0, &obs);
+    const int *ev[1] = {n_event}, *ce[1] = {n_censor};
+    int total[2];
+    int ret = check_counts(m, time, ev, ce, 1, total);
     if (ret != 0) {
         return ret;
     }
-    int m = 0;
-    for (int i = 0; i < n; i++) {
-        m += i == 0 || obs[i].t != obs[i - 1].t;
+    int rows = 0;
+    km->t_max = NAN;
+    for (int j = 0; j < m; j++) {
+        if (n_event[j] + n_censor[j] > 0) {
+            rows++;
+            km->t_max = time[j];
+        }
     }
-    km->n = n;
+    km->n = total[0];
     km->conf_type = conf_type;
-    km->t_max = n > 0 ? obs[n - 1].t : NAN;
-    if (m > 0) {
+    if (rows > 0) {
         /* One block: six double arrays then three int arrays. */
-        size_t nd = 6 * (size_t) m, ni = 3 * (size_t) m;
+        size_t nd = 6 * (size_t) rows, ni = 3 * (size_t) rows;
         double *d = malloc(nd * sizeof(double) + ni * sizeof(int));
         if (d == NULL) {
-            free(obs);
             memset(km, 0, sizeof(*km));
             return mw__trace_error(MW_ERR_NO_MEMORY);
         }
         int *ip = (int *) (d + nd);
         km->time = d;
-        km->surv = d + m;
-        km->se = d + 2 * m;
-        km->se_log = d + 3 * m;
-        km->lower = d + 4 * m;
-        km->upper = d + 5 * m;
+        km->surv = d + rows;
+        km->se = d + 2 * rows;
+        km->se_log = d + 3 * rows;
+        km->lower = d + 4 * rows;
+        km->upper = d + 5 * rows;
         km->n_risk = ip;
-        km->n_event = ip + m;
-        km->n_censor = ip + 2 * m;
+        km->n_event = ip + rows;
+        km->n_censor = ip + 2 * rows;
     }
-    km->m = m;
+    km->m = rows;
     double s = 1.0, g = 0.0;
-    int at_risk = n, j = 0;
-    for (int i = 0; i < n; j++) {
-        double t = obs[i].t;
-        int dj = 0, cj = 0;
-        for (; i < n && obs[i].t == t; i++) {
-            dj += obs[i].event;
-            cj += !obs[i].event;
+    int at_risk = total[0], k = 0;
+    for (int j = 0; j < m; j++) {
+        int dj = n_event[j], cj = n_censor[j];
+        if (dj + cj == 0) {
+            continue;
         }
         if (dj > 0) {
             /* (n - d) / n rather than 1 - d / n: exact for the hand-worked fractions. */
@@ -230,19 +303,33 @@ mw__km_fit(mw_km_t *km, const double *time, const int *event, int n, int conf_ty
             g = dj < at_risk ? g + (double) dj / ((double) at_risk * (at_risk - dj))
                              : INFINITY;
         }
-        km->time[j] = t;
-        km->n_risk[j] = at_risk;
-        km->n_event[j] = dj;
-        km->n_censor[j] = cj;
-        km->surv[j] = s;
-        km->se_log[j] = sqrt(g);
-        km->se[j] = s > 0 ? s * sqrt(g) : 0.0;
-        km_interval(conf_type, s, g, &km->lower[j], &km->upper[j]);
+        km->time[k] = time[j];
+        km->n_risk[k] = at_risk;
+        km->n_event[k] = dj;
+        km->n_censor[k] = cj;
+        km->surv[k] = s;
+        km->se_log[k] = sqrt(g);
+        km->se[k] = s > 0 ? s * sqrt(g) : 0.0;
+        km_interval(conf_type, s, g, &km->lower[k], &km->upper[k]);
         km->n_events += dj;
         at_risk -= dj + cj;
+        k++;
     }
-    free(obs);
     return 0;
+}
+
+int
+mw__km_fit(mw_km_t *km, const double *time, const int *event, int n, int conf_type)
+{
+    memset(km, 0, sizeof(*km));
+    counted_t r;
+    int ret = count_records(time, event, NULL, n, &r);
+    if (ret == 0) {
+        ret = mw__km_fit_counts(km, r.c.time, r.c.event[0], r.c.censor[0], r.c.m,
+                                conf_type);
+    }
+    free(r.block);
+    return ret;
 }
 
 void
@@ -327,33 +414,23 @@ mw__km_median(const mw_km_t *km, mw_km_quantile_t *out)
 /* Log-rank                                                                         */
 
 int
-mw__logrank(const double *time, const int *event, const int *arm, int n,
-            mw_logrank_t *out)
+mw__logrank_counts(const mw_counts2_t *c, mw_logrank_t *out)
 {
     memset(out, 0, sizeof(*out));
     out->chisq = out->p = NAN;
-    if (n > 0 && arm == NULL) {
+    if (c == NULL) {
         return mw__trace_error(MW_ERR_BAD_PARAM);
     }
-    obs_t *obs;
-    int ret = sorted_copy(time, event, arm, n, 0, &obs);
+    int ret = check_counts(c->m, c->time, c->event, c->censor, 2, out->n);
     if (ret != 0) {
         return ret;
     }
-    for (int i = 0; i < n; i++) {
-        out->n[obs[i].arm]++;
-        out->observed[obs[i].arm] += obs[i].event;
-    }
-    int at_risk = n, at_risk1 = out->n[1];
+    int at_risk = out->n[0] + out->n[1], at_risk1 = out->n[1];
     double e1 = 0.0, v = 0.0;
-    for (int i = 0; i < n;) {
-        double t = obs[i].t;
-        int d = 0, left = 0, left1 = 0;
-        for (; i < n && obs[i].t == t; i++) {
-            d += obs[i].event;
-            left++;
-            left1 += obs[i].arm;
-        }
+    for (int j = 0; j < c->m; j++) {
+        int d0 = c->event[0][j], d1 = c->event[1][j], d = d0 + d1;
+        out->observed[0] += d0;
+        out->observed[1] += d1;
         if (d > 0) {
             double p1 = (double) at_risk1 / at_risk;
             e1 += d * p1;
@@ -361,10 +438,9 @@ mw__logrank(const double *time, const int *event, const int *arm, int n,
                 v += d * p1 * (1.0 - p1) * (at_risk - d) / (at_risk - 1.0);
             }
         }
-        at_risk -= left;
-        at_risk1 -= left1;
+        at_risk -= d + c->censor[0][j] + c->censor[1][j];
+        at_risk1 -= d1 + c->censor[1][j];
     }
-    free(obs);
     double total = out->observed[0] + out->observed[1];
     out->expected[1] = e1;
     out->expected[0] = total - e1;
@@ -375,6 +451,24 @@ mw__logrank(const double *time, const int *event, const int *arm, int n,
         out->p = gsl_cdf_chisq_Q(out->chisq, 1.0);
     }
     return 0;
+}
+
+int
+mw__logrank(const double *time, const int *event, const int *arm, int n,
+            mw_logrank_t *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->chisq = out->p = NAN;
+    if (n > 0 && arm == NULL) {
+        return mw__trace_error(MW_ERR_BAD_PARAM);
+    }
+    counted_t r;
+    int ret = count_records(time, event, arm, n, &r);
+    if (ret == 0) {
+        ret = mw__logrank_counts(&r.c, out);
+    }
+    free(r.block);
+    return ret;
 }
 
 /* ------------------------------------------------------------------------------ */
@@ -450,53 +544,21 @@ cox_loglik_limit(const cox_row_t *r, int nr, int ties, int sign)
     return l;
 }
 
-int
-mw__cox_binary(const double *time, const int *event, const int *arm, int n, int ties,
-               mw_cox_t *out)
+/* Nothing estimated yet: counts 0, estimates NAN. */
+static void
+cox_reset(mw_cox_t *out, int ties)
 {
     memset(out, 0, sizeof(*out));
     out->ties = ties;
     out->coef = out->se = out->hr = out->hr_lower = out->hr_upper = NAN;
     out->wald_p = out->score_chisq = out->score_p = NAN;
     out->loglik0 = out->loglik = out->lr_chisq = out->lr_p = NAN;
-    if ((ties != MW_COX_BRESLOW && ties != MW_COX_EFRON) || (n > 0 && arm == NULL)) {
-        return mw__trace_error(MW_ERR_BAD_PARAM);
-    }
-    if (n == 0) {
-        out->status = MW_COX_NO_EVENTS;
-        out->loglik0 = out->loglik = 0.0;
-        return 0;
-    }
-    /* Scratch after the sorted copy for at most n event times (obs_t holds a double,
-     * so the rows that follow it are aligned). */
-    obs_t *obs;
-    int ret = sorted_copy(time, event, arm, n, (size_t) n * sizeof(cox_row_t), &obs);
-    if (ret != 0) {
-        return ret;
-    }
-    cox_row_t *rows = (cox_row_t *) (void *) (obs + n);
-    int nr = 0, at0 = 0, at1 = 0;
-    for (int i = 0; i < n; i++) {
-        at0 += !obs[i].arm;
-        at1 += obs[i].arm;
-        out->n[obs[i].arm]++;
-        out->events[obs[i].arm] += obs[i].event;
-    }
-    for (int i = 0; i < n;) {
-        double t = obs[i].t;
-        cox_row_t r = {at0, at1, 0, 0};
-        for (; i < n && obs[i].t == t; i++) {
-            if (obs[i].event) {
-                r.d0 += !obs[i].arm;
-                r.d1 += obs[i].arm;
-            }
-            at0 -= !obs[i].arm;
-            at1 -= obs[i].arm;
-        }
-        if (r.d0 + r.d1 > 0) {
-            rows[nr++] = r;
-        }
-    }
+}
+
+/* Fit from the event-time rows[0..nr-1] (nr >= 1) into out (reset, counts set). */
+static void
+cox_fit_rows(const cox_row_t *rows, int nr, int ties, mw_cox_t *out)
+{
     /* Which way the likelihood goes (see the top). */
     int contrast = 0, up = 1, down = 1;
     for (int j = 0; j < nr; j++) {
@@ -507,10 +569,9 @@ mw__cox_binary(const double *time, const int *event, const int *arm, int n, int 
     double l, u, info;
     cox_eval(rows, nr, ties, 0.0, &l, &u, &info);
     out->loglik0 = out->loglik = l;
-    if (nr == 0 || !contrast) {
-        out->status = nr == 0 ? MW_COX_NO_EVENTS : MW_COX_NO_CONTRAST;
-        free(obs);
-        return 0;
+    if (!contrast) {
+        out->status = MW_COX_NO_CONTRAST;
+        return;
     }
     out->score_chisq = u * u / info;
     out->score_p = gsl_cdf_chisq_Q(out->score_chisq, 1.0);
@@ -558,8 +619,65 @@ mw__cox_binary(const double *time, const int *event, const int *arm, int n, int 
     }
     out->lr_chisq = fmax(0.0, 2.0 * (out->loglik - out->loglik0));
     out->lr_p = gsl_cdf_chisq_Q(out->lr_chisq, 1.0);
-    free(obs);
+}
+
+
+int
+mw__cox_binary_counts(const mw_counts2_t *c, int ties, mw_cox_t *out)
+{
+    cox_reset(out, ties);
+    if ((ties != MW_COX_BRESLOW && ties != MW_COX_EFRON) || c == NULL) {
+        return mw__trace_error(MW_ERR_BAD_PARAM);
+    }
+    int ret = check_counts(c->m, c->time, c->event, c->censor, 2, out->n);
+    if (ret != 0) {
+        return ret;
+    }
+    int nr = 0;
+    for (int j = 0; j < c->m; j++) {
+        out->events[0] += c->event[0][j];
+        out->events[1] += c->event[1][j];
+        nr += c->event[0][j] + c->event[1][j] > 0;
+    }
+    if (nr == 0) {
+        /* Nothing estimable; the likelihood is an empty sum. */
+        out->status = MW_COX_NO_EVENTS;
+        out->loglik0 = out->loglik = 0.0;
+        return 0;
+    }
+    cox_row_t *rows = malloc((size_t) nr * sizeof(*rows));
+    if (rows == NULL) {
+        return mw__trace_error(MW_ERR_NO_MEMORY);
+    }
+    int at0 = out->n[0], at1 = out->n[1], k = 0;
+    for (int j = 0; j < c->m; j++) {
+        int d0 = c->event[0][j], d1 = c->event[1][j];
+        if (d0 + d1 > 0) {
+            rows[k++] = (cox_row_t) {at0, at1, d0, d1};
+        }
+        at0 -= d0 + c->censor[0][j];
+        at1 -= d1 + c->censor[1][j];
+    }
+    cox_fit_rows(rows, nr, ties, out);
+    free(rows);
     return 0;
+}
+
+int
+mw__cox_binary(const double *time, const int *event, const int *arm, int n, int ties,
+               mw_cox_t *out)
+{
+    cox_reset(out, ties);
+    if (n > 0 && arm == NULL) {
+        return mw__trace_error(MW_ERR_BAD_PARAM);
+    }
+    counted_t r;
+    int ret = count_records(time, event, arm, n, &r);
+    if (ret == 0) {
+        ret = mw__cox_binary_counts(&r.c, ties, out);
+    }
+    free(r.block);
+    return ret;
 }
 
 /* ------------------------------------------------------------------------------ */

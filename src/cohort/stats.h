@@ -11,8 +11,11 @@
  *
  * Ties: an event and a censoring at the same time count the censored subject as at
  * risk for the event (events first), and every subject with T >= t is at risk at t.
- * Inputs need not be sorted: each function sorts a copy (one allocation per call, no
- * allocation in loops).  Times must be finite; event flags and arms must be 0 or 1.
+ * Each estimator has two entry points: one takes a record per subject (need not be
+ * sorted: it sorts a copy, counts per distinct time and calls the other), the other
+ * takes those per-time counts directly (times ascending), so that a cohort of millions
+ * binned on a time grid needs memory for the grid only.  Both give the same numbers bit
+ * for bit.  Times must be finite; event flags and arms must be 0 or 1; counts >= 0.
  * Every interval is at 95 % with z = MW_STATS_Z95.  "Not reached" is INFINITY and
  * "not estimable" NAN throughout.  See stats.c for every formula and convention.
  */
@@ -58,6 +61,13 @@ typedef struct {
  * MW_ERR_BAD_PARAM (a time not finite, a flag not 0/1, n < 0, an unknown conf_type)
  * or MW_ERR_NO_MEMORY, with *km zeroed.  Free with mw__km_free. */
 int mw__km_fit(mw_km_t *km, const double *time, const int *event, int n, int conf_type);
+/* Kaplan-Meier from per-time counts: time[0..m-1] strictly ascending and finite,
+ * n_event[j] >= 0 events and n_censor[j] >= 0 censorings at time[j] (m >= 0; rows where
+ * both are 0 are allowed and skipped; at most INT_MAX subjects in all).  The fit is the
+ * one mw__km_fit gives on the records these counts summarise (same rows, same numbers
+ * bit for bit).  Returns 0, MW_ERR_BAD_PARAM or MW_ERR_NO_MEMORY, as mw__km_fit. */
+int mw__km_fit_counts(mw_km_t *km, const double *time, const int *n_event,
+                      const int *n_censor, int m, int conf_type);
 /* Release a fit (a zeroed or freed one is fine) and zero it. */
 void mw__km_free(mw_km_t *km);
 
@@ -101,9 +111,23 @@ typedef struct {
     double p;           /* upper tail of chi-square(1); NAN when var = 0 */
 } mw_logrank_t;
 
+/* Per-time counts of two groups (arm or covariate level 0 and 1) at distinct ascending
+ * times, for mw__logrank_counts and mw__cox_binary_counts.  Rows where every count is
+ * 0 are allowed and skipped; at most INT_MAX subjects in all. */
+typedef struct {
+    int m;
+    const double *time;   /* [m] strictly ascending, finite */
+    const int *event[2];  /* [2][m] events of group g at time[j], >= 0 */
+    const int *censor[2]; /* [2][m] censorings of group g at time[j], >= 0 */
+} mw_counts2_t;
+
 /* arm[i] is 0 or 1.  Returns 0, MW_ERR_BAD_PARAM or MW_ERR_NO_MEMORY. */
 int mw__logrank(const double *time, const int *event, const int *arm, int n,
                 mw_logrank_t *out);
+/* The same test from per-time counts (group g is arm g); allocates nothing.  Returns
+ * 0 or MW_ERR_BAD_PARAM (times not finite or not strictly ascending, a negative count,
+ * m < 0, more than INT_MAX subjects) with chisq and p NAN. */
+int mw__logrank_counts(const mw_counts2_t *c, mw_logrank_t *out);
 
 /* Tie handling in the Cox partial likelihood. */
 typedef enum {
@@ -147,6 +171,10 @@ typedef struct {
  * MW_ERR_BAD_PARAM or MW_ERR_NO_MEMORY. */
 int mw__cox_binary(const double *time, const int *event, const int *arm, int n, int ties,
                    mw_cox_t *out);
+/* The same fit from per-time counts (group g is arm g; memory for the event times
+ * only).  Returns 0, MW_ERR_BAD_PARAM (bad ties or counts, as mw__logrank_counts) with
+ * the estimates NAN, or MW_ERR_NO_MEMORY. */
+int mw__cox_binary_counts(const mw_counts2_t *c, int ties, mw_cox_t *out);
 
 /* Wilson score interval for k successes in n trials at normal quantile z (use
  * MW_STATS_Z95).  k = 0 gives lower exactly 0 and k = n upper exactly 1.  n = 0 gives

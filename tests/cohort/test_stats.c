@@ -16,7 +16,9 @@
  *     z 3.81 for placebo against 6-MP;
  *   - Newcombe (Stat Med 1998;17:857) Table I, Wilson score intervals.
  * Every other expected value is worked by hand in the comment beside it. */
+#include <limits.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "cohort/stats.h"
 #include "testlib.h"
@@ -677,6 +679,439 @@ test_cox_degenerate(void **state)
 }
 
 /* ------------------------------------------------------------------------------
+ * Per-time counts
+ * ---------------------------------------------------------------------------- */
+
+/* The same bits (so NAN matches NAN and -0 does not match 0). */
+#define assert_same(a, b) same_bits((a), (b), #a, __FILE__, __LINE__)
+
+static void
+same_bits(double a, double b, const char *what, const char *file, int line)
+{
+    if (memcmp(&a, &b, sizeof(a)) != 0) {
+        fail_msg("%s:%d: %s = %.17g, expected the same bits as %.17g", file, line, what,
+                 a, b);
+    }
+}
+
+static void
+assert_same_km(const mw_km_t *a, const mw_km_t *b)
+{
+    assert_int_equal(a->n, b->n);
+    assert_int_equal(a->n_events, b->n_events);
+    assert_int_equal(a->conf_type, b->conf_type);
+    assert_int_equal(a->m, b->m);
+    assert_same(a->t_max, b->t_max);
+    size_t nd = (size_t) a->m * sizeof(double), ni = (size_t) a->m * sizeof(int);
+    if (a->m > 0) {
+        assert_memory_equal(a->time, b->time, nd);
+        assert_memory_equal(a->n_risk, b->n_risk, ni);
+        assert_memory_equal(a->n_event, b->n_event, ni);
+        assert_memory_equal(a->n_censor, b->n_censor, ni);
+        assert_memory_equal(a->surv, b->surv, nd);
+        assert_memory_equal(a->se, b->se, nd);
+        assert_memory_equal(a->se_log, b->se_log, nd);
+        assert_memory_equal(a->lower, b->lower, nd);
+        assert_memory_equal(a->upper, b->upper, nd);
+    }
+}
+
+static void
+assert_same_logrank(const mw_logrank_t *a, const mw_logrank_t *b)
+{
+    for (int g = 0; g < 2; g++) {
+        assert_int_equal(a->n[g], b->n[g]);
+        assert_same(a->observed[g], b->observed[g]);
+        assert_same(a->expected[g], b->expected[g]);
+    }
+    assert_same(a->var, b->var);
+    assert_same(a->chisq, b->chisq);
+    assert_same(a->p, b->p);
+}
+
+static void
+assert_same_cox(const mw_cox_t *a, const mw_cox_t *b)
+{
+    assert_int_equal(a->status, b->status);
+    assert_int_equal(a->ties, b->ties);
+    assert_int_equal(a->iterations, b->iterations);
+    for (int g = 0; g < 2; g++) {
+        assert_int_equal(a->n[g], b->n[g]);
+        assert_int_equal(a->events[g], b->events[g]);
+    }
+    assert_same(a->coef, b->coef);
+    assert_same(a->se, b->se);
+    assert_same(a->hr, b->hr);
+    assert_same(a->hr_lower, b->hr_lower);
+    assert_same(a->hr_upper, b->hr_upper);
+    assert_same(a->wald_p, b->wald_p);
+    assert_same(a->score_chisq, b->score_chisq);
+    assert_same(a->score_p, b->score_p);
+    assert_same(a->loglik0, b->loglik0);
+    assert_same(a->loglik, b->loglik);
+    assert_same(a->lr_chisq, b->lr_chisq);
+    assert_same(a->lr_p, b->lr_p);
+}
+
+#define TALLY_MAX 96
+
+/* Records binned on a grid, as a trial that keeps only counts would. */
+typedef struct {
+    int m;
+    double time[TALLY_MAX];
+    int ev[2][TALLY_MAX], ce[2][TALLY_MAX];
+} tally_t;
+
+/* Count the records (arm NULL: all group 0) at each time of grid[0..m-1] (ascending,
+ * holding every record time) by search, independently of the library's sort. */
+static void
+tally(tally_t *c, const double *grid, int m, const double *t, const int *e,
+      const int *arm, int n)
+{
+    assert_true(m <= TALLY_MAX);
+    memset(c, 0, sizeof(*c));
+    c->m = m;
+    for (int j = 0; j < m; j++) {
+        c->time[j] = grid[j];
+    }
+    for (int i = 0; i < n; i++) {
+        int j = 0;
+        while (j < m && grid[j] != t[i]) {
+            j++;
+        }
+        assert_true(j < m);
+        int g = arm != NULL ? arm[i] : 0;
+        if (e[i]) {
+            c->ev[g][j]++;
+        } else {
+            c->ce[g][j]++;
+        }
+    }
+}
+
+/* The distinct times of t[0..n-1], ascending, into grid; returns how many. */
+static int
+distinct_times(const double *t, int n, double *grid)
+{
+    int m = 0;
+    for (int i = 0; i < n; i++) {
+        int j = 0;
+        while (j < m && grid[j] < t[i]) {
+            j++;
+        }
+        if (j < m && grid[j] == t[i]) {
+            continue;
+        }
+        memmove(grid + j + 1, grid + j, (size_t) (m - j) * sizeof(double));
+        grid[j] = t[i];
+        m++;
+    }
+    return m;
+}
+
+static mw_counts2_t
+counts2(const tally_t *c)
+{
+    mw_counts2_t v = {c->m, c->time, {c->ev[0], c->ev[1]}, {c->ce[0], c->ce[1]}};
+    return v;
+}
+
+/* Heavy ties: 300 subjects on 5 times, events 2 in 3, arms by another pattern (a
+ * Weyl-style sequence, so every time has both arms, events and censorings). */
+#define HEAVY_N 300
+static void
+heavy(double *t, int *e, int *arm)
+{
+    for (int i = 0; i < HEAVY_N; i++) {
+        t[i] = 1 + (i * 7) % 5;
+        e[i] = (i * 13) % 3 != 0;
+        arm[i] = (i * 11) % 4 < 2;
+    }
+}
+
+/* KM, log-rank and Cox (both ties) from counts on grid[0..m] against the record
+ * versions: the same bits. */
+static void
+check_counts_same(const double *t, const int *e, const int *arm, int n,
+                  const double *grid, int m)
+{
+    tally_t c;
+    mw_km_t a, b;
+    for (int g = 0; g < 2; g++) {
+        /* KM of group g alone (and of everyone with g = 0 when arm is NULL). */
+        double tg[HEAVY_N];
+        int eg[HEAVY_N], ng = 0;
+        assert_true(n <= HEAVY_N);
+        for (int i = 0; i < n; i++) {
+            if (arm == NULL ? g == 0 : arm[i] == g) {
+                tg[ng] = t[i];
+                eg[ng++] = e[i];
+            }
+        }
+        tally(&c, grid, m, tg, eg, NULL, ng);
+        for (int ct = MW_KM_CI_LOGLOG; ct <= MW_KM_CI_LOG; ct++) {
+            assert_int_equal(mw__km_fit(&a, tg, eg, ng, ct), 0);
+            assert_int_equal(mw__km_fit_counts(&b, c.time, c.ev[0], c.ce[0], c.m, ct), 0);
+            assert_same_km(&b, &a);
+            mw__km_free(&a);
+            mw__km_free(&b);
+        }
+    }
+    if (arm == NULL) {
+        return;
+    }
+    tally(&c, grid, m, t, e, arm, n);
+    mw_counts2_t v = counts2(&c);
+    mw_logrank_t la, lb;
+    assert_int_equal(mw__logrank(t, e, arm, n, &la), 0);
+    assert_int_equal(mw__logrank_counts(&v, &lb), 0);
+    assert_same_logrank(&lb, &la);
+    for (int ties = MW_COX_BRESLOW; ties <= MW_COX_EFRON; ties++) {
+        mw_cox_t ca, cb;
+        assert_int_equal(mw__cox_binary(t, e, arm, n, ties, &ca), 0);
+        assert_int_equal(mw__cox_binary_counts(&v, ties, &cb), 0);
+        assert_same_cox(&cb, &ca);
+    }
+}
+
+static void
+check_counts_same_tight(const double *t, const int *e, const int *arm, int n)
+{
+    double grid[TALLY_MAX];
+    assert_true(n <= HEAVY_N);
+    int m = distinct_times(t, n, grid);
+    check_counts_same(t, e, arm, n, grid, m);
+}
+
+static void
+test_counts_same_as_records(void **state)
+{
+    (void) state;
+    /* The 6-MP arm as a trial that only kept counts would pass it: 3 events and 1
+     * censoring at 6 (the tie), 1 event at 7, ... */
+    const double tm[16] = {6, 7, 9, 10, 11, 13, 16, 17, 19, 20, 22, 23, 25, 32, 34, 35};
+    const int dm[16] = {3, 1, 0, 1, 0, 1, 1, 0, 0, 0, 1, 1, 0, 0, 0, 0};
+    const int cm[16] = {1, 0, 1, 1, 1, 0, 0, 1, 1, 1, 0, 0, 1, 2, 1, 1};
+    mw_km_t a, b;
+    assert_int_equal(mw__km_fit(&a, mp_t, mp_e, 21, MW_KM_CI_LOGLOG), 0);
+    assert_int_equal(mw__km_fit_counts(&b, tm, dm, cm, 16, MW_KM_CI_LOGLOG), 0);
+    assert_same_km(&b, &a);
+    assert_dbl(b.surv[row(&b, 23)], 160.0 / 357, 1e-15);
+    mw__km_free(&a);
+    mw__km_free(&b);
+
+    /* Gehan, both arms (and each arm alone), either arm coded 1. */
+    double t[42];
+    int e[42], arm[42];
+    for (int mp_is_1 = 0; mp_is_1 < 2; mp_is_1++) {
+        gehan(t, e, arm, mp_is_1);
+        check_counts_same_tight(t, e, arm, 42);
+    }
+    /* An event tied with a censoring in each arm, and a censoring tied with events of
+     * the other arm. */
+    const double tt[8] = {3, 2, 4, 2, 2, 3, 3, 5};
+    const int te[8] = {1, 0, 0, 1, 1, 0, 1, 1}, ta[8] = {0, 0, 0, 0, 1, 1, 1, 1};
+    check_counts_same_tight(tt, te, ta, 8);
+    /* Heavy ties (Efron's fractions at every time). */
+    double ht[HEAVY_N];
+    int he[HEAVY_N], ha[HEAVY_N];
+    heavy(ht, he, ha);
+    check_counts_same_tight(ht, he, ha, HEAVY_N);
+    /* The hand-worked and degenerate sets above: no contrast, infinite HR, no events,
+     * all censored, a single subject. */
+    const double dt[7] = {1, 2, 3, 4, 1, 2, 3};
+    const int de[7] = {0, 0, 0, 0, 1, 1, 1}, da[7] = {0, 0, 0, 0, 1, 1, 1};
+    const int none[7] = {0, 0, 0, 0, 0, 0, 0};
+    check_counts_same_tight(dt, de, da, 7);
+    check_counts_same_tight(dt, none, da, 7);
+    const double t2[4] = {1, 2, 0.5, 0.5};
+    const int e2[4] = {1, 1, 0, 0}, a2[4] = {0, 0, 1, 1};
+    check_counts_same_tight(t2, e2, a2, 4);
+    check_counts_same_tight(dt, de, NULL, 1);
+    check_counts_same_tight(dt, de + 4, NULL, 1);
+    /* Nobody: m = 0. */
+    check_counts_same(NULL, NULL, da, 0, NULL, 0);
+    check_counts_same(NULL, NULL, NULL, 0, NULL, 0);
+}
+
+static void
+test_counts_empty_rows(void **state)
+{
+    (void) state;
+    /* Gehan on a grid of 0, 0.5, ..., 40 (81 rows, 64 without anyone): rows before the
+     * first time, between times and after the last are skipped. */
+    double grid[81];
+    for (int j = 0; j < 81; j++) {
+        grid[j] = 0.5 * j;
+    }
+    double t[42];
+    int e[42], arm[42];
+    gehan(t, e, arm, 1);
+    check_counts_same(t, e, arm, 42, grid, 81);
+    /* The fit has only the rows with someone, and t_max is the last of those (35), not
+     * the grid's end. */
+    tally_t c;
+    mw_km_t km;
+    tally(&c, grid, 81, mp_t, mp_e, NULL, 21);
+    assert_int_equal(mw__km_fit_counts(&km, c.time, c.ev[0], c.ce[0], 81, 0), 0);
+    assert_int_equal(km.m, 16);
+    assert_dbl(km.t_max, 35, 0);
+    mw__km_free(&km);
+    /* Heavy ties on a grid of 0.25 steps. */
+    double ht[HEAVY_N], hg[33];
+    int he[HEAVY_N], ha[HEAVY_N];
+    heavy(ht, he, ha);
+    for (int j = 0; j < 33; j++) {
+        hg[j] = 0.25 * j - 1;
+    }
+    check_counts_same(ht, he, ha, HEAVY_N, hg, 33);
+    /* Only empty rows: nobody. */
+    const int zero[3] = {0, 0, 0};
+    assert_int_equal(mw__km_fit_counts(&km, grid, zero, zero, 3, 0), 0);
+    assert_int_equal(km.m, 0);
+    assert_int_equal(km.n, 0);
+    assert_true(isnan(km.t_max));
+    mw__km_free(&km);
+}
+
+static void
+test_counts_large(void **state)
+{
+    (void) state;
+    /* Gehan with every count times 50000: 2.1 million subjects in 0.5 kB of counts.
+     * Every KM factor (k(n - d)) / (kn) is the same rational, so S has the same bits;
+     * Greenwood's G is G / k; the Breslow likelihood is k times the original plus a
+     * constant, so the same coefficient with score and LR statistics times k. */
+    const int k = 50000;
+    double t[42];
+    int e[42], arm[42];
+    gehan(t, e, arm, 1);
+    double grid[42];
+    int m = distinct_times(t, 42, grid);
+    tally_t c, big;
+    tally(&c, grid, m, t, e, arm, 42);
+    big = c;
+    for (int g = 0; g < 2; g++) {
+        for (int j = 0; j < m; j++) {
+            big.ev[g][j] *= k;
+            big.ce[g][j] *= k;
+        }
+    }
+    mw_km_t a, b;
+    assert_int_equal(mw__km_fit_counts(&a, c.time, c.ev[1], c.ce[1], m, 0), 0);
+    assert_int_equal(mw__km_fit_counts(&b, big.time, big.ev[1], big.ce[1], m, 0), 0);
+    assert_int_equal(b.n, 21 * k);
+    assert_int_equal(b.n_events, 9 * k);
+    assert_int_equal(b.m, a.m);
+    assert_memory_equal(b.surv, a.surv, (size_t) a.m * sizeof(double));
+    for (int j = 0; j < a.m; j++) {
+        assert_dbl(b.se_log[j] * sqrt(k), a.se_log[j], 1e-13);
+    }
+    mw__km_free(&a);
+    mw__km_free(&b);
+    mw_counts2_t v = counts2(&c), vb = counts2(&big);
+    mw_cox_t ca, cb;
+    assert_int_equal(mw__cox_binary_counts(&v, MW_COX_BRESLOW, &ca), 0);
+    assert_int_equal(mw__cox_binary_counts(&vb, MW_COX_BRESLOW, &cb), 0);
+    assert_int_equal(cb.status, MW_COX_OK);
+    assert_int_equal(cb.n[0] + cb.n[1], 42 * k);
+    assert_dbl(cb.coef, ca.coef, 1e-9);
+    assert_dbl(cb.se * sqrt(k), ca.se, 1e-9);
+    assert_dbl(cb.score_chisq / k, ca.score_chisq, 1e-9);
+    assert_dbl(cb.lr_chisq / k, ca.lr_chisq, 1e-6);
+    mw_logrank_t lb;
+    assert_int_equal(mw__logrank_counts(&vb, &lb), 0);
+    assert_dbl(lb.observed[0], 21.0 * k, 0);
+    assert_dbl(lb.expected[0] + lb.expected[1], 30.0 * k, 1e-6);
+}
+
+static void
+test_counts_misuse(void **state)
+{
+    (void) state;
+    static const mw_km_t zero_km;
+    const double t[3] = {1, 2, 3};
+    const int one[3] = {1, 1, 1}, zero[3] = {0, 0, 0};
+    mw_km_t km;
+    /* A bad input leaves *km zeroed, whatever it held. */
+#define KM_REJECTS(...)                                                               \
+    do {                                                                              \
+        memset(&km, 0xff, sizeof(km));                                                \
+        assert_int_equal(mw__km_fit_counts(&km, __VA_ARGS__), MW_ERR_BAD_PARAM);      \
+        assert_memory_equal(&km, &zero_km, sizeof(km));                               \
+    } while (0)
+    const double down[3] = {1, 3, 2}, same[3] = {1, 2, 2}, nan[3] = {1, NAN, 3};
+    const double inf[3] = {1, 2, INFINITY}, ninf[3] = {-INFINITY, 2, 3};
+    const int neg[3] = {1, -1, 1};
+    KM_REJECTS(down, one, one, 3, 0);
+    KM_REJECTS(same, one, one, 3, 0);
+    KM_REJECTS(nan, one, one, 3, 0);
+    KM_REJECTS(inf, one, one, 3, 0);
+    KM_REJECTS(ninf, one, one, 3, 0);
+    KM_REJECTS(t, neg, one, 3, 0);
+    KM_REJECTS(t, one, neg, 3, 0);
+    KM_REJECTS(t, one, one, -1, 0);
+    KM_REJECTS(t, one, one, 3, 7);
+    KM_REJECTS(NULL, one, one, 3, 0);
+    KM_REJECTS(t, NULL, one, 3, 0);
+    KM_REJECTS(t, one, NULL, 3, 0);
+    /* Empty rows still need ascending times. */
+    KM_REJECTS(down, zero, zero, 3, 0);
+    /* More than INT_MAX subjects: risk sets would overflow. */
+    const int huge[2] = {INT_MAX, 1};
+    KM_REJECTS(t, huge, zero, 2, 0);
+    KM_REJECTS(t, zero, huge, 2, 0);
+#undef KM_REJECTS
+    /* INT_MAX exactly is fine; nobody (m = 0, no arrays) is an empty fit. */
+    assert_int_equal(mw__km_fit_counts(&km, t, huge, zero, 1, 0), 0);
+    assert_int_equal(km.n, INT_MAX);
+    assert_dbl(km.surv[0], 0, 0);
+    mw__km_free(&km);
+    assert_int_equal(mw__km_fit_counts(&km, NULL, NULL, NULL, 0, 1), 0);
+    assert_int_equal(km.m, 0);
+    assert_true(isnan(km.t_max));
+    mw__km_free(&km);
+
+    /* Two groups: chisq and p NAN, counts 0; Cox estimates NAN. */
+    mw_counts2_t good = {3, t, {one, one}, {zero, zero}};
+    mw_counts2_t bad[9];
+    for (int i = 0; i < 9; i++) {
+        bad[i] = good;
+    }
+    bad[0].time = down;
+    bad[1].time = nan;
+    bad[2].event[1] = neg;
+    bad[3].censor[0] = neg;
+    bad[4].m = -1;
+    bad[5].time = NULL;
+    bad[6].censor[1] = NULL;
+    bad[7].m = 2;
+    bad[7].event[0] = huge; /* INT_MAX + 1 in group 0 */
+    bad[8].m = 1;
+    bad[8].event[0] = huge; /* INT_MAX in group 0 and 1 in group 1 */
+    mw_logrank_t lr;
+    mw_cox_t c;
+    for (int i = 0; i < 10; i++) {
+        const mw_counts2_t *p = i < 9 ? &bad[i] : NULL;
+        assert_int_equal(mw__logrank_counts(p, &lr), MW_ERR_BAD_PARAM);
+        assert_true(isnan(lr.chisq) && isnan(lr.p));
+        assert_int_equal(lr.n[0] + lr.n[1], 0);
+        assert_int_equal(mw__cox_binary_counts(p, MW_COX_EFRON, &c), MW_ERR_BAD_PARAM);
+        assert_true(isnan(c.coef) && isnan(c.hr) && isnan(c.score_chisq));
+        assert_true(isnan(c.loglik0) && isnan(c.lr_p));
+        assert_int_equal(c.n[0] + c.n[1], 0);
+    }
+    assert_int_equal(mw__cox_binary_counts(&good, 5, &c), MW_ERR_BAD_PARAM);
+    assert_true(isnan(c.coef));
+    /* Nobody. */
+    mw_counts2_t empty = {0, NULL, {NULL, NULL}, {NULL, NULL}};
+    assert_int_equal(mw__logrank_counts(&empty, &lr), 0);
+    assert_true(isnan(lr.chisq));
+    assert_int_equal(mw__cox_binary_counts(&empty, MW_COX_BRESLOW, &c), 0);
+    assert_int_equal(c.status, MW_COX_NO_EVENTS);
+}
+
+/* ------------------------------------------------------------------------------
  * Wilson
  * ---------------------------------------------------------------------------- */
 
@@ -739,6 +1174,10 @@ main(void)
         cmocka_unit_test(test_cox_ties_hand),
         cmocka_unit_test(test_cox_score_is_logrank),
         cmocka_unit_test(test_cox_degenerate),
+        cmocka_unit_test(test_counts_same_as_records),
+        cmocka_unit_test(test_counts_empty_rows),
+        cmocka_unit_test(test_counts_large),
+        cmocka_unit_test(test_counts_misuse),
         cmocka_unit_test(test_wilson),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
