@@ -498,6 +498,62 @@ typedef struct {
     double weights[MW_VAR_MAX_VALUES]; /**< choice: as written (1 each when not given) */
 } mw_variable_t;
 
+/* ------------------------------------------------------------------------------
+ * Virtual trials: the design, the arms and patient covariates (docs/guide.md
+ * "Trial design and arms" and "Covariates").  An arm is the base scenario with its
+ * `set` applied (mw_scenario_load_arm()); a covariate is a per-patient value drawn
+ * with mw_scenario_covariates() that sets or scales scenario keys.
+ * ---------------------------------------------------------------------------- */
+
+#define MW_MAX_ARMS        8  /**< arms of one trial */
+#define MW_MAX_COVARIATES  16 /**< covariates of one scenario */
+#define MW_COV_MAX_EFFECTS 8  /**< keys one covariate changes */
+
+typedef enum {
+    MW_DESIGN_PAIRED = 0, /**< every patient on every arm, with common random numbers */
+    MW_DESIGN_RANDOMISED  /**< each patient on one arm, drawn by allocation weight */
+} mw_design_t;
+
+/** One arm of a trial.  What it changes (its `set`) is applied when it is loaded. */
+typedef struct {
+    char name[MW_NAME_MAX];
+    double allocation; /**< randomisation weight (> 0); ignored when paired */
+} mw_arm_t;
+
+/** What a covariate does to one key. */
+typedef enum {
+    MW_EFFECT_SET = 0,  /**< binary: key = value when the covariate is 1 */
+    MW_EFFECT_MULTIPLY, /**< key *= value^(covariate - reference) */
+    MW_EFFECT_POWER,    /**< numeric: key *= (covariate / reference)^value */
+    MW_EFFECT_ASSIGN    /**< numeric: key = covariate */
+} mw_effect_t;
+
+/** One key a covariate changes.  Laid out without padding (memcmp). */
+typedef struct {
+    char key[128];      /**< key path as written, e.g. "tumour.clones[0].tp53_loss" */
+    uint32_t offset;    /**< byte offset of the value in mw_scenario_t */
+    int32_t is_int;     /**< 1: the value is an int; 0: a double */
+    int32_t kind;       /**< mw_effect_t */
+    int32_t range_open; /**< bit 0: lo itself is outside the range; bit 1: hi is */
+    double value;       /**< set: the value; multiply: the factor; power: the
+                             exponent; assign: 0 */
+    double lo, hi;      /**< the key's valid range */
+} mw_cov_effect_t;
+
+/** A patient covariate: binary (1 with probability @c prevalence, else 0) or
+ *  numeric (drawn from @c dist).  Effects apply in the order stored: set and
+ *  assign, then multiply and power.  Laid out without padding (memcmp). */
+typedef struct {
+    char name[MW_NAME_MAX]; /**< [A-Za-z0-9_]: a CSV column name */
+    int32_t binary;
+    int32_t n_effects;
+    double prevalence;      /**< binary: P(value = 1) */
+    double reference;       /**< numeric: the value at which multiply and power do
+                                 nothing (0 for binary covariates) */
+    mw_variable_t dist;     /**< numeric: the distribution (key = the name) */
+    mw_cov_effect_t effects[MW_COV_MAX_EFFECTS];
+} mw_covariate_t;
+
 typedef enum { MW_MODE_HYBRID = 0, MW_MODE_EXACT, MW_MODE_MEAN } mw_mode_t;
 const char *mw_mode_name(int mode);
 
@@ -696,6 +752,25 @@ typedef struct {
      * plain number later, or a list replaced, loses its entry. */
     int n_variables;
     mw_variable_t variables[MW_MAX_VARIABLES];
+
+    /* The trial this scenario belongs to.  Everything from here on describes the
+     * trial or the patient population, never one patient, so no key here can vary
+     * and no covariate can change one (their offsets lie before n_variables). */
+    struct {
+        int design;            /**< mw_design_t */
+        int n_arms;            /**< 0: no arms section (one implicit arm) */
+        int arm;               /**< the arm whose `set` this scenario holds; -1 = the base */
+        int reserved_;         /**< 0 */
+        double enrolment_days; /**< patients enter uniformly over [0, enrolment_days] */
+        double data_cutoff_day; /**< analysis cut-off after the first enrolment; inf = none */
+        double dropout_per_year; /**< constant hazard of loss to follow-up, 1/year */
+        mw_arm_t arms[MW_MAX_ARMS];
+    } trial;
+
+    /* Patient covariates, drawn per patient by mw_scenario_covariates(). */
+    int n_covariates;
+    int reserved_; /**< 0: the covariates start 8-byte aligned without a hole */
+    mw_covariate_t covariates[MW_MAX_COVARIATES];
 } mw_scenario_t;
 
 /** Fill @p self with every documented default (no clones, no mutation). */
@@ -708,6 +783,19 @@ MW_WARN_UNUSED int mw_scenario_load(mw_scenario_t *self, const char *path,
 /** Same, from a string; @p name stands for the file in messages. */
 MW_WARN_UNUSED int mw_scenario_load_string(mw_scenario_t *self, const char *text,
                                            const char *name, mw_diags_t *diags);
+/** Load @p path like mw_scenario_load(), then apply the `set` of trial.arms[arm]
+ *  (0-based) and record the arm in trial.arm; @p arm = -1 loads the base (the same
+ *  as mw_scenario_load()).  Loading checks the `set` of every arm, whichever is
+ *  asked for, and in a paired design that every arm draws the same patients (the
+ *  same keys varying with the same distributions).  Errors (an arm out of range, a
+ *  bad key inside a `set`) go to @p diags with the file:line:col of the offending
+ *  node; returns 0 or MW_ERR_CONFIG. */
+MW_WARN_UNUSED int mw_scenario_load_arm(mw_scenario_t *self, const char *path, int arm,
+                                        mw_diags_t *diags);
+/** Same, from a string; @p name stands for the file in messages. */
+MW_WARN_UNUSED int mw_scenario_load_string_arm(mw_scenario_t *self, const char *text,
+                                               const char *name, int arm,
+                                               mw_diags_t *diags);
 /** Apply one "key=value" override (SLiM -d style), e.g.
  *  "tumour.clones[0].birth=0.2" or "mutation.rate=1e-7". */
 MW_WARN_UNUSED int mw_scenario_set(mw_scenario_t *self, const char *assignment,
@@ -742,6 +830,19 @@ uint64_t mw_scenario_hash(const mw_scenario_t *self);
  *  copy of @p base.  No allocation. */
 MW_WARN_UNUSED int mw_scenario_sample(const mw_scenario_t *base, uint64_t seed,
                                       uint32_t patient, mw_scenario_t *out);
+/** Draw patient @p patient's covariates of @p base from the stream (seed, patient,
+ *  MW_STREAM_COVARIATE), one draw per covariate in list order, write their values
+ *  to @p values[base->n_covariates] (may be NULL) and apply their effects, in
+ *  order, to @p inout (normally the output of mw_scenario_sample(); it may be
+ *  @p base).  The values depend only on (seed, patient, base).  @p inout has no
+ *  covariates left: it is one patient's fixed scenario.
+ *  @return 0, or MW_ERR_BAD_PARAM when an effect puts a key outside its valid
+ *  range or a draw kept falling outside its range (message in @p errbuf: the
+ *  covariate, the key, the value and the range); @p inout is then unchanged.
+ *  No allocation. */
+MW_WARN_UNUSED int mw_scenario_covariates(const mw_scenario_t *base, uint64_t seed,
+                                          uint32_t patient, mw_scenario_t *inout,
+                                          double *values, char *errbuf, size_t errlen);
 /** List every parameter (key, unit, default, range, source); Markdown table if
  *  @p markdown. */
 MW_WARN_UNUSED int mw_params_write(FILE *out, int markdown);
@@ -1070,43 +1171,78 @@ MW_WARN_UNUSED int mw_run(const mw_scenario_t *scenario, const mw_run_options_t 
                           mw_run_result_t *result, char *errbuf, size_t errbuf_len);
 
 /* ------------------------------------------------------------------------------
- * Cohorts (virtual trials, first version: one arm).  Patient i is replicate i of
- * mw_run(): its parameters are mw_scenario_sample(scenario, seed, i) and its
- * simulation mw_sim_create(patient, seed, i), stopped at the same output times.
- * See docs/guide.md "Virtual trials".
+ * Cohorts: virtual trials of one or more arms (docs/guide.md "Virtual trials").
+ * Patient i's parameters are mw_scenario_sample() and mw_scenario_covariates() of
+ * (seed, i), its trial draws (entry day, dropout, randomised arm) come from stream
+ * (seed, i, MW_STREAM_TRIAL) and its simulation on each arm is mw_sim_create(patient,
+ * seed, i): every result depends only on (seed, i, scenario), so a cohort split
+ * across threads, shards or MPI ranks gives the same rows byte for byte.
  * ---------------------------------------------------------------------------- */
+
+#ifndef MW_MAX_ARMS
+#define MW_MAX_ARMS 8
+#endif
 
 typedef struct {
     const char *out_dir;      /**< created if missing */
     const char *command_line; /**< for run.json provenance; may be NULL */
     uint64_t seed;
-    int n_patients;           /**< >= 1 */
+    int n_patients;           /**< >= 1: the whole trial, shards included */
     int threads;              /**< >= 1; 0 = OpenMP's default (OMP_NUM_THREADS, else
                                    every core); 1 without OpenMP */
     int quiet;                /**< no progress on stderr */
+    int resume;               /**< continue the unfinished cohort in out_dir */
+    int only_patient;         /**< >= 0: simulate this patient only; -1: all */
+    int shard_index;          /**< 0-based shard of shard_count (contiguous blocks of
+                                   patients); 0 of 1 = the whole trial */
+    int shard_count;
 } mw_cohort_options_t;
 
-/** Summary of one finished cohort, for the CLI's closing lines. */
+/** One arm's results. */
 typedef struct {
+    char name[MW_NAME_MAX];
     int n_patients;
-    int threads;              /**< threads used */
     int n_pfs_events, n_deaths;
-    double orr;               /**< fraction with line 1's best response >= PR */
+    double orr;               /**< line 1's best response >= PR */
+    double vgpr_rate, cr_rate, scr_rate, mrd_negative_rate;
     double median_pfs_days;   /**< INFINITY when not reached */
+    double median_pfs_lower, median_pfs_upper; /**< Brookmeyer-Crowley 95 % */
+    double pfs_12m, pfs_12m_lower, pfs_12m_upper; /**< PFS at 12 months, log-log 95 % */
     double median_os_days;
+    double hr_pfs, hr_pfs_lower, hr_pfs_upper;  /**< Cox (Efron) vs arm 0; NAN for arm 0 */
+    double logrank_p;         /**< PFS vs arm 0; NAN for arm 0 */
+} mw_arm_result_t;
+
+/** Summary of one finished cohort, for the CLI's closing lines and for tests. */
+typedef struct {
+    int n_patients;           /**< patients simulated here (a shard's share) */
+    int threads;              /**< threads used */
+    int n_arms;
+    int rank, ranks;          /**< MPI: this process's rank of `ranks` (0 of 1 without);
+                                   only rank 0 gets the results */
     double wall_seconds;
+    mw_arm_result_t arms[MW_MAX_ARMS];
 } mw_cohort_result_t;
 
-/** Simulate @p o->n_patients patients of @p scenario and write patients.csv (one
- *  row per patient, in patient order), km.csv (Kaplan-Meier of PFS and OS),
- *  summary.json (response rates, medians, landmarks, toxicity) and run.json into
- *  o->out_dir, each under a temporary name renamed at the end.  Patients run on
- *  o->threads threads; every file but run.json is byte-identical whatever the
- *  thread count.  Memory: one simulation per thread, a window of 4 rows per thread
- *  awaiting their turn, and 24 bytes per patient for the survival statistics.
+/** Simulate patients of the trial whose arms are @p arms[0..n_arms-1] (each loaded
+ *  with mw_scenario_load_arm(); one scenario without arms is a one-arm trial) and
+ *  write patients.csv (one row per patient and arm, in patient order), tte.csv
+ *  (ADaM ADTTE shape), km.csv, summary.json and run.json into o->out_dir.  Rows are
+ *  streamed to disk as patients finish: a killed run continues with o->resume
+ *  without losing or repeating a patient, and memory does not grow with the number
+ *  of patients.  Every file but run.json is byte-identical whatever the thread
+ *  count.  @return 0 or MW_ERR_*; @p errbuf gets a message. */
+MW_WARN_UNUSED int mw_cohort(const mw_scenario_t *arms, int n_arms,
+                             const mw_cohort_options_t *o, mw_cohort_result_t *result,
+                             char *errbuf, size_t errbuf_len);
+
+/** Merge the output directories of the shards @p dirs[0..n_dirs-1] of one cohort
+ *  (any order; together they must cover every patient once) into @p out_dir: the
+ *  same files, byte for byte, as one run of the whole cohort (run.json aside).
  *  @return 0 or MW_ERR_*; @p errbuf gets a message. */
-MW_WARN_UNUSED int mw_cohort(const mw_scenario_t *scenario, const mw_cohort_options_t *o,
-                             mw_cohort_result_t *result, char *errbuf, size_t errbuf_len);
+MW_WARN_UNUSED int mw_cohort_merge(const char *const *dirs, int n_dirs, const char *out_dir,
+                                   const char *command_line, mw_cohort_result_t *result,
+                                   char *errbuf, size_t errbuf_len);
 
 /* ------------------------------------------------------------------------------
  * Random numbers: Philox4x32-10 streams keyed by (seed, index, stream).
@@ -1120,6 +1256,8 @@ typedef enum {
     MW_STREAM_DRUG,
     MW_STREAM_MEASUREMENT,
     MW_STREAM_PATIENT, /**< a patient's parameters (mw_scenario_sample) */
+    MW_STREAM_COVARIATE, /**< a patient's covariates (mw_scenario_covariates) */
+    MW_STREAM_TRIAL,   /**< a patient's entry day, dropout and randomised arm */
     MW_N_STREAMS
 } mw_stream_t;
 

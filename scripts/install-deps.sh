@@ -3,7 +3,7 @@
 # Used by `make run` and `make test`; safe to run again.
 set -eu
 PKGS="build-essential cmake pkg-config libyaml-dev libgsl-dev librandom123-dev \
-libsundials-dev libcmocka-dev"
+libsundials-dev libcmocka-dev libopenmpi-dev openmpi-bin"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||

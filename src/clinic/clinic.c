@@ -44,6 +44,27 @@ periodic_from(const mw_schedule_t *w, double t)
     return x < w->until_day ? x : INFINITY;
 }
 
+/* Start of the implicit line of a scenario without a plan: the first treatment the
+ * scenario schedules (a CAR-T infusion or an engager's first dose), so that the
+ * IMWG baseline is the disease the treatment meets and the response is the
+ * response to it; t0 (day 0) when that is earlier or when nothing is given (the
+ * untreated course is then assessed as a line of observation). */
+static double
+implicit_start(const mw_scenario_t *sc, double t0)
+{
+    double x = INFINITY;
+
+    for (int p = 0; p < sc->immune.n_products; p++) {
+        double d = sc->immune.products[p].infusion_day;
+        x = d < x ? d : x;
+    }
+    for (int e = 0; e < sc->immune.n_engagers; e++) {
+        double d = sc->immune.engagers[e].start_day;
+        x = d < x ? d : x;
+    }
+    return isfinite(x) && x > t0 ? x : t0;
+}
+
 int
 mw__clinic_init(mw_sim_t *s)
 {
@@ -79,6 +100,9 @@ mw__clinic_init(mw_sim_t *s)
         }
         c->on = 1;
     }
+    /* without a plan the clinic assesses one implicit line itself (line 0) */
+    c->implicit = sc->therapy.n_lines == 0 && c->on;
+    c->implicit_day = c->implicit ? implicit_start(sc, s->t) : INFINITY;
     mw_imwg_rules_t *r = &c->rules;
     mw__imwg_rules_default(r);
     r->pr = sc->monitoring.imwg_pr;
@@ -127,6 +151,7 @@ mw__clinic_next_time(const mw_sim_t *s, double t)
     for (int a = 0; a < MW_N_ASSAYS; a++) {
         x = c->next[a] < x ? c->next[a] : x;
     }
+    x = c->implicit_day < x ? c->implicit_day : x;
     return x > t ? x : INFINITY;
 }
 
@@ -639,24 +664,43 @@ assessable(const mw_imwg_obs_t *o)
            o->new_lesion >= 0;
 }
 
+/* The antigen whose phenotype types a relapse: a CAR-T line's product's first
+ * target; on the implicit line (no plan), the first product's, else the first
+ * engager's target; -1 for any other line. */
+static int
+line_antigen(const mw_sim_t *s)
+{
+    const mw_scenario_t *sc = &s->sc;
+    int k = s->ther.cart_product;
+
+    if (s->clin.implicit) {
+        if (sc->immune.n_products > 0) {
+            k = 0;
+        } else {
+            return sc->immune.n_engagers > 0 ? sc->immune.engagers[0].target.antigen : -1;
+        }
+    }
+    return k >= 0 && sc->immune.products[k].n_targets >= 1
+               ? sc->immune.products[k].targets[0].antigen
+               : -1;
+}
+
 /* What the clinic saw at progression: new extramedullary disease on imaging, else
- * the flow phenotype of the line's CAR-T target antigen (a read after the line
- * started: half or more of the cells negative, or the median below half of that at
- * the line's start), else medullary. */
+ * the flow phenotype of the line's target antigen (line_antigen; a read after the
+ * line started: half or more of the cells negative, or the median below half of
+ * that at the line's start), else medullary. */
 static int
 relapse_type(const mw_sim_t *s)
 {
     const mw_clin_t *c = &s->clin;
-    const mw_scenario_t *sc = &s->sc;
 
     if (c->emd_seen && !c->emd_at_start) {
         return MW_RELAPSE_EXTRAMEDULLARY;
     }
-    int k = s->ther.cart_product;
-    if (k < 0 || sc->immune.products[k].n_targets < 1 || !(c->flow_t > c->line_start)) {
+    int a = line_antigen(s);
+    if (a < 0 || !(c->flow_t > c->line_start)) {
         return MW_RELAPSE_MEDULLARY;
     }
-    int a = sc->immune.products[k].targets[0].antigen;
     if (c->flow_neg[a] >= 0.5) {
         return MW_RELAPSE_ANTIGEN_NEGATIVE;
     }
@@ -672,7 +716,9 @@ assess(mw_sim_t *s, double t, const mw_imwg_obs_t *o)
 {
     mw_clin_t *c = &s->clin;
 
-    if (c->line < 0 || s->ther.line != c->line || c->done_line || !assessable(o)) {
+    /* a plan's line is assessed while the plan is on it; the implicit line always */
+    if (c->line < 0 || (!c->implicit && s->ther.line != c->line) || c->done_line ||
+        !assessable(o)) {
         return 0;
     }
     if (t <= c->line_start || c->need_baseline) {
@@ -705,6 +751,7 @@ assess(mw_sim_t *s, double t, const mw_imwg_obs_t *o)
         lr->relapse_type = relapse_type(s);
         lr->end_day = t;
         lr->ended_by = MW_LINE_PROGRESSION;
+        /* the plan moves on; on the implicit line the progression is only recorded */
         return mw__ther_progressed(s, t, c->result.pd_day,
                                    isnan(o->mprotein) ? -1.0 : o->mprotein);
     }
@@ -807,6 +854,39 @@ run_policies(mw_sim_t *s, double t)
     return 0;
 }
 
+/* Line @p line (a plan's, or the implicit one) starts at t. */
+static void
+begin_line(mw_sim_t *s, int line, double t)
+{
+    mw_clin_t *c = &s->clin;
+
+    c->line = line;
+    c->line_start = t;
+    if (c->line >= 0 && c->line < MW_MAX_LINES) {
+        /* a restarted line's record starts afresh */
+        c->lines[c->line] = (mw_line_response_t){1,   t,   MW_RESP_NE,      NAN, NAN,
+                                                 MW_RELAPSE_NONE, NAN, MW_LINE_ONGOING};
+    }
+    memcpy(c->flow_base_med, c->flow_med, sizeof(c->flow_med));
+    c->assessed = 0;
+    c->done_line = 0;
+    c->emd_at_start = c->emd_seen;
+    memset(&c->result, 0, sizeof(c->result));
+    c->need_baseline =
+        isnan(c->last.mprotein) && isnan(c->last.flc_inv) && isnan(c->last.marrow_pc);
+    if (!c->need_baseline) {
+        mw_imwg_obs_t b = c->last;
+        b.t = t;
+        b.new_lesion = -1;
+        (void) mw__imwg_start(&c->imwg, &c->rules, &b); /* rules were checked at init */
+    }
+    for (int a = 0; a < MW_N_ASSAYS; a++) {
+        if (s->sc.monitoring.schedule[a].at_line_start && !(c->done[a] == t)) {
+            c->pending[a] = 1;
+        }
+    }
+}
+
 int
 mw__clinic_apply(mw_sim_t *s, double t)
 {
@@ -815,6 +895,12 @@ mw__clinic_apply(mw_sim_t *s, double t)
 
     if (!c->on) {
         return 0;
+    }
+    if (t >= c->implicit_day) {
+        /* the implicit line starts before this visit's assays, which are then its
+         * baseline (as the assays at a plan line's start are) */
+        c->implicit_day = INFINITY;
+        begin_line(s, 0, t);
     }
     /* a progression may start a line whose start-of-line assays are due at once */
     for (int guard = 0; guard < 8; guard++) {
@@ -857,33 +943,7 @@ mw__clinic_apply(mw_sim_t *s, double t)
 void
 mw__clinic_line_start(mw_sim_t *s, double t)
 {
-    mw_clin_t *c = &s->clin;
-
-    c->line = s->ther.line;
-    c->line_start = t;
-    if (c->line >= 0 && c->line < MW_MAX_LINES) {
-        /* a restarted line's record starts afresh */
-        c->lines[c->line] = (mw_line_response_t){1,   t,   MW_RESP_NE,      NAN, NAN,
-                                                 MW_RELAPSE_NONE, NAN, MW_LINE_ONGOING};
-    }
-    memcpy(c->flow_base_med, c->flow_med, sizeof(c->flow_med));
-    c->assessed = 0;
-    c->done_line = 0;
-    c->emd_at_start = c->emd_seen;
-    memset(&c->result, 0, sizeof(c->result));
-    c->need_baseline =
-        isnan(c->last.mprotein) && isnan(c->last.flc_inv) && isnan(c->last.marrow_pc);
-    if (!c->need_baseline) {
-        mw_imwg_obs_t b = c->last;
-        b.t = t;
-        b.new_lesion = -1;
-        (void) mw__imwg_start(&c->imwg, &c->rules, &b); /* rules were checked at init */
-    }
-    for (int a = 0; a < MW_N_ASSAYS; a++) {
-        if (s->sc.monitoring.schedule[a].at_line_start && !(c->done[a] == t)) {
-            c->pending[a] = 1;
-        }
-    }
+    begin_line(s, s->ther.line, t);
 }
 
 /* ------------------------------------------------------------------------------

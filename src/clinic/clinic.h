@@ -27,6 +27,11 @@ typedef struct {
     mw_imwg_obs_t last;
     int emd_seen;               /* imaging: latest reading */
     int emd_at_start;           /* imaging at or before the line's start saw EMD */
+    /* A scenario without a plan is assessed as one implicit line (index 0) from
+     * the first CAR-T infusion or engager dose (day 0 at the earliest, day 0 when
+     * none is given): the clinic starts it itself at implicit_day. */
+    int implicit;               /* no plan: the clinic owns line 0 */
+    double implicit_day;        /* its start; inf once started */
     /* IMWG state of the current line */
     int line;                   /* the line it belongs to, -1 none */
     double line_start;

@@ -13,18 +13,22 @@
 typedef enum {
     MW__P_DOUBLE = 0,
     MW__P_INT,
-    MW__P_BOOL,     /* int 0/1 */
-    MW__P_ENUM,     /* int index into names[] */
-    MW__P_STRING,   /* char[MW_NAME_MAX], a non-empty name */
-    MW__P_TRAITS,   /* mw_traits_t scalars: one key per row of the trait table */
-    MW__P_ANTIGENS, /* mw_antigen_t[MW_N_ANTIGENS]: map antigen -> field map */
-    MW__P_EDITS,    /* mw_edit_t[MW_MAX_EDITS]; count (int) at aux */
-    MW__P_LIST,     /* array of structs; count (int) at aux, at most hi elements */
-    MW__P_TEXT,     /* char[aux], may be empty: free text or a reference to a name */
-    MW__P_DAYS,     /* uint64_t: bit d-1 = day d of a cycle ("1-21", "1,8,15") */
-    MW__P_CYCLES,   /* int first cycle at offset, int last cycle (0 = open) at aux */
-    MW__P_KEYED     /* LIST whose elements are found by their "name": an item edits
-                       the entry of its name or appends a new one */
+    MW__P_BOOL,      /* int 0/1 */
+    MW__P_ENUM,      /* int index into names[] */
+    MW__P_STRING,    /* char[MW_NAME_MAX], a non-empty name */
+    MW__P_TRAITS,    /* mw_traits_t scalars: one key per row of the trait table */
+    MW__P_ANTIGENS,  /* mw_antigen_t[MW_N_ANTIGENS]: map antigen -> field map */
+    MW__P_EDITS,     /* mw_edit_t[MW_MAX_EDITS]; count (int) at aux */
+    MW__P_LIST,      /* array of structs; count (int) at aux, at most hi elements */
+    MW__P_TEXT,      /* char[aux], may be empty: free text or a reference to a name */
+    MW__P_DAYS,      /* uint64_t: bit d-1 = day d of a cycle ("1-21", "1,8,15") */
+    MW__P_CYCLES,    /* int first cycle at offset, int last cycle (0 = open) at aux */
+    MW__P_KEYED,     /* LIST whose elements are found by their "name": an item edits
+                        the entry of its name or appends a new one */
+    MW__P_OVERLAY,   /* an arm's `set`: scenario keys applied on top of the base when
+                        the arm is loaded (yaml_load.c); nothing stored */
+    MW__P_COVARIATES /* mw_covariate_t[MW_MAX_COVARIATES], count at aux: a list read
+                        and echoed by its own code */
 } mw__ptype_t;
 
 /*
@@ -206,6 +210,15 @@ void mw__var_drop_at(mw_scenario_t *sc, const void *field, size_t size);
 const mw_variable_t *mw__var_at(const mw_scenario_t *sc, size_t offset);
 /* The base value of @p v (median, mean, midpoint or first choice). */
 double mw__var_base(const mw_variable_t *v);
+
+/* The numeric value that key path @p key ("tumour.clones[0].birth",
+ * "drugs[bortezomib].pd.emax", "tumour.clones[0].antigens.BCMA.copies") names in
+ * @p sc, for a covariate to change: its offset, int-ness (flags and copies are
+ * ints) and range, with t->key = @p key.  Lists must already hold the element.
+ * 0, or MW_ERR_UNKNOWN_KEY with @p msg (a did-you-mean for a misspelt key, or why
+ * the key cannot be changed per patient). */
+int mw__key_target(const mw_scenario_t *sc, const char *key, mw__var_target_t *t,
+                   char *msg, size_t len);
 
 /* The shipped drug and regimen libraries (data/drugs.yaml, data/regimens.yaml),
  * NUL-terminated, generated at build time by cmake/embed.cmake. */

@@ -228,9 +228,13 @@ mw__output_time(const mw_scenario_t *sc, long k)
 
 int
 mw__patient_draw(const mw_scenario_t *sc, uint64_t seed, uint32_t i,
-                 mw_scenario_t *patient, mw_diags_t *diags, const char *what,
-                 char *errbuf, size_t errlen)
+                 mw_scenario_t *patient, double *covariates, mw_diags_t *diags,
+                 const char *what, char *errbuf, size_t errlen)
 {
+    char msg[400];
+    mw_diags_t *own = NULL;
+    int ret = 0;
+
     if (mw_scenario_sample(sc, seed, i, patient) != 0) {
         mw__seterr(errbuf, errlen,
                    "%s %u: cannot draw the patient's parameters: a distribution's draws "
@@ -238,18 +242,31 @@ mw__patient_draw(const mw_scenario_t *sc, uint64_t seed, uint32_t i,
                    what, (unsigned) i);
         return MW_ERR_BAD_PARAM;
     }
-    if (sc->n_variables > 0) {
-        /* Draws lie in their keys' ranges, but can break a rule between keys (CRS
-         * grades in increasing order): name it rather than run on. */
-        mw_diags_clear(diags);
-        if (mw_scenario_validate(patient, diags) != 0) {
-            const mw_diag_t *d = &diags->d[0];
-            mw__seterr(
-                errbuf, errlen,
-                "%s %u: the parameters drawn for this patient break a rule: %s: %s", what,
-                (unsigned) i, d->key, d->msg);
-            return MW_ERR_BAD_PARAM;
+    if (sc->n_covariates > 0 &&
+        mw_scenario_covariates(sc, seed, i, patient, covariates, msg, sizeof(msg)) != 0) {
+        mw__seterr(errbuf, errlen, "%s %u: %s", what, (unsigned) i, msg);
+        return MW_ERR_BAD_PARAM;
+    }
+    if (sc->n_variables == 0 && sc->n_covariates == 0) {
+        return 0;
+    }
+    if (diags == NULL) {
+        diags = own = malloc(sizeof(*own));
+        if (own == NULL) {
+            mw__seterr(errbuf, errlen, "out of memory");
+            return MW_ERR_NO_MEMORY;
         }
     }
-    return 0;
+    /* Draws lie in their keys' ranges, but can break a rule between keys (CRS grades
+     * in increasing order): name it rather than run on. */
+    mw_diags_clear(diags);
+    if (mw_scenario_validate(patient, diags) != 0) {
+        const mw_diag_t *d = &diags->d[0];
+        mw__seterr(errbuf, errlen,
+                   "%s %u: the parameters drawn for this patient break a rule: %s: %s",
+                   what, (unsigned) i, d->key, d->msg);
+        ret = MW_ERR_BAD_PARAM;
+    }
+    free(own);
+    return ret;
 }

@@ -75,13 +75,16 @@ double mw__now_seconds(void);
  * stop ends a step). */
 double mw__output_time(const mw_scenario_t *sc, long k);
 
-/* Patient @p i's scenario: mw_scenario_sample(sc, seed, i, patient), then, when the
- * scenario has distributions, mw_scenario_validate() (draws lie in their keys'
- * ranges but can break a rule between keys).  @p diags is scratch space (may be NULL
- * when sc has no variables).  @p what names the unit in messages ("replicate",
- * "patient").  0 or MW_ERR_BAD_PARAM with a message. */
+/* Patient @p i's scenario: mw_scenario_sample(sc, seed, i, patient), then its
+ * covariates, mw_scenario_covariates(sc, seed, i, patient, covariates) (their
+ * values into @p covariates[sc->n_covariates], which may be NULL), then, when the
+ * scenario has distributions or covariates, mw_scenario_validate() (draws lie in
+ * their keys' ranges but can break a rule between keys).  @p diags is scratch
+ * space (NULL: allocated here when needed).  @p what names the unit in messages
+ * ("replicate", "patient").  0, MW_ERR_BAD_PARAM with a message, or
+ * MW_ERR_NO_MEMORY. */
 int mw__patient_draw(const mw_scenario_t *sc, uint64_t seed, uint32_t i,
-                     mw_scenario_t *patient, mw_diags_t *diags, const char *what,
-                     char *errbuf, size_t errlen);
+                     mw_scenario_t *patient, double *covariates, mw_diags_t *diags,
+                     const char *what, char *errbuf, size_t errlen);
 
 #endif

@@ -613,15 +613,34 @@ write_drawn(FILE *f, const mw_scenario_t *sc, const double *drawn, int i)
     fputs("}", f);
 }
 
+/* The covariate values replicate @p i drew (@p cov holds sc->n_covariates per
+ * replicate). */
+static void
+write_covariates(FILE *f, const mw_scenario_t *sc, const double *cov, int i)
+{
+    fputs(",\n     \"covariates\": {", f);
+    for (int k = 0; k < sc->n_covariates; k++) {
+        fputs(k > 0 ? ", " : "", f);
+        mw__json_str(f, sc->covariates[k].name);
+        fputs(": ", f);
+        mw__json_num(f, cov[(size_t) i * (size_t) sc->n_covariates + (size_t) k]);
+    }
+    fputs("}", f);
+}
+
 static void
 write_summary(FILE *f, const mw_scenario_t *sc, const mw_run_options_t *o,
-              const rep_summary_t *r, const double *drawn, int n)
+              const rep_summary_t *r, const double *drawn, const double *cov, int n)
 {
     double mean = 0, lo, hi;
     int ext = 0;
 
     fprintf(f, "{\n  \"marrow_version\": \"%s\",\n  \"scenario\": ", mw_version());
     mw__json_str(f, sc->name);
+    if (sc->trial.arm >= 0 && sc->trial.arm < sc->trial.n_arms) {
+        fputs(",\n  \"arm\": ", f);
+        mw__json_str(f, sc->trial.arms[sc->trial.arm].name);
+    }
     fprintf(f, ",\n  \"scenario_hash\": \"%016llx\",\n",
             (unsigned long long) mw_scenario_hash(sc));
     fprintf(f, "  \"seed\": %llu,\n  \"mode\": \"%s\",\n  \"replicates\": %d,\n",
@@ -649,6 +668,9 @@ write_summary(FILE *f, const mw_scenario_t *sc, const mw_run_options_t *o,
                 (unsigned long long) r[i].counters.clone_steps);
         if (drawn != NULL) {
             write_drawn(f, sc, drawn, i);
+        }
+        if (cov != NULL) {
+            write_covariates(f, sc, cov, i);
         }
         if (immune_present(sc)) {
             write_immune_summary(f, sc, &r[i]);
@@ -713,8 +735,8 @@ mw_run(const mw_scenario_t *sc, const mw_run_options_t *o, mw_run_result_t *resu
     rep_summary_t *reps = NULL;
     mw_scenario_t *patient = NULL;
     mw_diags_t *diags = NULL;
-    double *drawn = NULL;
-    const int nv = sc->n_variables;
+    double *drawn = NULL, *cov = NULL;
+    const int nv = sc->n_variables, nc = sc->n_covariates;
     int ret, with_rep, n = o->replicates;
     double t0 = mw__now_seconds();
     int tty = !o->quiet && isatty(2);
@@ -735,17 +757,24 @@ mw_run(const mw_scenario_t *sc, const mw_run_options_t *o, mw_run_result_t *resu
     /* One scenario for every replicate's patient, drawn in turn. */
     reps = calloc((size_t) n, sizeof(*reps));
     patient = malloc(sizeof(*patient));
-    if (nv > 0) {
+    if (nv > 0 || nc > 0) {
         diags = malloc(sizeof(*diags));
+    }
+    if (nv > 0) {
         drawn = calloc((size_t) n * (size_t) nv, sizeof(*drawn));
     }
-    if (reps == NULL || patient == NULL || (nv > 0 && (diags == NULL || drawn == NULL))) {
+    if (nc > 0) {
+        cov = calloc((size_t) n * (size_t) nc, sizeof(*cov));
+    }
+    if (reps == NULL || patient == NULL || ((nv > 0 || nc > 0) && diags == NULL) ||
+        (nv > 0 && drawn == NULL) || (nc > 0 && cov == NULL)) {
         mw__seterr(errbuf, errlen, "out of memory");
         (void) mw__outputs_close(&out, 0, NULL, 0);
         free(reps);
         free(patient);
         free(diags);
         free(drawn);
+        free(cov);
         return MW_ERR_NO_MEMORY;
     }
     with_rep = n > 1;
@@ -768,8 +797,9 @@ mw_run(const mw_scenario_t *sc, const mw_run_options_t *o, mw_run_result_t *resu
     for (int rep = 0; rep < n && ret == 0; rep++) {
         mw_sim_t *sim = NULL;
         const mw_scenario_t *ps = patient;
-        ret = mw__patient_draw(sc, o->seed, (uint32_t) rep, patient, diags, "replicate",
-                               errbuf, errlen);
+        ret = mw__patient_draw(sc, o->seed, (uint32_t) rep, patient,
+                               nc > 0 ? &cov[(size_t) rep * (size_t) nc] : NULL, diags,
+                               "replicate", errbuf, errlen);
         if (ret != 0) {
             break;
         }
@@ -837,7 +867,7 @@ mw_run(const mw_scenario_t *sc, const mw_run_options_t *o, mw_run_result_t *resu
         fputc('\n', stderr);
     }
     if (ret == 0) {
-        write_summary(out.f[F_SUMMARY], sc, o, reps, drawn, n);
+        write_summary(out.f[F_SUMMARY], sc, o, reps, drawn, cov, n);
         mw__provenance_t prov = {o->command_line, o->seed, "replicates", n, 1};
         ret = mw__write_run_json(out.f[F_RUN], sc, &prov);
         if (ret != 0) {
@@ -862,5 +892,6 @@ mw_run(const mw_scenario_t *sc, const mw_run_options_t *o, mw_run_result_t *resu
     free(patient);
     free(diags);
     free(drawn);
+    free(cov);
     return ret;
 }

@@ -36,6 +36,7 @@
 #define LN(f) offsetof(mw_line_t, f)
 #define PH(f) offsetof(mw_phase_t, f)
 #define PO(f) offsetof(mw_policy_t, f)
+#define AR(f) offsetof(mw_arm_t, f)
 
 /* Longest a regimen may be given, in cycles. */
 #define MAX_CYCLES 10000
@@ -89,6 +90,11 @@
     {k, MW__P_TRAITS, off, 0, 0, 0, 0, 0, 0, 0, NULL, NULL, "", "", ""}
 #define P_ANTIGENS(k, off)                                                            \
     {k, MW__P_ANTIGENS, off, 0, 0, 0, 0, 0, 0, 0, NULL, NULL, "", "", ""}
+#define P_OVERLAY(k, doc)                                                             \
+    {k, MW__P_OVERLAY, 0, 0, 0, 0, 0, 0, 0, 0, NULL, NULL, "", "", doc}
+#define P_COVARIATES(k, off, count, doc)                                              \
+    {k, MW__P_COVARIATES, off, count, sizeof(mw_covariate_t), 0, 0, 0,                \
+     MW_MAX_COVARIATES, 0, NULL, NULL, "", "", doc}
 /* clang-format on */
 
 static const char *const founding_names[] = {"explicit", "grow", NULL};
@@ -110,6 +116,8 @@ static const char *const action_names[] = {"next_line", "start_line",  "stop",
                                            "safety_switch", "tocilizumab", "steroids",
                                            "monitor",   "add_regimen", "resume", NULL};
 static const char *const treated_names[] = {"any", "on", "off", NULL};
+/* In mw_design_t order. */
+static const char *const design_names[] = {"paired", "randomised", NULL};
 static const char *const assay_names[] = {"spep",   "flc",    "marrow",      "flow",    "ctdna",
                                           "imaging", "immune", "single_cell", "killing", NULL};
 /* A drug's antigen: 0 = none, else 1 + mw_antigen_id_t. */
@@ -919,6 +927,44 @@ static const mw__param_t params[] = {
           "assumed: numerical setting", "mean mode: CVODE relative tolerance"),
     P_DBL("engine.mean_atol", S(engine.mean_atol), 1, 0, 1, 1e-6, "cells",
           "assumed: numerical setting", "mean mode: CVODE absolute tolerance"),
+
+    /* The trial: settings of the whole cohort, never of one patient (they cannot
+     * vary, and a covariate cannot change them). */
+    P_ENUM("trial.design", S(trial.design), design_names,
+           "design choice: arms compared on the same virtual patients (common random "
+           "numbers) show the effect of the arm, not of who was drawn",
+           "paired: every patient on every arm; randomised: each patient on one arm, "
+           "drawn by allocation"),
+    P_DBL("trial.enrolment_days", S(trial.enrolment_days), 0, 0, 1e5, 0, "days",
+          "design choice: everyone enrols on day 0 unless set",
+          "patients enter uniformly over [0, enrolment_days]"),
+    P_DBL("trial.data_cutoff_day", S(trial.data_cutoff_day), 1, 0, INFINITY, INFINITY,
+          "days", "design choice: every patient followed to horizon_days unless set",
+          "analysis cut-off, days after the first enrolment (inf = none); at least "
+          "enrolment_days"),
+    P_DBL("trial.dropout_per_year", S(trial.dropout_per_year), 0, 0, 100, 0, "1/year",
+          "assumed: no loss to follow-up unless set",
+          "constant hazard of loss to follow-up"),
+    P_KEYED("trial.arms", S(trial.arms), S(trial.n_arms), sizeof(mw_arm_t), MW_MAX_ARMS,
+            "none (one implicit arm)",
+            "the arms compared, each the scenario with its set applied"),
+    P_STR("trial.arms[].name", AR(name), "arm",
+          "arm label (patients.csv, summary.json, marrow run --arm)"),
+    P_DBL("trial.arms[].allocation", AR(allocation), 1, 0, 1e6, 1, "weight",
+          "design choice: equal allocation",
+          "randomisation weight (ignored when paired)"),
+    P_OVERLAY("trial.arms[].set",
+              "scenario keys applied on top of the base for this arm, written as at the "
+              "top level (a list replaces the list; a key with '.' or '[' is applied as "
+              "--set key=value); not trial or covariates"),
+    P_INT("trial.arm", S(trial.arm), -1, MW_MAX_ARMS - 1, -1, "index", "",
+          "the arm this resolved scenario is (0-based; -1 = the base): set by marrow run "
+          "--arm and mw_scenario_load_arm(), recorded in run.json"),
+    P_COVARIATES("covariates", S(covariates), S(n_covariates),
+                 "patient covariates drawn per patient: name; prevalence (binary) or "
+                 "distribution (numeric); reference; set/multiply (binary), "
+                 "assign/multiply/power (numeric): {key: value} (assign: [keys]); "
+                 "see docs/guide.md, Covariates"),
 };
 
 #define N_PARAMS ((int) (sizeof(params) / sizeof(params[0])))
@@ -1394,6 +1440,19 @@ mw__suggest(const char *word, const char *const *cands, const char *what, char *
     return s.best_d <= 3;
 }
 
+/* 1 for a setting of the run (how long, how often, how to integrate), 2 for one of
+ * the trial: both are shared by the whole cohort, so no patient draws or changes
+ * them (summary.json reports one horizon). */
+static int
+cohort_setting(const mw__param_t *p)
+{
+    if (strcmp(p->key, "horizon_days") == 0 || strcmp(p->key, "output_every_days") == 0 ||
+        strncmp(p->key, "engine.", 7) == 0) {
+        return 1;
+    }
+    return strncmp(p->key, "trial.", 6) == 0 ? 2 : 0;
+}
+
 int
 mw__param_may_vary(const mw__param_t *p, const char *key, char *msg, size_t len)
 {
@@ -1407,14 +1466,11 @@ mw__param_may_vary(const mw__param_t *p, const char *key, char *msg, size_t len)
                  key, want);
         return MW_ERR_BAD_VALUE;
     }
-    /* How long to simulate, how often to write and how to integrate are settings of
-     * the run, shared by the whole cohort (summary.json reports one horizon). */
-    if (strcmp(p->key, "horizon_days") == 0 || strcmp(p->key, "output_every_days") == 0 ||
-        strncmp(p->key, "engine.", 7) == 0) {
+    if (cohort_setting(p) != 0) {
         snprintf(msg, len,
-                 "'%.100s' is a setting of the run, the same for every patient; give a "
+                 "'%.100s' is a setting of the %s, the same for every patient; give a "
                  "number",
-                 key);
+                 key, cohort_setting(p) == 1 ? "run" : "trial");
         return MW_ERR_BAD_VALUE;
     }
     return 0;
@@ -1483,6 +1539,12 @@ mw__param_describe(const mw__param_t *p, int trait, char *buf, size_t len)
             break;
         case MW__P_EDITS:
             snprintf(buf, len, "a mapping of traits or antigens to changes");
+            break;
+        case MW__P_OVERLAY:
+            snprintf(buf, len, "a mapping of scenario keys");
+            break;
+        case MW__P_COVARIATES:
+            snprintf(buf, len, "a list of covariates, each a mapping with a name");
             break;
         default:
             snprintf(buf, len, "a list of mappings");
@@ -1721,6 +1783,18 @@ mw__param_set_text(const mw__param_t *p, void *base, const char *text, char *msg
             enum_list(p->names, list, sizeof(list));
             quote_text(got, sizeof(got), text);
             snprintf(msg, len, "expected one of %s, got %s", list, got);
+            {
+                /* A near miss ("randomized") gets its word. */
+                size_t used = strlen(msg);
+                sugg_t sg;
+                sugg_init(&sg, text);
+                for (x = 0; p->names[x] != NULL; x++) {
+                    sugg_add(&sg, p->names[x], strlen(p->names[x]));
+                }
+                if (sg.best_d <= 2 && used < len) {
+                    snprintf(msg + used, len - used, "; did you mean '%s'?", sg.best);
+                }
+            }
             return MW_ERR_BAD_VALUE;
         case MW__P_STRING:
             return set_chars(field, MW_NAME_MAX, 0, text, msg, len);
@@ -2492,6 +2566,23 @@ mw_scenario_set(mw_scenario_t *self, const char *assignment, mw_diags_t *diags)
             mw__unknown_key_msg(prefix, seg, msg, sizeof(msg));
             break;
         }
+        /* Structures that only the loader reads: an arm's keys and the covariates
+         * with their distributions and effects. */
+        if (kind == MW__K_LEAF &&
+            (row->type == MW__P_OVERLAY || row->type == MW__P_COVARIATES)) {
+            code = MW_ERR_CONFIG;
+            snprintf(msg, sizeof(msg), "'%s' can only be given in the scenario file",
+                     row->key);
+            break;
+        }
+        if (kind == MW__K_LEAF && row->offset == S(trial.arm) &&
+            strcmp(row->key, "trial.arm") == 0) {
+            code = MW_ERR_CONFIG;
+            snprintf(msg, sizeof(msg),
+                     "trial.arm records which arm was loaded; choose the arm with marrow "
+                     "run --arm NAME (mw_scenario_load_arm())");
+            break;
+        }
         if (has_sel && kind != MW__K_LIST) {
             code = MW_ERR_UNKNOWN_KEY;
             snprintf(msg, sizeof(msg), "'%s' is not a list", seg);
@@ -2622,6 +2713,184 @@ mw_scenario_set(mw_scenario_t *self, const char *assignment, mw_diags_t *diags)
         }
         (*count)++;
     }
+    return 0;
+}
+
+/* One error of mw__key_target(): @p fmt into @p msg, and MW_ERR_UNKNOWN_KEY. */
+static int key_error(char *msg, size_t len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int
+key_error(char *msg, size_t len, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, len, fmt, ap);
+    va_end(ap);
+    return MW_ERR_UNKNOWN_KEY;
+}
+
+/* The element that selector @p sel ("0", or a name in a keyed list) picks in list
+ * @p row of the scope struct @p base, or NULL with @p msg set; @p at is the list's
+ * key as written. */
+static const void *
+key_elem(const mw__param_t *row, const void *base, const char *sel, const char *at,
+         char *msg, size_t len)
+{
+    const int count = ccount_at(row, base);
+    size_t digits = strspn(sel, "0123456789");
+    long idx = -1;
+
+    if (sel[0] != '\0' && sel[digits] == '\0' && digits < 9) {
+        idx = strtol(sel, NULL, 10);
+    } else if (row->type == MW__P_KEYED) {
+        idx = mw__keyed_find(row, base, sel);
+        if (idx < 0) {
+            (void) key_error(msg, len, "%.120s has no entry named '%.60s'", at, sel);
+            return NULL;
+        }
+    } else {
+        (void) key_error(msg, len, "expected a list index like %.120s[0]", at);
+        return NULL;
+    }
+    if (idx >= count || idx >= (long) row->hi) {
+        (void) key_error(msg, len, "index %ld is out of range: %.120s has %d entr%s", idx,
+                         at, count, count == 1 ? "y" : "ies");
+        return NULL;
+    }
+    return (const char *) cfield_at(row, base) + (size_t) idx * row->elem_size;
+}
+
+int
+mw__key_target(const mw_scenario_t *sc, const char *key, mw__var_target_t *t, char *msg,
+               size_t len)
+{
+    const void *base = sc;
+    const char *p = key, *field = NULL;
+    char prefix[256] = "", at[256] = "", seg[96], sel[128], want[128];
+    size_t off;
+
+    memset(t, 0, sizeof(*t));
+    t->key = key;
+    while (field == NULL) {
+        const mw__param_t *row = NULL;
+        size_t n = seg_len(p), used = strlen(at);
+        int kind, trait = -1, has_sel = 0;
+        const char *rest;
+        if (n == 0 || n >= sizeof(seg)) {
+            return key_error(msg, len,
+                             "'%.100s' is not a key such as tumour.clones[0].birth", key);
+        }
+        memcpy(seg, p, n);
+        seg[n] = '\0';
+        p += n;
+        if (*p == '[') {
+            const char *close = strchr(p + 1, ']');
+            size_t k = close != NULL ? (size_t) (close - p - 1) : 0;
+            if (close == NULL || k == 0 || k >= sizeof(sel) ||
+                (close[1] != '.' && close[1] != '\0')) {
+                return key_error(msg, len, "expected a list index like %s%s[0]", at, seg);
+            }
+            memcpy(sel, p + 1, k);
+            sel[k] = '\0';
+            mw__trim(sel);
+            has_sel = 1;
+            p = close + 1;
+        }
+        rest = *p == '.' ? p + 1 : NULL;
+        snprintf(at + used, sizeof(at) - used, "%s", seg);
+        kind = mw__param_classify(prefix, seg, &row, &trait);
+        if (kind == MW__K_UNKNOWN) {
+            mw__unknown_key_msg(prefix, seg, msg, len);
+            return MW_ERR_UNKNOWN_KEY;
+        }
+        if (has_sel && kind != MW__K_LIST) {
+            return key_error(msg, len, "'%.120s' is not a list", at);
+        }
+        if ((kind == MW__K_GROUP || kind == MW__K_LIST) && rest == NULL) {
+            return key_error(msg, len,
+                             "'%.120s' is a %s; give the full key of a number below it",
+                             at, kind == MW__K_GROUP ? "section" : "list");
+        }
+        if (kind == MW__K_LIST && !has_sel) {
+            return key_error(
+                msg, len, "'%.120s' is a list; give an element, e.g. %.120s[0]", at, at);
+        }
+        if (kind == MW__K_GROUP || kind == MW__K_LIST) {
+            size_t pl = strlen(prefix);
+            if (kind == MW__K_LIST) {
+                base = key_elem(row, base, sel, at, msg, len);
+                if (base == NULL) {
+                    return MW_ERR_UNKNOWN_KEY;
+                }
+                used = strlen(at);
+                snprintf(at + used, sizeof(at) - used, "[%s]", sel);
+            }
+            used = strlen(at);
+            snprintf(at + used, sizeof(at) - used, ".");
+            snprintf(prefix + pl, sizeof(prefix) - pl, "%s%s", seg,
+                     kind == MW__K_LIST ? "[]." : ".");
+            p = rest;
+            continue;
+        }
+        if (kind == MW__K_TRAIT) {
+            const mw_trait_info_t *ti = mw__trait_info(trait);
+            if (rest != NULL) {
+                return key_error(msg, len, "trait '%s' has no sub-keys", seg);
+            }
+            field = (const char *) cfield_at(row, base) + ti->offset;
+            t->is_int = ti->is_flag;
+            t->lo = ti->lo;
+            t->hi = ti->hi;
+        } else if (row->type == MW__P_ANTIGENS) {
+            const char *dot = rest != NULL ? strchr(rest, '.') : NULL;
+            char name[64];
+            size_t foff;
+            int a;
+            if (dot == NULL || (size_t) (dot - rest) >= sizeof(name)) {
+                return key_error(msg, len,
+                                 "give one field: %.120s.<ANTIGEN>.<density, spread, "
+                                 "copies or epitope>, e.g. %.120s.BCMA.copies",
+                                 at, at);
+            }
+            memcpy(name, rest, (size_t) (dot - rest));
+            name[dot - rest] = '\0';
+            a = mw__antigen_lookup(name, msg, len);
+            if (a < 0 ||
+                mw__antigen_field(dot + 1, &foff, &t->is_int, &t->hi, msg, len) != 0) {
+                return MW_ERR_UNKNOWN_KEY;
+            }
+            field = (const char *) cfield_at(row, base) +
+                    (size_t) a * sizeof(mw_antigen_t) + foff;
+        } else if (rest != NULL) {
+            mw__param_describe(row, 0, want, sizeof(want));
+            return key_error(msg, len, "'%.120s' takes %s and has no sub-keys", at, want);
+        } else if (cohort_setting(row) != 0) {
+            return key_error(
+                msg, len, "'%.120s' is a setting of the %s, the same for every patient",
+                at, cohort_setting(row) == 1 ? "run" : "trial");
+        } else if (row->type == MW__P_DOUBLE || row->type == MW__P_INT ||
+                   row->type == MW__P_BOOL) {
+            field = cfield_at(row, base);
+            t->is_int = row->type != MW__P_DOUBLE;
+            t->open = open_of(row);
+            t->lo = row->type == MW__P_BOOL ? 0 : row->lo;
+            t->hi = row->type == MW__P_BOOL ? 1 : row->hi;
+        } else {
+            mw__param_describe(row, 0, want, sizeof(want));
+            return key_error(msg, len,
+                             "'%.120s' takes %s; a covariate changes numbers only", at,
+                             want);
+        }
+    }
+    off = (size_t) (field - (const char *) sc);
+    /* Rows past the variability table describe the trial, not a patient (the
+     * cohort settings above already refuse them; this keeps drawing safe). */
+    if (off >= S(n_variables)) {
+        return key_error(msg, len, "'%.100s' is not a value of one patient", key);
+    }
+    t->offset = off;
     return 0;
 }
 
@@ -3139,6 +3408,75 @@ check_therapy(vctx_t *v, const mw_scenario_t *self)
                    nr, self->therapy.regimens_from_set, self, regimen_used);
 }
 
+/* 1 when @p name may name a covariate: it becomes a CSV column and a JSON key. */
+static int
+cov_name_ok(const char *name)
+{
+    const char *z = memchr(name, '\0', MW_NAME_MAX);
+    size_t n = z != NULL ? (size_t) (z - name) : MW_NAME_MAX;
+
+    return n > 0 && n < MW_NAME_MAX &&
+           strspn(name,
+                  "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") == n;
+}
+
+/* The trial and the covariates: a cut-off after enrolment, arm names that differ,
+ * and covariate tables a program filled by hand that drawing could not use. */
+static void
+check_trial(vctx_t *v, const mw_scenario_t *self)
+{
+    const int nc = self->n_covariates;
+    char key[96];
+
+    if (self->trial.data_cutoff_day < self->trial.enrolment_days) {
+        vdiag(
+            v, "trial.data_cutoff_day",
+            "the data cut-off (day %g) falls before enrolment ends (trial.enrolment_days "
+            "= %g); give a cut-off >= enrolment_days",
+            self->trial.data_cutoff_day, self->trial.enrolment_days);
+    }
+    check_unique(v, "trial.arms", self->trial.arms[0].name, sizeof(mw_arm_t),
+                 self->trial.n_arms);
+    if (self->trial.arm >= self->trial.n_arms) {
+        vdiag(v, "trial.arm", "arm %d does not exist: the trial has %d arm%s",
+              self->trial.arm, self->trial.n_arms, self->trial.n_arms == 1 ? "" : "s");
+    }
+    if (nc < 0 || nc > MW_MAX_COVARIATES) {
+        vdiag(v, "covariates", "%d covariates; expected 0 to %d", nc, MW_MAX_COVARIATES);
+        return;
+    }
+    for (int i = 0; i < nc; i++) {
+        const mw_covariate_t *c = &self->covariates[i];
+        snprintf(key, sizeof(key), "covariates[%d]", i);
+        if (!cov_name_ok(c->name)) {
+            vdiag(v, key, "a covariate's name is 1 to %d letters, digits or '_'",
+                  MW_NAME_MAX - 1);
+        } else if (name_index(self->covariates[0].name, sizeof(mw_covariate_t), i,
+                              c->name) >= 0) {
+            vdiag(v, key, "covariate '%s' is given twice; names must differ", c->name);
+        }
+        if (c->binary ? out_of_range(c->prevalence, 0, 0, 1)
+                      : c->dist.dist < 0 || c->dist.dist >= MW_N_DISTS) {
+            vdiag(v, key, "%s",
+                  c->binary ? "prevalence must lie in [0, 1]"
+                            : "not a valid distribution");
+        }
+        if (c->n_effects < 0 || c->n_effects > MW_COV_MAX_EFFECTS) {
+            vdiag(v, key, "%d effects; expected 0 to %d", c->n_effects,
+                  MW_COV_MAX_EFFECTS);
+            continue;
+        }
+        for (int k = 0; k < c->n_effects; k++) {
+            const mw_cov_effect_t *e = &c->effects[k];
+            size_t size = e->is_int ? sizeof(int) : sizeof(double);
+            if ((size_t) e->offset + size > S(n_variables) || e->kind < MW_EFFECT_SET ||
+                e->kind > MW_EFFECT_ASSIGN) {
+                vdiag(v, key, "effect %d ('%.100s') is not a valid change", k, e->key);
+            }
+        }
+    }
+}
+
 int
 mw_scenario_validate(const mw_scenario_t *self, mw_diags_t *diags)
 {
@@ -3206,6 +3544,7 @@ mw_scenario_validate(const mw_scenario_t *self, mw_diags_t *diags)
     check_grades(&v, "toxicity.crs", self->toxicity.crs);
     check_grades(&v, "toxicity.icans", self->toxicity.icans);
     check_therapy(&v, self);
+    check_trial(&v, self);
     return v.n > 0 ? mw__trace_error(MW_ERR_CONFIG) : 0;
 }
 
@@ -3360,23 +3699,10 @@ jw_numbers(jw_t *w, int *first, const char *name, const double *x, int n)
  * patients: {"lognormal": {"median": 0.1, "sd_log": 0.3}} on one line, in the form
  * the loader reads back. */
 static void
-jw_value(jw_t *w, const void *field, int is_int)
+jw_dist(jw_t *w, const mw_variable_t *v)
 {
-    const char *f = field, *root = (const char *) w->sc;
-    const mw_variable_t *v = NULL;
     int first = 1;
 
-    if (w->sc->n_variables > 0 && f >= root && f < root + sizeof(*w->sc)) {
-        v = mw__var_at(w->sc, (size_t) (f - root));
-    }
-    if (v == NULL) {
-        if (is_int) {
-            jw_int(w, get_int(field));
-        } else {
-            jw_double(w, get_double(field));
-        }
-        return;
-    }
     jw_puts(w, "{");
     jw_string(w, mw__dist_name(v->dist));
     jw_puts(w, w->indent > 0 ? ": {" : ":{");
@@ -3405,6 +3731,114 @@ jw_value(jw_t *w, const void *field, int is_int)
             break;
     }
     jw_puts(w, "}}");
+}
+
+static void
+jw_value(jw_t *w, const void *field, int is_int)
+{
+    const char *f = field, *root = (const char *) w->sc;
+    const mw_variable_t *v = NULL;
+
+    if (w->sc->n_variables > 0 && f >= root && f < root + sizeof(*w->sc)) {
+        v = mw__var_at(w->sc, (size_t) (f - root));
+    }
+    if (v != NULL) {
+        jw_dist(w, v);
+    } else if (is_int) {
+        jw_int(w, get_int(field));
+    } else {
+        jw_double(w, get_double(field));
+    }
+}
+
+/* Name of effect kind @p kind as the loader reads it. */
+static const char *
+effect_name(int kind)
+{
+    static const char *const names[] = {"set", "multiply", "power", "assign"};
+
+    return kind >= MW_EFFECT_SET && kind <= MW_EFFECT_ASSIGN ? names[kind] : "?";
+}
+
+/* The covariates as the loader reads them back: effects grouped by kind in the
+ * order they are stored (set, assign, multiply, power), which is the order the
+ * loader stores them in. */
+static void
+json_covariates(jw_t *w, const mw_covariate_t *cov, int n, int depth)
+{
+    static const int kinds[] = {MW_EFFECT_SET, MW_EFFECT_ASSIGN, MW_EFFECT_MULTIPLY,
+                                MW_EFFECT_POWER};
+    int first = 1;
+
+    jw_put(w, "[", 1);
+    for (int i = 0; i < n; i++) {
+        const mw_covariate_t *c = &cov[i];
+        char name[MW_NAME_MAX];
+        int cfirst = 1;
+        if (!first) {
+            jw_put(w, ",", 1);
+        }
+        first = 0;
+        jw_newline(w, depth + 1);
+        jw_put(w, "{", 1);
+        memcpy(name, c->name, MW_NAME_MAX);
+        name[MW_NAME_MAX - 1] = '\0';
+        jw_key(w, &cfirst, depth + 2, "name", 4);
+        jw_string(w, name);
+        if (c->binary) {
+            jw_key(w, &cfirst, depth + 2, "prevalence", 10);
+            jw_double(w, c->prevalence);
+        } else {
+            jw_key(w, &cfirst, depth + 2, "distribution", 12);
+            jw_dist(w, &c->dist);
+            jw_key(w, &cfirst, depth + 2, "reference", 9);
+            jw_double(w, c->reference);
+        }
+        for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+            int efirst = 1, assign = kinds[k] == MW_EFFECT_ASSIGN;
+            for (int e = 0; e < c->n_effects && e < MW_COV_MAX_EFFECTS; e++) {
+                const mw_cov_effect_t *x = &c->effects[e];
+                char key[sizeof(x->key)];
+                if (x->kind != kinds[k]) {
+                    continue;
+                }
+                if (efirst) {
+                    const char *kn = effect_name(kinds[k]);
+                    jw_key(w, &cfirst, depth + 2, kn, strlen(kn));
+                    jw_puts(w, assign ? "[" : "{");
+                } else {
+                    jw_puts(w, w->indent > 0 ? ", " : ",");
+                }
+                efirst = 0;
+                memcpy(key, x->key, sizeof(key));
+                key[sizeof(key) - 1] = '\0';
+                jw_string(w, key);
+                if (!assign) {
+                    jw_puts(w, w->indent > 0 ? ": " : ":");
+                    jw_double(w, x->value);
+                }
+            }
+            if (!efirst) {
+                jw_puts(w, assign ? "]" : "}");
+            }
+        }
+        jw_close(w, cfirst, depth + 1, "}");
+    }
+    jw_close(w, first, depth, "]");
+}
+
+/* 1 when the trial is as the defaults leave it: the echo then leaves it out, so
+ * that the run.json and hash of a scenario without a trial are what they were
+ * before trials existed. */
+static int
+trial_is_default(const mw_scenario_t *sc)
+{
+    static const mw_arm_t no_arms[MW_MAX_ARMS];
+
+    return sc->trial.design == 0 && sc->trial.n_arms == 0 && sc->trial.arm == -1 &&
+           sc->trial.reserved_ == 0 && sc->trial.enrolment_days == 0 &&
+           sc->trial.data_cutoff_day == INFINITY && sc->trial.dropout_per_year == 0 &&
+           memcmp(sc->trial.arms, no_arms, sizeof(no_arms)) == 0;
 }
 
 static void
@@ -3521,9 +3955,38 @@ json_row(jw_t *w, const mw__param_t *p, const void *base, int depth)
             jw_close(w, first, depth, "]");
             break;
         }
+        case MW__P_COVARIATES: {
+            int n = ccount_at(p, base);
+            json_covariates(w, f,
+                            n < 0                   ? 0
+                            : n > MW_MAX_COVARIATES ? MW_MAX_COVARIATES
+                                                    : n,
+                            depth);
+            break;
+        }
         default:
             break;
     }
+}
+
+/* 1 when row @p p, whose key below @p prefix begins with the @p n characters of
+ * @p rest, is left out of the echo: an arm's keys (already applied to the arm
+ * scenario they made), and a trial or covariates section that the scenario does
+ * not have. */
+static int
+json_skip(const jw_t *w, const mw__param_t *p, const char *prefix, const char *rest,
+          size_t n)
+{
+    if (p->type == MW__P_OVERLAY) {
+        return 1;
+    }
+    if (prefix[0] != '\0') {
+        return 0;
+    }
+    if (n == 5 && strncmp(rest, "trial", 5) == 0) {
+        return trial_is_default(w->sc);
+    }
+    return p->type == MW__P_COVARIATES && w->sc->n_covariates == 0;
 }
 
 /* The object of every key below @p prefix, in table order. */
@@ -3543,6 +4006,9 @@ json_scope(jw_t *w, const char *prefix, const void *base, int depth)
         }
         rest = p->key + plen;
         n = seg_len(rest);
+        if (json_skip(w, p, prefix, rest, n)) {
+            continue;
+        }
         if (p->type == MW__P_TRAITS && strcmp(rest, "<trait>") == 0) {
             const mw_traits_t *t = cfield_at(p, base);
             for (int k = 0; k < mw_n_traits(); k++) {
@@ -3652,9 +4118,10 @@ static int
 param_view(int k, pview_t *v)
 {
     static const char *const type_names[] = {
-        "double", "int",  "bool",   "enum", "string", "trait",     "antigens",
-        "edits",  "list", "string", "days", "cycles", "keyed list"};
-    _Static_assert(sizeof(type_names) / sizeof(type_names[0]) == MW__P_KEYED + 1,
+        "double", "int",      "bool",       "enum",    "string",
+        "trait",  "antigens", "edits",      "list",    "string",
+        "days",   "cycles",   "keyed list", "mapping", "covariates"};
+    _Static_assert(sizeof(type_names) / sizeof(type_names[0]) == MW__P_COVARIATES + 1,
                    "type_names must name every mw__ptype_t");
 
     for (int i = 0; i < N_PARAMS; i++) {
@@ -3721,6 +4188,9 @@ param_view(int k, pview_t *v)
         } else if (p->type == MW__P_KEYED) {
             snprintf(v->def, sizeof(v->def), "%s", p->defstr);
             snprintf(v->range, sizeof(v->range), "0-%d entries, by name", (int) p->hi);
+        } else if (p->type == MW__P_OVERLAY) {
+            snprintf(v->def, sizeof(v->def), "{}");
+            snprintf(v->range, sizeof(v->range), "scenario keys");
         } else {
             snprintf(v->def, sizeof(v->def), "[]");
             snprintf(v->range, sizeof(v->range), "0-%d entries", (int) p->hi);

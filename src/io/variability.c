@@ -579,3 +579,178 @@ mw_scenario_sample(const mw_scenario_t *base, uint64_t seed, uint32_t patient,
     }
     return 0;
 }
+
+/* ------------------------------------------------------------------------------
+ * Covariates
+ * ---------------------------------------------------------------------------- */
+
+_Static_assert(sizeof(mw_cov_effect_t) % sizeof(double) == 0 &&
+                   offsetof(mw_cov_effect_t, value) == 128 + 4 * sizeof(int32_t) &&
+                   offsetof(mw_covariate_t, prevalence) ==
+                       MW_NAME_MAX + 2 * sizeof(int32_t) &&
+                   offsetof(mw_covariate_t, dist) % sizeof(double) == 0 &&
+                   sizeof(mw_covariate_t) ==
+                       offsetof(mw_covariate_t, effects) +
+                           MW_COV_MAX_EFFECTS * sizeof(mw_cov_effect_t),
+               "covariates must have no padding (scenarios compare with memcmp)");
+_Static_assert(sizeof(mw_arm_t) == MW_NAME_MAX + sizeof(double) &&
+                   offsetof(mw_scenario_t, trial.enrolment_days) ==
+                       offsetof(mw_scenario_t, trial) + 4 * sizeof(int) &&
+                   offsetof(mw_scenario_t, covariates) ==
+                       offsetof(mw_scenario_t, n_covariates) + 2 * sizeof(int),
+               "the trial and the covariates must have no padding (memcmp)");
+
+/* The key values the effects produce, before any is stored: at most one entry per
+ * effect, so a key two covariates change holds its running value. */
+typedef struct {
+    int n;
+    uint32_t offset[MW_MAX_COVARIATES * MW_COV_MAX_EFFECTS];
+    int is_int[MW_MAX_COVARIATES * MW_COV_MAX_EFFECTS];
+    double x[MW_MAX_COVARIATES * MW_COV_MAX_EFFECTS];
+} cov_acc_t;
+
+/* The running value of the key at @p e->offset: a value an earlier effect made, or
+ * the scenario's. */
+static double *
+acc_slot(cov_acc_t *a, const mw_scenario_t *sc, const mw_cov_effect_t *e)
+{
+    const char *at = (const char *) sc + e->offset;
+    int k = 0;
+
+    while (k < a->n && a->offset[k] != e->offset) {
+        k++;
+    }
+    if (k == a->n) {
+        a->offset[k] = e->offset;
+        a->is_int[k] = e->is_int != 0;
+        if (e->is_int) {
+            int y;
+            memcpy(&y, at, sizeof(y));
+            a->x[k] = y;
+        } else {
+            memcpy(&a->x[k], at, sizeof(double));
+        }
+        a->n++;
+    }
+    return &a->x[k];
+}
+
+/* 1 when effect @p e can be applied to a mw_scenario_t (a table filled by hand may
+ * hold anything). */
+static int
+effect_ok(const mw_cov_effect_t *e)
+{
+    size_t size = e->is_int ? sizeof(int) : sizeof(double);
+
+    return (size_t) e->offset + size <= offsetof(mw_scenario_t, n_variables) &&
+           e->kind >= MW_EFFECT_SET && e->kind <= MW_EFFECT_ASSIGN;
+}
+
+/* Covariate @p c with value @p v on the running values in @p a.  0, or
+ * MW_ERR_BAD_PARAM with the covariate, the key, the value and its range. */
+static int
+cov_apply(const mw_covariate_t *c, double v, cov_acc_t *a, const mw_scenario_t *sc,
+          char *errbuf, size_t errlen)
+{
+    const double ref = c->binary ? 0 : c->reference;
+    char r[80];
+
+    /* An absent binary covariate changes nothing (multiply: factor^0). */
+    if (c->binary && v == 0) {
+        return 0;
+    }
+    for (int k = 0; k < c->n_effects; k++) {
+        const mw_cov_effect_t *e = &c->effects[k];
+        double *x, y;
+        if (!effect_ok(e)) {
+            snprintf(errbuf, errlen, "covariate '%.63s': effect %d is not a valid change",
+                     c->name, k);
+            return MW_ERR_BAD_PARAM;
+        }
+        x = acc_slot(a, sc, e);
+        switch (e->kind) {
+            case MW_EFFECT_SET:
+                y = e->value;
+                break;
+            case MW_EFFECT_ASSIGN:
+                y = v;
+                break;
+            case MW_EFFECT_MULTIPLY:
+                y = *x * pow(e->value, v - ref);
+                break;
+            default:
+                y = *x * pow(v / ref, e->value);
+                break;
+        }
+        if (!isfinite(y) || mw__out_of_range(y, e->range_open, e->lo, e->hi) ||
+            (e->is_int && y != floor(y))) {
+            mw__fmt_range(r, sizeof(r), e->range_open, e->lo, e->hi, e->is_int);
+            snprintf(errbuf, errlen,
+                     "covariate '%.63s' = %g makes '%.127s' %g, outside %s (its %s)",
+                     c->name, v, e->key, y, r, e->is_int ? "integer range" : "range");
+            return MW_ERR_BAD_PARAM;
+        }
+        *x = y;
+    }
+    return 0;
+}
+
+int
+mw_scenario_covariates(const mw_scenario_t *base, uint64_t seed, uint32_t patient,
+                       mw_scenario_t *inout, double *values, char *errbuf, size_t errlen)
+{
+    const int n = base->n_covariates;
+    double v[MW_MAX_COVARIATES];
+    cov_acc_t acc;
+    mw_rng_t r;
+
+    if (n < 0 || n > MW_MAX_COVARIATES) {
+        snprintf(errbuf, errlen, "%d covariates; at most %d", n, MW_MAX_COVARIATES);
+        return MW_ERR_BAD_PARAM;
+    }
+    /* One draw per covariate in list order, all before any effect, so that a
+     * covariate's value does not depend on what the others do. */
+    mw_rng_init(&r, seed, patient, MW_STREAM_COVARIATE);
+    for (int i = 0; i < n; i++) {
+        const mw_covariate_t *c = &base->covariates[i];
+        if (c->binary) {
+            v[i] = mw_rng_uniform_pos(&r) < c->prevalence ? 1 : 0;
+        } else if (!entry_ok(&c->dist) || draw(&c->dist, &r, &v[i]) != 0) {
+            snprintf(errbuf, errlen,
+                     "covariate '%.63s': its draws kept falling outside its range",
+                     c->name);
+            return MW_ERR_BAD_PARAM;
+        }
+    }
+    if (values != NULL) {
+        memcpy(values, v, (size_t) n * sizeof(double));
+    }
+    /* The effects run on a copy of the values they touch, stored only when all are
+     * valid, so that a failure leaves @p inout as it was. */
+    acc.n = 0;
+    for (int i = 0; i < n; i++) {
+        const mw_covariate_t *c = &base->covariates[i];
+        if (c->n_effects < 0 || c->n_effects > MW_COV_MAX_EFFECTS) {
+            snprintf(errbuf, errlen, "covariate '%.63s': %d effects; at most %d", c->name,
+                     c->n_effects, MW_COV_MAX_EFFECTS);
+            return MW_ERR_BAD_PARAM;
+        }
+        if (cov_apply(c, v[i], &acc, inout, errbuf, errlen) != 0) {
+            return MW_ERR_BAD_PARAM;
+        }
+    }
+    for (int k = 0; k < acc.n; k++) {
+        char *at = (char *) inout + acc.offset[k];
+        if (acc.is_int[k]) {
+            int y = (int) acc.x[k];
+            memcpy(at, &y, sizeof(y));
+        } else {
+            memcpy(at, &acc.x[k], sizeof(double));
+        }
+    }
+    if (n > 0) {
+        memset(inout->covariates, 0, sizeof(inout->covariates));
+        inout->n_covariates = 0;
+    }
+    return 0;
+}

@@ -5,7 +5,9 @@
  * types, ranges and messages come from the parameter table in scenario.c.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,12 +20,28 @@
 
 #define MAX_FILE_BYTES (64u << 20)
 
+/* Where one covariate is written: its effects' keys are resolved, and its
+ * distribution made, once the whole file is read (the lists they name may come
+ * later in the file), and again for each arm. */
+typedef struct {
+    const yaml_node_t *item;                      /* the list item */
+    const yaml_node_t *dist_name, *dist_params;   /* numeric only */
+    const yaml_node_t *key[MW_COV_MAX_EFFECTS];   /* each effect's key */
+    const yaml_node_t *value[MW_COV_MAX_EFFECTS]; /* and value (assign: the key) */
+    mw__dist_spec_t spec;                         /* numeric only */
+} cov_src_t;
+
 typedef struct {
     yaml_document_t *doc;
     const char *file;
     mw_diags_t *diags;
     int n_err;
     mw_scenario_t *sc; /* the scenario being loaded (distributions record offsets) */
+    int overlay;       /* walking an arm's `set`: top-level keys, dotted ones too */
+    const yaml_node_t *arms;                 /* the trial.arms list, if written */
+    const yaml_node_t *arm_set[MW_MAX_ARMS]; /* each arm's `set` mapping, or NULL */
+    int n_cov;                               /* covariates this document gave */
+    cov_src_t cov[MW_MAX_COVARIATES];
 } ld_t;
 
 static void err_at(ld_t *ld, const yaml_node_t *node, int code, const char *key,
@@ -280,47 +298,51 @@ dist_blame(ld_t *ld, const yaml_node_t *name, const yaml_node_t *params, int dis
     return v;
 }
 
-/* A distribution given for numeric key @p t (whose plain values are @p want):
- * {lognormal: {median, sd_log}}, {normal: {mean, sd, min, max}},
- * {uniform: {min, max}} or {choice: {values, weights}}.  On success the scenario
- * records it and the key takes its base value. */
-static void
-walk_dist(ld_t *ld, const yaml_node_t *map, const mw__var_target_t *t, const char *want)
+/* Read the distribution written as mapping @p map for key @p key into @p spec: one
+ * of {lognormal: {median, sd_log}}, {normal: {mean, sd, min, max}},
+ * {uniform: {min, max}} or {choice: {values, weights}}.  @p want is what a plain
+ * value of the key would be (NULL: only a distribution is allowed).  *@p name and
+ * *@p params are the distribution's key and parameter mapping.  0, or -1 with the
+ * errors reported. */
+static int
+read_dist(ld_t *ld, const yaml_node_t *map, const char *key, const char *want,
+          mw__dist_spec_t *spec, const yaml_node_t **name, const yaml_node_t **params)
 {
     const long n = map->data.mapping.pairs.top - map->data.mapping.pairs.start;
     const yaml_node_t *k, *v;
-    mw__dist_spec_t spec;
-    mw_variable_t var;
-    char msg[320], dkey[256], pkey[320], got[80], plist[64] = "";
-    int d, bad, item, n_err = ld->n_err;
+    char msg[320], dkey[256], pkey[320], got[80], plist[64] = "", or_want[200] = "";
+    int d, n_err = ld->n_err;
 
+    if (want != NULL) {
+        snprintf(or_want, sizeof(or_want), "%s or ", want);
+    }
     if (n != 1) {
-        err_at(ld, map, MW_ERR_BAD_VALUE, t->key,
-               "expected %s or " DISTS_WANT ", got a mapping with %ld keys (a "
-               "distribution is a mapping with one key)",
-               want, n);
-        return;
+        err_at(ld, map, MW_ERR_BAD_VALUE, key,
+               "expected %s" DISTS_WANT
+               ", got a mapping with %ld keys (a distribution is "
+               "a mapping with one key)",
+               or_want, n);
+        return -1;
     }
     k = node_at(ld, map->data.mapping.pairs.start->key);
     v = node_at(ld, map->data.mapping.pairs.start->value);
     if (k->type != YAML_SCALAR_NODE) {
         what(k, got, sizeof(got));
-        err_at(ld, k, MW_ERR_BAD_VALUE, t->key, "expected a distribution name, got %s",
-               got);
-        return;
+        err_at(ld, k, MW_ERR_BAD_VALUE, key, "expected a distribution name, got %s", got);
+        return -1;
     }
     d = mw__dist_find(text(k), msg, sizeof(msg));
-    if (d == -1) {
-        err_at(ld, k, MW_ERR_UNKNOWN_KEY, t->key, "%s", msg);
-        return;
+    if (d == -1 || (d < 0 && want == NULL)) {
+        err_at(ld, k, MW_ERR_UNKNOWN_KEY, key, "%s", msg);
+        return -1;
     }
     if (d < 0) {
-        err_at(ld, map, MW_ERR_BAD_VALUE, t->key,
-               "expected %s or " DISTS_WANT ", got a mapping with key '%.40s'", want,
+        err_at(ld, map, MW_ERR_BAD_VALUE, key,
+               "expected %s" DISTS_WANT ", got a mapping with key '%.40s'", or_want,
                text(k));
-        return;
+        return -1;
     }
-    join(dkey, sizeof(dkey), t->key, text(k));
+    join(dkey, sizeof(dkey), key, text(k));
     for (int j = 0; mw__dist_param(d, j) != NULL; j++) {
         size_t used = strlen(plist);
         snprintf(plist + used, sizeof(plist) - used, "%s%s", j > 0 ? ", " : "",
@@ -330,10 +352,10 @@ walk_dist(ld_t *ld, const yaml_node_t *map, const mw__var_target_t *t, const cha
         what(v, got, sizeof(got));
         err_at(ld, v, MW_ERR_BAD_VALUE, dkey, "expected a mapping of %s, got %s", plist,
                got);
-        return;
+        return -1;
     }
-    memset(&spec, 0, sizeof(spec));
-    spec.dist = d;
+    memset(spec, 0, sizeof(*spec));
+    spec->dist = d;
     for (yaml_node_pair_t *pr = v->data.mapping.pairs.start;
          pr < v->data.mapping.pairs.top; pr++) {
         const yaml_node_t *pk = node_at(ld, pr->key), *pv = node_at(ld, pr->value);
@@ -347,27 +369,57 @@ walk_dist(ld_t *ld, const yaml_node_t *map, const mw__var_target_t *t, const cha
             err_at(ld, pk, MW_ERR_UNKNOWN_KEY, pkey, "%s", msg);
             continue;
         }
-        spec.given |= 1u << j;
+        spec->given |= 1u << j;
         if (d == MW_DIST_CHOICE) {
             if (j == MW__CHOICE_VALUES) {
-                dist_list(ld, pv, pkey, spec.values, &spec.n_values);
+                dist_list(ld, pv, pkey, spec->values, &spec->n_values);
             } else {
-                dist_list(ld, pv, pkey, spec.weights, &spec.n_weights);
+                dist_list(ld, pv, pkey, spec->weights, &spec->n_weights);
             }
         } else {
-            (void) dist_number(ld, pv, pkey, &spec.p[j]);
+            (void) dist_number(ld, pv, pkey, &spec->p[j]);
         }
     }
-    if (ld->n_err > n_err) {
-        return;
+    *name = k;
+    *params = v;
+    return ld->n_err > n_err ? -1 : 0;
+}
+
+/* Check @p spec, read by read_dist() from the distribution with key node @p name
+ * and parameters @p params, against key @p t into @p out.  0, or -1 with the error
+ * reported at the parameter to blame. */
+static int
+make_dist(ld_t *ld, const mw__dist_spec_t *spec, const mw__var_target_t *t,
+          const yaml_node_t *name, const yaml_node_t *params, const char *key,
+          mw_variable_t *out)
+{
+    char msg[320], dkey[256], pkey[320];
+    int bad, item;
+
+    if (mw__var_make(spec, t, out, &bad, &item, msg, sizeof(msg)) == 0) {
+        return 0;
     }
-    if (mw__var_make(&spec, t, &var, &bad, &item, msg, sizeof(msg)) != 0) {
-        const char *p = mw__dist_param(d, bad);
-        if (p != NULL) {
-            join(pkey, sizeof(pkey), dkey, p);
-        }
-        err_at(ld, dist_blame(ld, k, v, d, bad, item), MW_ERR_BAD_VALUE,
-               p != NULL ? pkey : t->key, "%s", msg);
+    const char *p = mw__dist_param(spec->dist, bad);
+    if (p != NULL) {
+        join(dkey, sizeof(dkey), key, text(name));
+        join(pkey, sizeof(pkey), dkey, p);
+    }
+    err_at(ld, dist_blame(ld, name, params, spec->dist, bad, item), MW_ERR_BAD_VALUE,
+           p != NULL ? pkey : key, "%s", msg);
+    return -1;
+}
+
+/* A distribution given for numeric key @p t (whose plain values are @p want).  On
+ * success the scenario records it and the key takes its base value. */
+static void
+walk_dist(ld_t *ld, const yaml_node_t *map, const mw__var_target_t *t, const char *want)
+{
+    const yaml_node_t *name = NULL, *params = NULL;
+    mw__dist_spec_t spec;
+    mw_variable_t var;
+
+    if (read_dist(ld, map, t->key, want, &spec, &name, &params) != 0 ||
+        make_dist(ld, &spec, t, name, params, t->key, &var) != 0) {
         return;
     }
     if (mw__var_put(ld->sc, &var) != 0) {
@@ -746,6 +798,551 @@ walk_scalar(ld_t *ld, const mw__param_t *row, int kind, int trait, const yaml_no
     }
 }
 
+/* ------------------------------------------------------------------------------
+ * Trial arms: each arm's `set` is kept as a node and applied when the arm is
+ * loaded (load_arms); the base scenario never holds it.
+ * ---------------------------------------------------------------------------- */
+
+/* The `set` of the arm whose struct is @p base (an element of trial.arms). */
+static void
+walk_arm_set(ld_t *ld, const yaml_node_t *v, const void *base, const char *key)
+{
+    const char *arms = (const char *) ld->sc->trial.arms;
+    const ptrdiff_t at = (const char *) base - arms;
+    char got[80];
+
+    mw__bug_assert(at >= 0 && at % (ptrdiff_t) sizeof(mw_arm_t) == 0 &&
+                   at / (ptrdiff_t) sizeof(mw_arm_t) < MW_MAX_ARMS);
+    ld->arm_set[at / (ptrdiff_t) sizeof(mw_arm_t)] = NULL;
+    if (is_null(v)) {
+        return;
+    }
+    if (v->type != YAML_MAPPING_NODE) {
+        what(v, got, sizeof(got));
+        err_at(
+            ld, v, MW_ERR_BAD_VALUE, key,
+            "expected a mapping of scenario keys (written as at the top level), got %s",
+            got);
+        return;
+    }
+    ld->arm_set[at / (ptrdiff_t) sizeof(mw_arm_t)] = v;
+}
+
+/* A key with '.' or '[' in an arm's `set` ("products[0].targets[1].antigen"),
+ * applied as `--set key=value` is, its errors placed at @p k or @p v. */
+static void
+apply_dotted(ld_t *ld, const yaml_node_t *k, const yaml_node_t *v)
+{
+    const char *value = v->type == YAML_SCALAR_NODE && !is_null(v) ? text(v) : "";
+    size_t n = strlen(text(k)) + strlen(value) + 2;
+    char *assignment = malloc(n), got[80];
+    mw_diags_t *d = malloc(sizeof(*d));
+
+    if (v->type != YAML_SCALAR_NODE) {
+        what(v, got, sizeof(got));
+        err_at(
+            ld, v, MW_ERR_BAD_VALUE, text(k),
+            "a key with '.' or '[' takes one plain value, as --set key=value does, got "
+            "%s; write the keys nested for a list, a mapping or a distribution",
+            got);
+    } else if (assignment == NULL || d == NULL) {
+        err_at(ld, k, MW_ERR_NO_MEMORY, text(k), "out of memory");
+    } else {
+        snprintf(assignment, n, "%s=%s", text(k), value);
+        mw_diags_clear(d);
+        if (mw_scenario_set(ld->sc, assignment, d) != 0) {
+            for (int i = 0; i < d->n; i++) {
+                const mw_diag_t *x = &d->d[i];
+                err_at(ld, x->code == MW_ERR_BAD_VALUE ? v : k, x->code, x->key, "%s",
+                       x->msg);
+            }
+            if (d->n == 0) {
+                err_at(ld, k, MW_ERR_CONFIG, text(k), "cannot apply this key");
+            }
+        }
+    }
+    free(assignment);
+    free(d);
+}
+
+/* In an arm's `set`, top-level key @p k (path @p key): a section of the whole trial
+ * is refused, and a dotted key applied at once.  1 when handled here. */
+static int
+overlay_key(ld_t *ld, const yaml_node_t *k, const yaml_node_t *v, const char *key)
+{
+    const char *name = text(k);
+    size_t n = strcspn(name, ".[");
+
+    if ((n == 5 && strncmp(name, "trial", 5) == 0) ||
+        (n == 10 && strncmp(name, "covariates", 10) == 0)) {
+        err_at(ld, k, MW_ERR_CONFIG, key,
+               "'%.*s' belongs to the whole trial, not to one arm: give it at the top "
+               "level of the file",
+               (int) n, name);
+        return 1;
+    }
+    if (name[n] == '\0') {
+        return 0;
+    }
+    apply_dotted(ld, k, v);
+    return 1;
+}
+
+/* ------------------------------------------------------------------------------
+ * Covariates: read here, their keys resolved and distributions made once the whole
+ * file is read (resolve_covariates), since the lists they name may come later.
+ * ---------------------------------------------------------------------------- */
+
+/* The keys of one covariate, indexes into cov_fields. */
+enum {
+    CF_NAME = 0,
+    CF_PREVALENCE,
+    CF_DISTRIBUTION,
+    CF_REFERENCE,
+    CF_SET,
+    CF_MULTIPLY,
+    CF_POWER,
+    CF_ASSIGN,
+    CF_N
+};
+static const char *const cov_fields[CF_N + 1] = {
+    "name",     "prevalence", "distribution", "reference", "set",
+    "multiply", "power",      "assign",       NULL};
+
+/* The covariate key of effect kind @p kind. */
+static int
+kind_field(int kind)
+{
+    switch (kind) {
+        case MW_EFFECT_SET:
+            return CF_SET;
+        case MW_EFFECT_MULTIPLY:
+            return CF_MULTIPLY;
+        case MW_EFFECT_POWER:
+            return CF_POWER;
+        default:
+            return CF_ASSIGN;
+    }
+}
+
+/* A number of a covariate (prevalence, reference, an effect's value) into *@p x:
+ * finite, and with @p lo_open > lo when @p lo_open, else >= lo; @p want says what
+ * is allowed.  0, or -1 with the error reported. */
+static int
+cov_number(ld_t *ld, const yaml_node_t *n, const char *key, double lo, int lo_open,
+           double hi, const char *want, double *x)
+{
+    char got[80];
+
+    if (n->type == YAML_SCALAR_NODE && !is_null(n) && mw__number_parse(text(n), x) == 0 &&
+        isfinite(*x) && !mw__out_of_range(*x, lo_open ? MW__OPEN_LO : 0, lo, hi)) {
+        return 0;
+    }
+    what(n, got, sizeof(got));
+    err_at(ld, n, MW_ERR_BAD_VALUE, key, "expected %s, got %s", want, got);
+    return -1;
+}
+
+/* Append effect @p kind on key node @p kn (value node @p vn, value @p x) to
+ * covariate @p i.  0, or -1 when there is no room or the key is too long. */
+static int
+cov_add(ld_t *ld, int i, int kind, const yaml_node_t *kn, const yaml_node_t *vn, double x,
+        const char *path)
+{
+    mw_covariate_t *c = &ld->sc->covariates[i];
+    cov_src_t *src = &ld->cov[i];
+    mw_cov_effect_t *e;
+
+    if (c->n_effects >= MW_COV_MAX_EFFECTS) {
+        err_at(ld, kn, MW_ERR_TOO_MANY, path, "a covariate changes at most %d keys",
+               MW_COV_MAX_EFFECTS);
+        return -1;
+    }
+    if (strlen(text(kn)) >= sizeof(e->key)) {
+        err_at(ld, kn, MW_ERR_BAD_VALUE, path, "key longer than %d characters",
+               (int) sizeof(e->key) - 1);
+        return -1;
+    }
+    e = &c->effects[c->n_effects];
+    snprintf(e->key, sizeof(e->key), "%s", text(kn));
+    e->kind = kind;
+    e->value = x;
+    src->key[c->n_effects] = kn;
+    src->value[c->n_effects] = vn;
+    c->n_effects++;
+    return 0;
+}
+
+/* The effects of kind @p kind of covariate @p i, written at @p v: a mapping of key
+ * to value (set, multiply, power) or a list of keys (assign). */
+static void
+cov_effects(ld_t *ld, int i, int kind, const yaml_node_t *v, const char *path)
+{
+    char got[80], key[320];
+
+    if (kind == MW_EFFECT_ASSIGN) {
+        if (v->type != YAML_SEQUENCE_NODE) {
+            what(v, got, sizeof(got));
+            err_at(ld, v, MW_ERR_BAD_VALUE, path,
+                   "expected a list of keys, e.g. [tumour.clones[0].cells], got %s", got);
+            return;
+        }
+        for (yaml_node_item_t *it = v->data.sequence.items.start;
+             it < v->data.sequence.items.top; it++) {
+            const yaml_node_t *item = node_at(ld, *it);
+            if (item->type != YAML_SCALAR_NODE || is_null(item)) {
+                what(item, got, sizeof(got));
+                err_at(ld, item, MW_ERR_BAD_VALUE, path, "expected a key, got %s", got);
+                continue;
+            }
+            for (yaml_node_item_t *jt = v->data.sequence.items.start; jt < it; jt++) {
+                const yaml_node_t *prev = node_at(ld, *jt);
+                if (prev->type == YAML_SCALAR_NODE &&
+                    strcmp(text(prev), text(item)) == 0) {
+                    err_at(ld, item, MW_ERR_CONFIG, path, "'%.100s' is assigned twice",
+                           text(item));
+                    return;
+                }
+            }
+            if (cov_add(ld, i, kind, item, item, 0, path) != 0) {
+                return;
+            }
+        }
+        return;
+    }
+    if (v->type != YAML_MAPPING_NODE) {
+        what(v, got, sizeof(got));
+        err_at(ld, v, MW_ERR_BAD_VALUE, path, "expected a mapping of keys to %s, got %s",
+               kind == MW_EFFECT_SET        ? "values"
+               : kind == MW_EFFECT_MULTIPLY ? "factors"
+                                            : "exponents",
+               got);
+        return;
+    }
+    for (yaml_node_pair_t *pr = v->data.mapping.pairs.start;
+         pr < v->data.mapping.pairs.top; pr++) {
+        const yaml_node_t *k = node_at(ld, pr->key), *x = node_at(ld, pr->value);
+        double value;
+        int r;
+        if (!entry_ok(ld, v, pr, path)) {
+            continue;
+        }
+        join(key, sizeof(key), path, text(k));
+        if (kind == MW_EFFECT_MULTIPLY) {
+            r = cov_number(ld, x, key, 0, 1, INFINITY, "a factor > 0", &value);
+        } else {
+            r = cov_number(ld, x, key, -INFINITY, 0, INFINITY,
+                           kind == MW_EFFECT_SET ? "a number" : "an exponent (a number)",
+                           &value);
+        }
+        if (r == 0 && cov_add(ld, i, kind, k, x, value, path) != 0) {
+            return;
+        }
+    }
+}
+
+/* Covariate @p i of the list, the mapping @p item at @p path. */
+static void
+walk_covariate(ld_t *ld, const yaml_node_t *item, int i, const char *path)
+{
+    /* Stored in this order, the order in which they apply: values first (set,
+     * assign), then the factors (multiply, power). */
+    static const int kinds[] = {MW_EFFECT_SET, MW_EFFECT_ASSIGN, MW_EFFECT_MULTIPLY,
+                                MW_EFFECT_POWER};
+    mw_covariate_t *c = &ld->sc->covariates[i];
+    cov_src_t *src = &ld->cov[i];
+    const yaml_node_t *val[CF_N] = {NULL}, *key_of[CF_N] = {NULL};
+    char key[320], msg[320], got[80];
+    int binary;
+
+    memset(c, 0, sizeof(*c));
+    memset(src, 0, sizeof(*src));
+    src->item = item;
+    for (yaml_node_pair_t *pr = item->data.mapping.pairs.start;
+         pr < item->data.mapping.pairs.top; pr++) {
+        const yaml_node_t *k = node_at(ld, pr->key);
+        int f = 0;
+        if (!entry_ok(ld, item, pr, path)) {
+            continue;
+        }
+        while (f < CF_N && strcmp(text(k), cov_fields[f]) != 0) {
+            f++;
+        }
+        join(key, sizeof(key), path, text(k));
+        if (f == CF_N) {
+            (void) mw__suggest(text(k), cov_fields, "covariate key", msg, sizeof(msg));
+            err_at(ld, k, MW_ERR_UNKNOWN_KEY, key, "%s", msg);
+            continue;
+        }
+        key_of[f] = k;
+        val[f] = node_at(ld, pr->value);
+    }
+    /* The name: a column of patients.csv, so plain characters only. */
+    join(key, sizeof(key), path, "name");
+    if (val[CF_NAME] == NULL) {
+        err_at(ld, item, MW_ERR_CONFIG, path,
+               "missing name: a covariate needs a name (letters, digits, '_')");
+    } else {
+        const yaml_node_t *nv = val[CF_NAME];
+        const char *t = nv->type == YAML_SCALAR_NODE && !is_null(nv) ? text(nv) : "";
+        size_t n = strlen(t);
+        if (n == 0 || n >= MW_NAME_MAX ||
+            strspn(t,
+                   "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") !=
+                n) {
+            what(nv, got, sizeof(got));
+            err_at(ld, nv, MW_ERR_BAD_VALUE, key,
+                   "a covariate's name is 1 to %d letters, digits or '_' (it becomes a "
+                   "column name), got %s",
+                   MW_NAME_MAX - 1, got);
+        } else {
+            for (int j = 0; j < i; j++) {
+                if (strcmp(ld->sc->covariates[j].name, t) == 0) {
+                    err_at(ld, nv, MW_ERR_CONFIG, key,
+                           "covariate '%s' is given twice (first on line %d)", t,
+                           (int) ld->cov[j].item->start_mark.line + 1);
+                    break;
+                }
+            }
+            memcpy(c->name, t, n);
+        }
+    }
+    binary = val[CF_PREVALENCE] != NULL;
+    c->binary = binary;
+    if (binary && val[CF_DISTRIBUTION] != NULL) {
+        join(key, sizeof(key), path, "distribution");
+        err_at(
+            ld, key_of[CF_DISTRIBUTION], MW_ERR_CONFIG, key,
+            "give prevalence (a binary covariate) or distribution (a numeric one), not "
+            "both");
+        return;
+    }
+    if (!binary && val[CF_DISTRIBUTION] == NULL) {
+        err_at(
+            ld, item, MW_ERR_CONFIG, path,
+            "a covariate needs prevalence (binary: 1 with that probability, else 0) or "
+            "distribution (numeric: lognormal, normal, uniform or choice)");
+        return;
+    }
+    if (binary) {
+        join(key, sizeof(key), path, "prevalence");
+        (void) cov_number(ld, val[CF_PREVALENCE], key, 0, 0, 1, "a probability in [0, 1]",
+                          &c->prevalence);
+    } else {
+        const yaml_node_t *d = val[CF_DISTRIBUTION];
+        join(key, sizeof(key), path, "distribution");
+        if (d->type != YAML_MAPPING_NODE) {
+            what(d, got, sizeof(got));
+            err_at(ld, d, MW_ERR_BAD_VALUE, key, "expected " DISTS_WANT ", got %s", got);
+        } else {
+            if (read_dist(ld, d, key, NULL, &src->spec, &src->dist_name,
+                          &src->dist_params) != 0) {
+                src->dist_name = src->dist_params = NULL;
+            }
+        }
+    }
+    if (val[CF_REFERENCE] != NULL) {
+        join(key, sizeof(key), path, "reference");
+        if (binary) {
+            err_at(ld, key_of[CF_REFERENCE], MW_ERR_CONFIG, key,
+                   "reference is for numeric covariates; a binary one is 0 or 1 and its "
+                   "multiply applies when it is 1");
+        } else {
+            (void) cov_number(ld, val[CF_REFERENCE], key, -INFINITY, 0, INFINITY,
+                              "a number", &c->reference);
+        }
+    }
+    for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+        const int f = kind_field(kinds[k]);
+        if (val[f] == NULL) {
+            continue;
+        }
+        join(key, sizeof(key), path, cov_fields[f]);
+        if (binary && (kinds[k] == MW_EFFECT_POWER || kinds[k] == MW_EFFECT_ASSIGN)) {
+            err_at(
+                ld, key_of[f], MW_ERR_CONFIG, key,
+                "%s is for numeric covariates; a binary one uses set (values when it is "
+                "1) or multiply (factors when it is 1)",
+                cov_fields[f]);
+            continue;
+        }
+        if (!binary && kinds[k] == MW_EFFECT_SET) {
+            err_at(
+                ld, key_of[f], MW_ERR_CONFIG, key,
+                "set is for binary covariates; a numeric one uses assign (key = value), "
+                "multiply (key x factor^(value - reference)) or power (key x (value / "
+                "reference)^exponent)");
+            continue;
+        }
+        cov_effects(ld, i, kinds[k], val[f], key);
+    }
+    if (val[CF_POWER] != NULL && !binary && !(c->reference > 0)) {
+        join(key, sizeof(key), path, "reference");
+        err_at(ld, val[CF_REFERENCE] != NULL ? val[CF_REFERENCE] : key_of[CF_POWER],
+               MW_ERR_BAD_VALUE, key,
+               "power scales a key by (value / reference)^exponent: give reference > 0, "
+               "got %g",
+               c->reference);
+    }
+}
+
+/* `covariates`: a list that replaces earlier covariates. */
+static void
+walk_covariates(ld_t *ld, const yaml_node_t *seq, const char *path)
+{
+    char ipath[256], got[80];
+    int i = 0;
+
+    memset(ld->sc->covariates, 0, sizeof(ld->sc->covariates));
+    ld->sc->n_covariates = 0;
+    ld->n_cov = 0;
+    if (is_null(seq)) {
+        return;
+    }
+    if (seq->type != YAML_SEQUENCE_NODE) {
+        what(seq, got, sizeof(got));
+        err_at(ld, seq, MW_ERR_BAD_VALUE, path,
+               "expected a list of covariates (mappings with a name), got %s", got);
+        return;
+    }
+    for (yaml_node_item_t *it = seq->data.sequence.items.start;
+         it < seq->data.sequence.items.top; it++, i++) {
+        const yaml_node_t *item = node_at(ld, *it);
+        if (i >= MW_MAX_COVARIATES) {
+            err_at(ld, item, MW_ERR_TOO_MANY, path,
+                   "%d covariates given; at most %d allowed",
+                   (int) (seq->data.sequence.items.top - seq->data.sequence.items.start),
+                   MW_MAX_COVARIATES);
+            break;
+        }
+        snprintf(ipath, sizeof(ipath), "%.200s[%d]", path, i);
+        if (item->type != YAML_MAPPING_NODE) {
+            what(item, got, sizeof(got));
+            err_at(ld, item, MW_ERR_BAD_VALUE, ipath, "expected a mapping, got %s", got);
+            break;
+        }
+        walk_covariate(ld, item, i, ipath);
+        ld->sc->n_covariates = ld->n_cov = i + 1;
+    }
+}
+
+/* The covariate key of effect @p e. */
+static const char *
+effect_field(const mw_cov_effect_t *e)
+{
+    return cov_fields[kind_field(e->kind)];
+}
+
+/* Widen nothing, narrow [*lo, *hi] (open ends in *open) to lie within [lo, hi]. */
+static void
+narrow(double *lo, double *hi, int *open, double lo2, double hi2, int open2)
+{
+    if (lo2 > *lo || (lo2 == *lo && (open2 & MW__OPEN_LO))) {
+        *lo = lo2;
+        *open = (*open & ~MW__OPEN_LO) | (open2 & MW__OPEN_LO);
+    }
+    if (hi2 < *hi || (hi2 == *hi && (open2 & MW__OPEN_HI))) {
+        *hi = hi2;
+        *open = (*open & ~MW__OPEN_HI) | (open2 & MW__OPEN_HI);
+    }
+}
+
+/* Resolve the effect keys of the covariates this document gave against @p sc: the
+ * base (@p arm < 0), where the values are checked against the keys and each
+ * numeric covariate's distribution is made, or arm @p arm, where only the keys are
+ * found again (the arm may have replaced the lists they lie in). */
+static void
+resolve_covariates(ld_t *ld, mw_scenario_t *sc, int arm)
+{
+    char key[320], msg[320], r[80], where[MW_NAME_MAX + 16] = "";
+
+    if (arm >= 0) {
+        snprintf(where, sizeof(where), " (in arm '%s')", sc->trial.arms[arm].name);
+    }
+    for (int i = 0; i < ld->n_cov && i < sc->n_covariates; i++) {
+        mw_covariate_t *c = &sc->covariates[i];
+        const cov_src_t *src = &ld->cov[i];
+        double lo = -INFINITY, hi = INFINITY;
+        int open = 0, is_int = 0, ok = 1, power = 0, int_key = -1;
+        for (int k = 0; k < c->n_effects; k++) {
+            mw_cov_effect_t *e = &c->effects[k];
+            mw__var_target_t t;
+            int ret;
+            /* In an arm, a key the base could not resolve was reported already. */
+            if (arm >= 0 && e->offset == 0) {
+                continue;
+            }
+            snprintf(key, sizeof(key), "covariates[%d].%s.%.200s", i, effect_field(e),
+                     e->key);
+            ret = mw__key_target(sc, e->key, &t, msg, sizeof(msg));
+            if (ret != 0) {
+                err_at(ld, src->key[k], ret, key, "%s%s", msg, where);
+                ok = 0;
+                continue;
+            }
+            e->offset = (uint32_t) t.offset;
+            if (arm >= 0) {
+                continue;
+            }
+            e->is_int = t.is_int;
+            e->range_open = t.open;
+            e->lo = t.lo;
+            e->hi = t.hi;
+            mw__fmt_range(r, sizeof(r), t.open, t.lo, t.hi, t.is_int);
+            if (t.is_int &&
+                (e->kind == MW_EFFECT_MULTIPLY || e->kind == MW_EFFECT_POWER)) {
+                err_at(
+                    ld, src->key[k], MW_ERR_BAD_VALUE, key,
+                    "'%.100s' is an integer in %s: a covariate may only set or assign it "
+                    "(%s would make it fractional)",
+                    e->key, r, effect_field(e));
+                ok = 0;
+            } else if (e->kind == MW_EFFECT_SET && t.is_int &&
+                       e->value != floor(e->value)) {
+                err_at(ld, src->value[k], MW_ERR_BAD_VALUE, key,
+                       "%g is not an integer ('%.100s' is an integer in %s)", e->value,
+                       e->key, r);
+                ok = 0;
+            } else if (e->kind == MW_EFFECT_SET &&
+                       mw__out_of_range(e->value, t.open, t.lo, t.hi)) {
+                err_at(ld, src->value[k], MW_ERR_BAD_VALUE, key,
+                       "%g is outside %s, the range of '%.100s'", e->value, r, e->key);
+                ok = 0;
+            } else if (e->kind == MW_EFFECT_ASSIGN) {
+                narrow(&lo, &hi, &open, t.lo, t.hi, t.open);
+                is_int |= t.is_int;
+                int_key = t.is_int && int_key < 0 ? k : int_key;
+            }
+            power |= e->kind == MW_EFFECT_POWER;
+        }
+        if (arm >= 0 || c->binary || !ok || src->dist_name == NULL) {
+            continue;
+        }
+        /* The covariate is drawn within the range of the keys it is assigned to, and
+         * positive when it scales a key by a power of itself. */
+        if (power) {
+            narrow(&lo, &hi, &open, 0, INFINITY, MW__OPEN_LO);
+        }
+        snprintf(key, sizeof(key), "covariates[%d].distribution", i);
+        if (is_int && src->spec.dist != MW_DIST_UNIFORM &&
+            src->spec.dist != MW_DIST_CHOICE) {
+            err_at(
+                ld, src->dist_name, MW_ERR_BAD_VALUE, key,
+                "'%s' is assigned to '%.100s', an integer: it takes uniform or choice, "
+                "not %s",
+                c->name, c->effects[int_key].key, mw__dist_name(src->spec.dist));
+            continue;
+        }
+        mw__var_target_t t = {c->name, 0, is_int, open, lo, hi};
+        (void) make_dist(ld, &src->spec, &t, src->dist_name, src->dist_params, key,
+                         &c->dist);
+    }
+}
+
+/* ------------------------------------------------------------------------------
+ * Mappings of keys
+ * ---------------------------------------------------------------------------- */
+
 /* A mapping of keys below the table pattern @p prefix; @p path is the concrete key
  * path ("tumour.clones[0]") and @p base the scope struct. */
 static void
@@ -766,6 +1363,9 @@ walk_map(ld_t *ld, const yaml_node_t *map, const char *prefix, void *base,
             continue;
         }
         join(key, sizeof(key), path, text(k));
+        if (ld->overlay && prefix[0] == '\0' && overlay_key(ld, k, v, key)) {
+            continue;
+        }
         kind = mw__param_classify(prefix, text(k), &row, &trait);
         switch (kind) {
             case MW__K_GROUP:
@@ -773,6 +1373,9 @@ walk_map(ld_t *ld, const yaml_node_t *map, const char *prefix, void *base,
                 walk_map(ld, v, sub, base, key);
                 break;
             case MW__K_LIST:
+                if (strcmp(row->key, "trial.arms") == 0) {
+                    ld->arms = v;
+                }
                 if (row->type == MW__P_KEYED) {
                     walk_keyed(ld, row, v, base, key);
                 } else {
@@ -791,6 +1394,10 @@ walk_map(ld_t *ld, const yaml_node_t *map, const char *prefix, void *base,
                     walk_edits(ld, v,
                                (mw_edit_t *) (void *) ((char *) base + row->offset),
                                (int *) (void *) ((char *) base + row->aux), key);
+                } else if (row->type == MW__P_OVERLAY) {
+                    walk_arm_set(ld, v, base, key);
+                } else if (row->type == MW__P_COVARIATES) {
+                    walk_covariates(ld, v, key);
                 } else if (row->type == MW__P_DAYS && v->type == YAML_SEQUENCE_NODE) {
                     walk_days_list(ld, row, v, base, key);
                 } else {
@@ -835,15 +1442,113 @@ syntax_error(ld_t *ld, const yaml_parser_t *p)
     ld->n_err++;
 }
 
+/* In a paired design, arm @p i (scenario @p arm_sc) must draw the same patients as
+ * the base: the same keys varying with the same distributions, so that patient k
+ * has the same parameters on every arm. */
+static void
+check_paired(ld_t *ld, const mw_scenario_t *base, const mw_scenario_t *arm_sc, int i)
+{
+    const mw_variable_t *a = base->variables, *b = arm_sc->variables;
+    const int na = base->n_variables, nb = arm_sc->n_variables;
+    const char *name = base->trial.arms[i].name;
+    char why[200] = "", key[128];
+    int j = 0, k = 0;
+
+    if (na == nb && memcmp(a, b, (size_t) na * sizeof(*a)) == 0) {
+        return;
+    }
+    /* Both tables are in offset order: the first difference names the key. */
+    while (why[0] == '\0' && (j < na || k < nb)) {
+        if (k == nb || (j < na && a[j].offset < b[k].offset)) {
+            snprintf(why, sizeof(why), "'%.100s' varies in the base but not in this arm",
+                     a[j].key);
+        } else if (j == na || b[k].offset < a[j].offset) {
+            snprintf(why, sizeof(why), "'%.100s' varies in this arm but not in the base",
+                     b[k].key);
+        } else if (memcmp(&a[j], &b[k], sizeof(*a)) != 0) {
+            snprintf(why, sizeof(why), "'%.100s' has another distribution", b[k].key);
+        } else {
+            j++;
+            k++;
+        }
+    }
+    snprintf(key, sizeof(key), "trial.arms[%s].set", name);
+    err_at(ld, ld->arm_set[i], MW_ERR_CONFIG, key,
+           "arm '%s' changes which keys vary between patients (%s); in a paired design "
+           "every arm must draw the same patients",
+           name, why);
+}
+
+/* After the base is read: apply each arm's `set` to a copy of the base, so that a
+ * bad key in any arm is reported whichever arm is loaded, and leave arm @p arm
+ * (-1: the base) in @p self. */
+static void
+load_arms(ld_t *ld, const yaml_node_t *root, mw_scenario_t *self, int arm)
+{
+    const int n = self->trial.n_arms;
+    mw_scenario_t *scratch = NULL, *chosen = NULL;
+
+    if (arm < -1 || arm >= n) {
+        if (n == 0) {
+            err_at(ld, root, MW_ERR_BAD_VALUE, "trial.arms",
+                   "arm %d asked for, but the scenario has no trial.arms", arm);
+        } else {
+            err_at(ld, ld->arms != NULL ? ld->arms : root, MW_ERR_BAD_VALUE, "trial.arms",
+                   "arm %d is out of range: the scenario has %d arm%s (0 to %d)", arm, n,
+                   n == 1 ? "" : "s", n - 1);
+        }
+        arm = -1;
+    }
+    if (n <= 0 || n > MW_MAX_ARMS) {
+        return;
+    }
+    scratch = malloc(sizeof(*scratch));
+    chosen = arm >= 0 ? malloc(sizeof(*chosen)) : NULL;
+    if (scratch == NULL || (arm >= 0 && chosen == NULL)) {
+        err_at(ld, root, MW_ERR_NO_MEMORY, "trial.arms", "out of memory");
+        free(scratch);
+        free(chosen);
+        return;
+    }
+    for (int i = 0; i < n; i++) {
+        const int before = ld->n_err;
+        memcpy(scratch, self, sizeof(*scratch));
+        if (ld->arm_set[i] != NULL) {
+            ld->sc = scratch;
+            ld->overlay = 1;
+            walk_map(ld, ld->arm_set[i], "", scratch, "");
+            ld->overlay = 0;
+            resolve_covariates(ld, scratch, i);
+            ld->sc = self;
+            if (ld->n_err == before && self->trial.design == MW_DESIGN_PAIRED) {
+                check_paired(ld, self, scratch, i);
+            }
+        }
+        scratch->trial.arm = i;
+        if (i == arm) {
+            memcpy(chosen, scratch, sizeof(*chosen));
+        }
+    }
+    if (chosen != NULL && ld->n_err == 0) {
+        memcpy(self, chosen, sizeof(*self));
+    }
+    free(scratch);
+    free(chosen);
+}
+
 static int
-load_text(mw_scenario_t *self, const char *buf, size_t len, const char *file,
+load_text(mw_scenario_t *self, const char *buf, size_t len, const char *file, int arm,
           mw_diags_t *diags)
 {
-    ld_t ld = {NULL, file, diags, 0, self};
+    ld_t ld;
     yaml_parser_t parser;
     yaml_document_t doc, extra;
     const yaml_node_t *root;
 
+    memset(&ld, 0, sizeof(ld));
+    ld.file = file;
+    ld.diags = diags;
+    ld.sc = self;
     if (!yaml_parser_initialize(&parser)) {
         mw__diag_add(diags, MW_ERR_NO_MEMORY, file, 0, 0, "", "out of memory");
         return mw__trace_error(MW_ERR_CONFIG);
@@ -867,6 +1572,8 @@ load_text(mw_scenario_t *self, const char *buf, size_t len, const char *file,
                "expected a mapping of keys at the top level, got %s", got);
     } else {
         walk_map(&ld, root, "", self, "");
+        resolve_covariates(&ld, self, -1);
+        load_arms(&ld, root, self, arm);
     }
     if (root != NULL) {
         if (!yaml_parser_load(&parser, &extra)) {
@@ -889,7 +1596,16 @@ int
 mw_scenario_load_string(mw_scenario_t *self, const char *text_, const char *name,
                         mw_diags_t *diags)
 {
-    return load_text(self, text_, strlen(text_), name != NULL ? name : "<string>", diags);
+    return load_text(self, text_, strlen(text_), name != NULL ? name : "<string>", -1,
+                     diags);
+}
+
+int
+mw_scenario_load_string_arm(mw_scenario_t *self, const char *text_, const char *name,
+                            int arm, mw_diags_t *diags)
+{
+    return load_text(self, text_, strlen(text_), name != NULL ? name : "<string>", arm,
+                     diags);
 }
 
 /* Read the file at @p path into *@p out (malloc'd, NUL-terminated, *@p len bytes
@@ -943,7 +1659,7 @@ read_file(const char *path, char **out, size_t *len_out, mw_diags_t *diags)
 }
 
 int
-mw_scenario_load(mw_scenario_t *self, const char *path, mw_diags_t *diags)
+mw_scenario_load_arm(mw_scenario_t *self, const char *path, int arm, mw_diags_t *diags)
 {
     char *buf = NULL;
     size_t len = 0;
@@ -952,9 +1668,15 @@ mw_scenario_load(mw_scenario_t *self, const char *path, mw_diags_t *diags)
     if (read_file(path, &buf, &len, diags) != 0) {
         return mw__trace_error(MW_ERR_CONFIG);
     }
-    ret = load_text(self, buf, len, path, diags);
+    ret = load_text(self, buf, len, path, arm, diags);
     free(buf);
     return ret;
+}
+
+int
+mw_scenario_load(mw_scenario_t *self, const char *path, mw_diags_t *diags)
+{
+    return mw_scenario_load_arm(self, path, -1, diags);
 }
 
 /* ------------------------------------------------------------------------------
@@ -1132,9 +1854,10 @@ set_by(const kpart_t *parts, int n, const mw_scenario_t *sc, char *const *sets,
  * entry of a keyed list is not: it comes from the library or an earlier file, and
  * a place in this file would be a wrong one. */
 static int
-key_place(ld_t *ld, const kpart_t *parts, int n, int *line, int *col)
+key_place(ld_t *ld, const yaml_node_t *start, const kpart_t *parts, int n, int *line,
+          int *col)
 {
-    const yaml_node_t *node = yaml_document_get_root_node(ld->doc), *at = NULL;
+    const yaml_node_t *node = start, *at = NULL;
 
     for (int i = 0; i < n && node != NULL; i++) {
         const yaml_node_t *next = NULL, *mark = NULL;
@@ -1186,11 +1909,62 @@ key_place(ld_t *ld, const kpart_t *parts, int n, int *line, int *col)
     return 1;
 }
 
+/* The `set` mapping of arm @p arm in the document, or NULL. */
+static const yaml_node_t *
+arm_set_node(ld_t *ld, int arm)
+{
+    const yaml_node_t *root = yaml_document_get_root_node(ld->doc), *n, *item;
+
+    if (root == NULL || root->type != YAML_MAPPING_NODE ||
+        (n = map_value(ld, root, "trial")) == NULL || n->type != YAML_MAPPING_NODE ||
+        (n = map_value(ld, n, "arms")) == NULL || n->type != YAML_SEQUENCE_NODE ||
+        arm < 0 || arm >= n->data.sequence.items.top - n->data.sequence.items.start) {
+        return NULL;
+    }
+    item = node_at(ld, n->data.sequence.items.start[arm]);
+    if (item->type != YAML_MAPPING_NODE || (n = map_value(ld, item, "set")) == NULL ||
+        n->type != YAML_MAPPING_NODE) {
+        return NULL;
+    }
+    return n;
+}
+
+/* Where key @p parts is written in the `set` of arm @p sc->trial.arm: a dotted key
+ * that sets it, a part of it or a key below it, else the nested keys as key_place()
+ * finds them.  0 when the arm's set does not write it. */
+static int
+arm_place(ld_t *ld, const mw_scenario_t *sc, const kpart_t *parts, int n, int *line,
+          int *col)
+{
+    const yaml_node_t *set = sc != NULL ? arm_set_node(ld, sc->trial.arm) : NULL;
+    kpart_t kp[KEY_PARTS];
+
+    if (set == NULL) {
+        return 0;
+    }
+    for (yaml_node_pair_t *pr = set->data.mapping.pairs.start;
+         pr < set->data.mapping.pairs.top; pr++) {
+        const yaml_node_t *k = node_at(ld, pr->key), *v = node_at(ld, pr->value), *at;
+        int nk;
+        if (k->type != YAML_SCALAR_NODE || strpbrk(text(k), ".[") == NULL) {
+            continue;
+        }
+        nk = key_parts(text(k), sc, kp, KEY_PARTS);
+        if (nk > 0 && parts_nested(parts, n, kp, nk)) {
+            at = v->type == YAML_SCALAR_NODE && !is_null(v) && nk >= n ? v : k;
+            *line = (int) at->start_mark.line + 1;
+            *col = (int) at->start_mark.column + 1;
+            return 1;
+        }
+    }
+    return key_place(ld, set, parts, n, line, col);
+}
+
 void
 mw_diags_locate(mw_diags_t *diags, const mw_scenario_t *self, const char *path,
                 char *const *sets, int n_sets)
 {
-    ld_t ld = {NULL, path, NULL, 0, NULL};
+    ld_t ld = {.file = path};
     yaml_parser_t parser;
     yaml_document_t doc;
     kpart_t parts[KEY_PARTS];
@@ -1225,7 +1999,9 @@ mw_diags_locate(mw_diags_t *diags, const mw_scenario_t *self, const char *path,
         }
         if (set_by(parts, n, self, sets, n_sets)) {
             snprintf(x->file, sizeof(x->file), "%s", MW__SET_FILE);
-        } else if (ld.doc != NULL && key_place(&ld, parts, n, &line, &col)) {
+        } else if (ld.doc != NULL && (arm_place(&ld, self, parts, n, &line, &col) ||
+                                      key_place(&ld, yaml_document_get_root_node(&doc),
+                                                parts, n, &line, &col))) {
             snprintf(x->file, sizeof(x->file), "%s", path);
             x->line = line;
             x->col = col;

@@ -193,10 +193,17 @@ mw_ran_binomial(mw_rng_t *r, double p, double n)
         }
         return p <= q ? x : n - x;
     }
+    return mw__ran_binomial_normal(r, p, n);
+}
+
+double
+mw__ran_binomial_normal(mw_rng_t *r, double p, double n)
+{
+    double q = 1.0 - p;
     double sd = sqrt(n * p * q);
     double skew = (q - p) / sd;
     double z = mw_ran_gaussian(r, 1.0);
-    x = floor(n * p + sd * (z + skew * (z * z - 1.0) / 6.0) + 0.5);
+    double x = floor(n * p + sd * (z + skew * (z * z - 1.0) / 6.0) + 0.5);
     if (x < 0.0) {
         return 0.0;
     }

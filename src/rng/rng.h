@@ -85,4 +85,10 @@ mw__rng_exp1(mw_rng_t *r)
  * and index and restarting its draw counter. */
 void mw__rng_as_gsl(mw_rng_t *r, gsl_rng *out);
 
+/* Binomial(n, p) by the rounded normal with a Cornish-Fisher skewness term (what
+ * mw_ran_binomial uses for n >= 2^31); for callers where n p (1 - p) is large and a
+ * relative error of order 1 / (n p (1 - p)) in the distribution's shape is far
+ * below their own approximation.  One Gaussian draw. */
+double mw__ran_binomial_normal(mw_rng_t *r, double p, double n);
+
 #endif

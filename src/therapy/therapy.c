@@ -1217,6 +1217,13 @@ mw__ther_progressed(mw_sim_t *s, double t, double pd_day, double m_obs)
     mw_ther_t *th = &s->ther;
     const mw_scenario_t *sc = &s->sc;
 
+    if (sc->therapy.n_lines == 0) {
+        /* the clinic's implicit line of a scenario without a plan: recorded, and
+         * nothing to move on to */
+        th->progressions++;
+        th->first_progression = isnan(th->first_progression) ? pd_day : th->first_progression;
+        return mw__event_value(s, t, MW_EV_PROGRESSION, MW_NULL_ID, 0, m_obs);
+    }
     if (!th->on || th->line < 0 || th->line >= sc->therapy.n_lines) {
         return 0;
     }

@@ -206,18 +206,18 @@ done
 for f in patients.csv km.csv summary.json; do
     cmp -s "$T/co1/$f" "$T/co2/$f" && ok || bad "cohort $f differs between -j 1 and -j 2"
 done
-head -1 "$T/co1/patients.csv" | grep -q '^patient,arm,best_response,pfs_days,pfs_event,os_days,os_event,extinct,extinction_day,relapse_type,crs_grade,' &&
+head -1 "$T/co1/patients.csv" | grep -q '^patient,arm,entry_day,followup_days,followup_end,best_response,ttr_days,dor_days,dor_event,pfs_days,pfs_event,' &&
     ok || bad "patients.csv header"
 n=$(($(wc -l < "$T/co1/patients.csv") - 1))
 [ "$n" -eq 20 ] && ok || bad "patients.csv: expected 20 patients, got $n"
-head -1 "$T/co1/km.csv" | grep -qx 'endpoint,time_days,n_risk,n_event,n_censor,surv,lower,upper' && ok || bad "km.csv header"
+head -1 "$T/co1/km.csv" | grep -qx 'arm,endpoint,time_days,n_risk,n_event,n_censor,surv,lower,upper' && ok || bad "km.csv header"
 grep -q '"median_days"' "$T/co1/summary.json" && ok || bad "summary.json lacks median_days"
 grep -q '"patients": 20,' "$T/co2/run.json" && ok || bad "run.json lacks the patient count"
 ls -a "$T/co1" | grep -q partial && bad "cohort left partial files" || ok
 # patient 2 of a cohort is replicate 2 of a run: the same progression day
 "$M" run "$RC" -r 3 --seed 4 -o "$T/corun" -q --set horizon_days=1200
 want=$(grep -o '"first_progression_day": [0-9.]*' "$T/corun/summary.json" | sed -n 3p | cut -d' ' -f2)
-got=$(awk -F, 'NR == 4 { print $4 }' "$T/co1/patients.csv")
+got=$(awk -F, 'NR == 4 { print $10 }' "$T/co1/patients.csv")
 [ -n "$want" ] && [ "$want" = "$got" ] && ok || bad "cohort patient 2 PFS '$got', run replicate 2 progression '$want'"
 expect 0 "outputs in $T/co3/" "$M" cohort "$RC" -n 3 --seed 1 -o "$T/co3" --set horizon_days=100
 expect 2 "patients" "$M" cohort "$RC" -n 0 -o "$T/x"
