@@ -884,7 +884,8 @@ main(int argc, char **argv)
         return EXIT_USAGE;
     }
     if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
-        printf("marrow %s\n", mw_version());
+        printf("marrow %s\nfeatures:%s\n", mw_version(),
+               mw_build_features()[0] != '\0' ? mw_build_features() : " none");
         return 0;
     }
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {

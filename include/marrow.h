@@ -36,6 +36,9 @@ extern "C" {
 #define MW_VERSION_PATCH 0
 /** Version string, "MAJOR.MINOR.PATCH". */
 const char *mw_version(void);
+/** Optional parts this build has, each after a space: " openmp", " mpi" (empty
+ *  when none). */
+const char *mw_build_features(void);
 
 /* ------------------------------------------------------------------------------
  * Errors

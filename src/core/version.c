@@ -10,3 +10,16 @@ mw_version(void)
 {
     return MW_VERSION_STRING;
 }
+
+const char *
+mw_build_features(void)
+{
+    return ""
+#ifdef _OPENMP
+           " openmp"
+#endif
+#ifdef MW_MPI
+           " mpi"
+#endif
+        ;
+}

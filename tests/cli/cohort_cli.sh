@@ -208,5 +208,17 @@ mkdir -p "$T/m/f/shard-2-of-3"
 cp "$T/sh/shard-2-of-3/patients.csv" "$T/m/f/shard-2-of-3/.patients.csv.partial"
 expect 2 "holds neither a finished cohort" "$M" merge "$T/m/f/shard-2-of-3"
 
+# --- MPI: two ranks under mpirun give the one-run files (when built with MPI) ----------
+if "$M" --version | grep -q " mpi" && command -v mpirun >/dev/null 2>&1; then
+    OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 \
+        mpirun --oversubscribe -np 2 "$M" cohort "$S" -n $N --seed 7 -o "$T/mpi" -q ||
+        bad "mpirun -np 2 cohort failed"
+    same "$T/full" "$T/mpi" "2 MPI ranks"
+    grep -q '"ranks": 2' "$T/mpi/run.json" && ok || bad "run.json does not say 2 ranks"
+    [ -z "$(ls -A "$T/mpi" | grep rank)" ] && ok || bad "rank folders left behind"
+else
+    echo "cohort_cli: MPI checks skipped (no mpirun, or marrow built without MPI)"
+fi
+
 echo "cohort_cli: $passes passed, $fails failed"
 [ "$fails" -eq 0 ]
