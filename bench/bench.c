@@ -5,6 +5,8 @@
  *  - hybrid: a 1e11-cell tumour of 50 clones under crowding for 5 years:
  *    wall time per patient, clone-steps, simulated cell-days and patient-years
  *    per second;
+ *  - trial: a 5-year virtual trial through mw_cohort on 1 and 2 threads:
+ *    patients per second, the 2-thread speed-up and memory as N grows;
  *  - peak resident memory.
  * Times are medians over repeats with distinct replicate indices.
  */
@@ -106,6 +108,9 @@ typedef struct {
     double hybrid_patient_years_per_s, hybrid_steps;
     double cart_ms_per_patient, cart_steps, cart_us_per_step, plain_us_per_step;
     double drug_ms_per_patient, drug_steps, drug_us_per_step;
+    int trial_n;
+    double trial_per_s[2]; /* patients per second on 1 and 2 threads */
+    long trial_rss_kb[2];  /* peak memory after n and after 4n patients */
     long peak_rss_kb;
 } results_t;
 
@@ -305,6 +310,71 @@ bench_hybrid(int repeats, int cart, results_t *r)
     return 0;
 }
 
+/* A virtual trial of the kind users run by the thousand: newly diagnosed myeloma
+ * (1e11 cells, a CRBN-loss and a tp53-loss subclone of varying size, varying
+ * kinetics, mutation), Rd until progression then Kd, the clinic measuring M-protein
+ * every 28 days and the marrow every 91, followed for 5 years. */
+static const char *trial_yaml =
+    "name: bench-trial\n"
+    "horizon_days: 1826\n"
+    "output_every_days: 28\n"
+    "tumour:\n"
+    "  capacity: 2.0e+11\n"
+    "  clones:\n"
+    "    - {name: main, cells: {lognormal: {median: 1.0e+11, sd_log: 0.5}},\n"
+    "       birth: 0.035, death: {uniform: {min: 0.012, max: 0.02}}}\n"
+    "    - {name: crbn-loss, cells: {lognormal: {median: 1.0e+6, sd_log: 2}},\n"
+    "       birth: 0.035, death: 0.02, crbn_loss: true}\n"
+    "    - {name: tp53, cells: 1.0e+7, birth: 0.036, death: 0.015, tp53_loss: 1}\n"
+    "mutation:\n"
+    "  rate: 1.0e-10\n"
+    "  catalogue:\n"
+    "    - {name: bcma_copy_loss, edits: {BCMA: copy_loss}}\n"
+    "    - {name: pdl1_up, edits: {pdl1: +0.3}}\n"
+    "monitoring:\n"
+    "  spep: {every_days: 28}\n"
+    "  marrow: {every_days: 91}\n"
+    "plan:\n"
+    "  lines:\n"
+    "    - {name: Rd, phases: [{regimen: Rd}]}\n"
+    "    - {name: Kd, phases: [{regimen: Kd}]}\n";
+
+/* Patients per second of the trial on @p threads threads; peak memory after. */
+static int
+bench_trial(int n, int threads, double *per_s, long *rss_kb)
+{
+    mw_scenario_t *sc = malloc(sizeof(*sc));
+    char dir[] = "/tmp/marrow-bench-XXXXXX", errbuf[512];
+    mw_cohort_result_t res;
+    struct rusage ru;
+    int ret;
+
+    if (sc == NULL || load(sc, trial_yaml) != 0 || mkdtemp(dir) == NULL) {
+        free(sc);
+        return 1;
+    }
+    mw_cohort_options_t o = {dir, "marrow bench", 2026, n, threads, 1, 0, -1, 0, 1};
+    double t0 = now();
+    ret = mw_cohort(sc, 1, &o, &res, errbuf, sizeof(errbuf));
+    *per_s = n / (now() - t0);
+    getrusage(RUSAGE_SELF, &ru);
+    *rss_kb = ru.ru_maxrss;
+    static const char *const files[] = {"patients.csv", "tte.csv", "km.csv", "summary.json",
+                                        "run.json"};
+    for (size_t k = 0; k < sizeof(files) / sizeof(files[0]); k++) {
+        char path[64];
+        snprintf(path, sizeof(path), "%s/%s", dir, files[k]);
+        (void) remove(path);
+    }
+    (void) remove(dir);
+    free(sc);
+    if (ret != 0) {
+        fprintf(stderr, "marrow bench: trial failed: %s\n", errbuf);
+        return 1;
+    }
+    return 0;
+}
+
 int
 mw_bench_main(int argc, char **argv)
 {
@@ -327,6 +397,15 @@ mw_bench_main(int argc, char **argv)
         bench_hybrid(quick ? 5 : 51, 1, &r) != 0 || bench_hybrid(quick ? 5 : 101, 2, &r) != 0) {
         return 1;
     }
+    /* The trial on 1 then 2 threads; memory is read after n and again after 4n
+     * patients on 2 threads (it must not grow with n). */
+    r.trial_n = quick ? 100 : 1000;
+    double unused;
+    if (bench_trial(r.trial_n, 1, &r.trial_per_s[0], &r.trial_rss_kb[0]) != 0 ||
+        bench_trial(r.trial_n, 2, &r.trial_per_s[1], &r.trial_rss_kb[0]) != 0 ||
+        bench_trial(4 * r.trial_n, 2, &unused, &r.trial_rss_kb[1]) != 0) {
+        return 1;
+    }
     getrusage(RUSAGE_SELF, &ru);
     r.peak_rss_kb = ru.ru_maxrss;
     if (json) {
@@ -338,14 +417,19 @@ mw_bench_main(int argc, char **argv)
                "\"hybrid_cart\": {\"ms_per_patient\": %.4g, \"steps_per_patient\": %.4g, "
                "\"us_per_step\": %.4g}, \"hybrid_regimen\": {\"ms_per_patient\": %.4g, "
                "\"steps_per_patient\": %.4g, \"us_per_step\": %.4g, "
-               "\"cost_vs_no_drugs\": %.4g}, \"peak_rss_kb\": %ld}\n",
+               "\"cost_vs_no_drugs\": %.4g}, \"trial\": {\"patients_1_thread\": %d, "
+               "\"patients_per_s_1_thread\": %.4g, \"patients_per_s_2_threads\": %.4g, "
+               "\"speedup_2_threads\": %.4g, \"hours_per_million_2_threads\": %.4g, "
+               "\"rss_kb_after_n\": %ld, \"rss_kb_after_4n\": %ld}, \"peak_rss_kb\": %ld}\n",
                mw_version(), r.exact_events_per_s, r.exact_ns_per_event, r.exact_events,
                r.exact_wall_s, r.hybrid_ms_per_patient, r.hybrid_steps,
                r.hybrid_clone_steps_per_s, r.hybrid_cell_days_per_s,
                r.hybrid_patient_years_per_s, r.plain_us_per_step, r.cart_ms_per_patient,
                r.cart_steps, r.cart_us_per_step, r.drug_ms_per_patient, r.drug_steps,
                r.drug_us_per_step, r.drug_ms_per_patient / r.hybrid_ms_per_patient,
-               r.peak_rss_kb);
+               r.trial_n, r.trial_per_s[0], r.trial_per_s[1],
+               r.trial_per_s[1] / r.trial_per_s[0], 1e6 / r.trial_per_s[1] / 3600.0,
+               r.trial_rss_kb[0], r.trial_rss_kb[1], r.peak_rss_kb);
     } else {
         printf("exact  birth-death-mutation, X0=1000, 56 days (median of %d)\n"
                "  %.3g events/s  (%.1f ns/event, %.3g events per run, %.3f s per run)\n",
@@ -367,6 +451,15 @@ mw_bench_main(int argc, char **argv)
                "without drugs\n",
                quick ? 5 : 101, r.drug_ms_per_patient, r.drug_steps, r.drug_us_per_step,
                r.drug_ms_per_patient / r.hybrid_ms_per_patient);
+        printf("trial  diagnosis to 5 years: Rd then Kd, M-protein every 28 days, marrow "
+               "every 91, varying patients (marrow cohort of %d, then %d)\n"
+               "  %.0f patients/s on 1 thread, %.0f on 2 (%.2fx); one million patients "
+               "in %.2f h on 2 threads;\n  peak memory %.1f MiB after %d patients, %.1f "
+               "MiB after %d\n",
+               r.trial_n, 4 * r.trial_n, r.trial_per_s[0], r.trial_per_s[1],
+               r.trial_per_s[1] / r.trial_per_s[0], 1e6 / r.trial_per_s[1] / 3600.0,
+               (double) r.trial_rss_kb[0] / 1024.0, r.trial_n,
+               (double) r.trial_rss_kb[1] / 1024.0, 4 * r.trial_n);
         printf("peak memory %.1f MiB\n", (double) r.peak_rss_kb / 1024.0);
     }
     return 0;
