@@ -353,7 +353,7 @@ bench_trial(int n, int threads, double *per_s, long *rss_kb)
         free(sc);
         return 1;
     }
-    mw_cohort_options_t o = {dir, "marrow bench", 2026, n, threads, 1, 0, -1, 0, 1};
+    mw_cohort_options_t o = {dir, "marrow bench", 2026, n, threads, 1, 0, -1, 0, 1, 0};
     double t0 = now();
     ret = mw_cohort(sc, 1, &o, &res, errbuf, sizeof(errbuf));
     *per_s = n / (now() - t0);

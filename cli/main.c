@@ -53,7 +53,7 @@ static const command_t commands[] = {
      "  run.json.  The same seed and scenario give byte-identical files.\n"},
     {"cohort", cmd_cohort, "simulate a virtual trial: patients on one or more arms",
      "marrow cohort SCENARIO.yaml [-n N] [-j THREADS] [-o DIR] [--seed N]\n"
-     "              [--resume] [--only-patient I] [--shard i/N]\n"
+     "              [--resume] [--only-patient I] [--shard i/N] [--trajectories K]\n"
      "              [--mode exact|hybrid|mean] [--set key=value]... [--quiet]\n"
      "  -n, --patients N     patients 0..N-1 (default 100)\n"
      "  -j, --threads N      threads; 0 = every core (default 1)\n"
@@ -65,6 +65,8 @@ static const command_t commands[] = {
      "      --shard i/N      patients of part i of N (1-based), into DIR/shard-i-of-N;\n"
      "                       read from SLURM_ARRAY_TASK_ID/COUNT when not given;\n"
      "                       then 'marrow merge DIR'\n"
+     "      --trajectories K write the time series of patients 0..K-1 on every arm\n"
+     "                       to trajectories.csv (as timeseries.csv of 'marrow run')\n"
      "  -m, --mode MODE      engine mode: hybrid (default), exact or mean\n"
      "      --set KEY=VALUE  override one scenario value in every arm\n"
      "  -q, --quiet          no progress on stderr\n"
@@ -538,11 +540,12 @@ cmd_cohort(int argc, char **argv)
         {"threads", required_argument, NULL, 'j'},  {"set", required_argument, NULL, 'S'},
         {"quiet", no_argument, NULL, 'q'},          {"help", no_argument, NULL, 'h'},
         {"resume", no_argument, NULL, 'R'},         {"only-patient", required_argument, NULL, 'P'},
-        {"shard", required_argument, NULL, 'D'},    {NULL, 0, NULL, 0}};
+        {"shard", required_argument, NULL, 'D'},    {"trajectories", required_argument, NULL, 'T'},
+        {NULL, 0, NULL, 0}};
     char **sets = calloc((size_t) argc, sizeof(char *));
     mw_scenario_t *sc = malloc(MW_MAX_ARMS * sizeof(*sc));
     const char *out_dir = NULL, *mode = NULL;
-    uint64_t seed = 0, patients = 100, threads = 1, only = 0;
+    uint64_t seed = 0, patients = 100, threads = 1, only = 0, traj = 0;
     int have_seed = 0, n_sets = 0, c, ret = 0, quiet = 0, resume = 0, have_only = 0;
     int shard = 0, shards = 1, have_shard = 0, n_arms = 1;
     char outbuf[512], errbuf[1024], *cmdline = NULL;
@@ -602,6 +605,14 @@ cmd_cohort(int argc, char **argv)
                     goto out;
                 }
                 have_only = 1;
+                break;
+            case 'T':
+                if (parse_u64(optarg, &traj) != 0 || traj > 100000) {
+                    ret = bad_usage("cohort",
+                                    "--trajectories: '%s' is not a number of patients 0..1e5",
+                                    optarg);
+                    goto out;
+                }
                 break;
             case 'D':
                 if (parse_shard(optarg, &shard, &shards) != 0) {
@@ -682,8 +693,9 @@ cmd_cohort(int argc, char **argv)
         out_dir = outbuf;
     }
     cmdline = join_args(argc + 1, argv - 1);
-    mw_cohort_options_t o = {out_dir, cmdline,  seed,     (int) patients,         (int) threads,
-                             quiet,   resume,   have_only ? (int) only : -1, shard, shards};
+    mw_cohort_options_t o = {out_dir, cmdline, seed,   (int) patients,
+                             (int) threads, quiet, resume, have_only ? (int) only : -1,
+                             shard,   shards,  (int) traj};
     mw_cohort_result_t res;
     int r = mw_cohort(sc, n_arms, &o, &res, errbuf, sizeof(errbuf));
     if (r != 0) {

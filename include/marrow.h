@@ -1199,6 +1199,8 @@ typedef struct {
     int shard_index;          /**< 0-based shard of shard_count (contiguous blocks of
                                    patients); 0 of 1 = the whole trial */
     int shard_count;
+    int trajectories;         /**< write the time series of patients 0..K-1 on every
+                                   arm to trajectories.csv; 0 = none */
 } mw_cohort_options_t;
 
 /** One arm's results. */

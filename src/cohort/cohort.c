@@ -39,10 +39,12 @@
 #include "io/out.h"
 
 enum { F_TTE = 0, F_KM, F_SUMMARY, F_RUN, F_N };
-static const char *const file_names[F_N] = {"tte.csv", "km.csv", "summary.json",
-                                            "run.json"};
-static const char *const merge_names[F_N + 1] = {"tte.csv", "km.csv", "summary.json",
-                                                 "run.json", "patients.csv"};
+/* the analysis files, then (merge) the rows and (when asked) the trajectories */
+static const char *const file_names[F_N + 2] = {"tte.csv",  "km.csv",       "summary.json",
+                                                "run.json", "patients.csv", "trajectories.csv"};
+static const char *const traj_names[F_N + 1] = {"tte.csv", "km.csv", "summary.json",
+                                                "run.json", "trajectories.csv"};
+#define TRAJ_HEADER "patient,arm,t_days,variable,value\n"
 
 #define ROWS_PER_THREAD 4
 #define PARTIAL_ROWS    ".patients.csv.partial"
@@ -269,14 +271,16 @@ endpoints(const mw_sim_t *sim, const course_t *c, mw__row_t *r)
     }
 }
 
-/* Simulate patient @p i on one arm to the end of its follow-up (or death). */
+/* Simulate patient @p i on one arm to the end of its follow-up (or death); with
+ * @p traj, write its time series there too. */
 static int
-simulate_arm(const shared_t *sh, int i, int arm, const course_t *c, mw_scenario_t *patient,
-             mw_diags_t *diags, mw__row_t *r, char *errbuf, size_t errlen)
+simulate_arm(const mw_scenario_t *arms, const mw__spec_t *sp, uint64_t seed, int i, int arm,
+             const course_t *c, mw_scenario_t *patient, mw_diags_t *diags, mw__row_t *r,
+             FILE *traj, char *errbuf, size_t errlen)
 {
     mw_sim_t *sim = NULL;
-    uint64_t seed = sh->o->seed;
-    int ret = mw__patient_draw(&sh->arms[arm], seed, (uint32_t) i, patient, r->cov, diags,
+    char pre[MW_NAME_MAX + 32] = "";
+    int ret = mw__patient_draw(&arms[arm], seed, (uint32_t) i, patient, r->cov, diags,
                                "patient", errbuf, errlen);
     if (ret != 0) {
         return ret;
@@ -287,6 +291,12 @@ simulate_arm(const shared_t *sh, int i, int arm, const course_t *c, mw_scenario_
         mw__seterr(errbuf, errlen, "patient %d: cannot start: %s", i, mw_strerror(ret));
         return ret;
     }
+    if (traj != NULL) {
+        /* arm names may hold anything but a line break, which CSV needs quoted */
+        int q = strpbrk(sp->arm[arm], ",\"") != NULL;
+        snprintf(pre, sizeof(pre), "%d,%s%s%s,", i, q ? "\"" : "", sp->arm[arm], q ? "\"" : "");
+        mw__write_timeseries(traj, patient, sim, pre, 0.0);
+    }
     long k = 0;
     double t = 0;
     while (t < patient->horizon_days) {
@@ -294,8 +304,11 @@ simulate_arm(const shared_t *sh, int i, int arm, const course_t *c, mw_scenario_
         ret = mw_sim_run_until(sim, t);
         if (ret < 0) {
             mw__seterr(errbuf, errlen, "patient %d (arm %s) failed at day %g: %s", i,
-                       sh->sp->arm[arm], mw_sim_time(sim), mw_strerror(ret));
+                       sp->arm[arm], mw_sim_time(sim), mw_strerror(ret));
             break;
+        }
+        if (traj != NULL) {
+            mw__write_timeseries(traj, patient, sim, pre, mw_sim_time(sim));
         }
         if (ret == MW_EXIT_DEATH) {
             ret = 0;
@@ -312,23 +325,25 @@ simulate_arm(const shared_t *sh, int i, int arm, const course_t *c, mw_scenario_
     return ret;
 }
 
+/* Patient @p i on each of its arms: rows into @p s, time series into @p traj. */
 static int
-simulate(const shared_t *sh, int i, mw_scenario_t *patient, mw_diags_t *diags, slot_t *s,
-         char *errbuf, size_t errlen)
+simulate_patient(const mw_scenario_t *arms, const mw__spec_t *sp, uint64_t seed, int i,
+                 mw_scenario_t *patient, mw_diags_t *diags, slot_t *s, FILE *traj,
+                 char *errbuf, size_t errlen)
 {
-    const int n_arms = sh->sp->n_arms;
     course_t c;
 
-    draw_course(&sh->arms[0], sh->o->seed, i, n_arms, &c);
+    draw_course(&arms[0], seed, i, sp->n_arms, &c);
     s->patient = i;
     s->n_rows = 0;
-    for (int a = 0; a < n_arms; a++) {
-        if (sh->sp->design == MW_DESIGN_RANDOMISED && a != c.arm) {
+    for (int a = 0; a < sp->n_arms; a++) {
+        if (sp->design == MW_DESIGN_RANDOMISED && a != c.arm) {
             continue;
         }
         mw__row_t *r = &s->rows[s->n_rows++];
         memset(r, 0, sizeof(*r));
-        int ret = simulate_arm(sh, i, a, &c, patient, diags, r, errbuf, errlen);
+        int ret = simulate_arm(arms, sp, seed, i, a, &c, patient, diags, r, traj, errbuf,
+                               errlen);
         if (ret != 0) {
             return ret;
         }
@@ -410,7 +425,8 @@ worker(shared_t *sh)
         i = sh->next++;
         unlock(sh);
 
-        int ret = simulate(sh, i, patient, diags, mine, msg, sizeof(msg));
+        int ret = simulate_patient(sh->arms, sh->sp, sh->o->seed, i, patient, diags, mine,
+                                   NULL, msg, sizeof(msg));
         if (ret != 0) {
             lock(sh);
             fail(sh, i, ret, msg);
@@ -660,6 +676,34 @@ write_run_json(FILE *f, const mw__spec_t *sp, const char *command_line, int thre
     return ret;
 }
 
+/* trajectories.csv: patients [sp->first, end) simulated again, each on its arms, with
+ * their time series (the same simulations as their rows: every patient depends only
+ * on (seed, patient, scenario)). */
+static int
+write_trajectories(FILE *f, const mw_scenario_t *arms, const mw__spec_t *sp, uint64_t seed,
+                   int end, char *errbuf, size_t errlen)
+{
+    mw_scenario_t *patient = malloc(sizeof(*patient));
+    mw_diags_t *diags = malloc(sizeof(*diags));
+    slot_t *slot = malloc(sizeof(*slot));
+    int ret = 0;
+
+    if (patient == NULL || diags == NULL || slot == NULL) {
+        mw__seterr(errbuf, errlen, "out of memory");
+        ret = MW_ERR_NO_MEMORY;
+    }
+    if (ret == 0) {
+        fputs(TRAJ_HEADER, f);
+    }
+    for (int i = sp->first; i < end && ret == 0; i++) {
+        ret = simulate_patient(arms, sp, seed, i, patient, diags, slot, f, errbuf, errlen);
+    }
+    free(patient);
+    free(diags);
+    free(slot);
+    return ret;
+}
+
 /* Analyse the rows in @p dir's partial file, write the other outputs and put every
  * file in place. */
 static int
@@ -674,11 +718,17 @@ finish(const char *dir, const mw__spec_t *sp, const mw_scenario_t *arms, int n_a
     join_path(rows, sizeof(rows), dir, PARTIAL_ROWS);
     join_path(done, sizeof(done), dir, "patients.csv");
     join_path(marker, sizeof(marker), dir, PARTIAL_MARKER);
-    ret = mw__outputs_open(&out, dir, file_names, F_N, errbuf, errlen);
+    int traj_end = o->trajectories < sp->end ? o->trajectories : sp->end;
+    int with_traj = traj_end > sp->first;
+    ret = mw__outputs_open(&out, dir, with_traj ? traj_names : file_names, F_N + with_traj,
+                           errbuf, errlen);
     if (ret == 0) {
         mw__rows_in_t in = {rows, sp->first, sp->end};
         mw__analysis_out_t ao = {NULL, out.f[F_TTE], out.f[F_KM], out.f[F_SUMMARY]};
         ret = mw__analyse(sp, &in, 1, &ao, result, errbuf, errlen);
+    }
+    if (ret == 0 && with_traj) {
+        ret = write_trajectories(out.f[F_N], arms, sp, o->seed, traj_end, errbuf, errlen);
     }
     if (ret == 0) {
         ret = write_run_json(out.f[F_RUN], sp, o->command_line, threads, ranks, arms,
@@ -946,6 +996,40 @@ mw_cohort(const mw_scenario_t *arms, int n_arms, const mw_cohort_options_t *o,
  * Merge
  * ---------------------------------------------------------------------------- */
 
+/* Copy @p dir's trajectories.csv (if any) to @p f, its header only while
+ * *@p header is 0 (then set). */
+static int
+append_trajectories(FILE *f, const char *dir, int *header, char *errbuf, size_t errlen)
+{
+    char path[MW__OUT_PATH_MAX], buf[65536];
+    size_t k, hl = strlen(TRAJ_HEADER);
+    join_path(path, sizeof(path), dir, "trajectories.csv");
+    FILE *in = fopen(path, "rb");
+    if (in == NULL) {
+        return 0; /* a shard without patients below --trajectories */
+    }
+    k = fread(buf, 1, hl, in);
+    if (k != hl || memcmp(buf, TRAJ_HEADER, hl) != 0) {
+        fclose(in);
+        mw__seterr(errbuf, errlen, "%s: not a trajectories.csv marrow wrote", path);
+        return MW_ERR_CONFIG;
+    }
+    if (!*header) {
+        fwrite(buf, 1, k, f);
+        *header = 1;
+    }
+    while ((k = fread(buf, 1, sizeof(buf), in)) > 0) {
+        fwrite(buf, 1, k, f);
+    }
+    int bad = ferror(in);
+    fclose(in);
+    if (bad) {
+        mw__seterr(errbuf, errlen, "cannot read '%s'", path);
+        return MW_ERR_IO;
+    }
+    return 0;
+}
+
 int
 mw_cohort_merge(const char *const *dirs, int n_dirs, const char *out_dir,
                 const char *command_line, mw_cohort_result_t *result, char *errbuf,
@@ -1039,7 +1123,15 @@ merge_dirs(const char *const *dirs, int n_dirs, const char *out_dir,
     ret = mw__make_dirs(out_dir, errbuf, errlen);
     if (ret == 0) {
         mw__outputs_t out;
-        ret = mw__outputs_open(&out, out_dir, merge_names, F_N + 1, errbuf, errlen);
+        int with_traj = 0;
+        for (int k = 0; k < n_dirs; k++) {
+            char path[MW__OUT_PATH_MAX];
+            struct stat st;
+            join_path(path, sizeof(path), dirs[order[k]], "trajectories.csv");
+            with_traj |= stat(path, &st) == 0;
+        }
+        ret = mw__outputs_open(&out, out_dir, file_names, F_N + 1 + with_traj, errbuf,
+                               errlen);
         if (ret == 0) {
             mw__analysis_out_t ao = {out.f[F_N], out.f[F_TTE], out.f[F_KM],
                                      out.f[F_SUMMARY]};
@@ -1047,6 +1139,11 @@ merge_dirs(const char *const *dirs, int n_dirs, const char *out_dir,
                 memset(result, 0, sizeof(*result));
             }
             ret = mw__analyse(&all, in, n_dirs, &ao, result, errbuf, errlen);
+        }
+        int header = 0;
+        for (int k = 0; ret == 0 && with_traj && k < n_dirs; k++) {
+            ret = append_trajectories(out.f[F_N + 1], dirs[order[k]], &header, errbuf,
+                                      errlen);
         }
         if (ret == 0) {
             ret = write_run_json(out.f[F_RUN], &all, command_line, 1, ranks, arms, n_arms,

@@ -66,6 +66,12 @@ typedef struct {
  * resolved scenario.  0 or the error of mw_scenario_write_json(). */
 int mw__write_run_json(FILE *f, const mw_scenario_t *sc, const mw__provenance_t *p);
 
+/* timeseries.csv rows of @p sim at time @p t (tumour, markers, clones, immune and
+ * therapy variables as `marrow run` writes them), each line starting with
+ * @p prefix ("" or e.g. "3," for a replicate column). */
+void mw__write_timeseries(FILE *f, const mw_scenario_t *sc, const mw_sim_t *sim,
+                          const char *prefix, double t);
+
 /* Monotonic clock, seconds. */
 double mw__now_seconds(void);
 

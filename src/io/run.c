@@ -24,12 +24,9 @@ static const char *const file_names[F_N] = {"timeseries.csv",   "clones.csv",
                                       "summary.json",     "run.json"};
 
 static void
-ts_row(FILE *f, int rep, int with_rep, double t, const char *var, double v)
+ts_row(FILE *f, const char *pre, double t, const char *var, double v)
 {
-    if (with_rep) {
-        fprintf(f, "%d,", rep);
-    }
-    fprintf(f, "%.12g,%s,", t, var);
+    fprintf(f, "%s%.12g,%s,", pre, t, var);
     mw__write_num(f, v);
     fputc('\n', f);
 }
@@ -56,7 +53,7 @@ immune_present(const mw_scenario_t *sc)
 
 /* CAR-T, endogenous immunity, engagers and toxicity at one output time. */
 static void
-write_immune(FILE *f, const mw_scenario_t *sc, const mw_sim_t *sim, int rep, int with_rep,
+write_immune(FILE *f, const mw_scenario_t *sc, const mw_sim_t *sim, const char *pre,
              double t)
 {
     char var[128], nm[MW_NAME_MAX];
@@ -68,37 +65,37 @@ write_immune(FILE *f, const mw_scenario_t *sc, const mw_sim_t *sim, int rep, int
         const char *n = csv_name(sc->immune.products[p].name, nm, sizeof(nm));
         (void) mw_sim_cart(sim, p, &cs);
         snprintf(var, sizeof(var), "cart_effector:%s", n);
-        ts_row(f, rep, with_rep, t, var, cs.effector);
+        ts_row(f, pre, t, var, cs.effector);
         snprintf(var, sizeof(var), "cart_memory:%s", n);
-        ts_row(f, rep, with_rep, t, var, cs.memory);
+        ts_row(f, pre, t, var, cs.memory);
         snprintf(var, sizeof(var), "cart_exhausted:%s", n);
-        ts_row(f, rep, with_rep, t, var, cs.exhausted);
+        ts_row(f, pre, t, var, cs.exhausted);
         snprintf(var, sizeof(var), "cart_blood_cells_ul:%s", n);
-        ts_row(f, rep, with_rep, t, var, cs.blood_cells_ul);
+        ts_row(f, pre, t, var, cs.blood_cells_ul);
         snprintf(var, sizeof(var), "cart_copies_ug:%s", n);
-        ts_row(f, rep, with_rep, t, var, cs.copies_ug);
+        ts_row(f, pre, t, var, cs.copies_ug);
         snprintf(var, sizeof(var), "antigen_load:%s", n);
-        ts_row(f, rep, with_rep, t, var, cs.antigen_load);
+        ts_row(f, pre, t, var, cs.antigen_load);
     }
     mw_sim_immune(sim, &is);
-    ts_row(f, rep, with_rep, t, "t_cells", is.t_cells);
-    ts_row(f, rep, with_rep, t, "t_cells_exhausted", is.t_exhausted);
-    ts_row(f, rep, with_rep, t, "nk_cells", is.nk_cells);
+    ts_row(f, pre, t, "t_cells", is.t_cells);
+    ts_row(f, pre, t, "t_cells_exhausted", is.t_exhausted);
+    ts_row(f, pre, t, "nk_cells", is.nk_cells);
     for (int g = 0; g < sc->immune.n_engagers; g++) {
         const char *n = csv_name(sc->immune.engagers[g].name, nm, sizeof(nm));
         snprintf(var, sizeof(var), "engager_ug_ml:%s", n);
-        ts_row(f, rep, with_rep, t, var, is.engager_ug_ml[g]);
+        ts_row(f, pre, t, var, is.engager_ug_ml[g]);
         snprintf(var, sizeof(var), "engager_occupancy:%s", n);
-        ts_row(f, rep, with_rep, t, var, is.engager_occupancy[g]);
+        ts_row(f, pre, t, var, is.engager_occupancy[g]);
     }
     mw_sim_toxicity(sim, &tx);
-    ts_row(f, rep, with_rep, t, "cytokine_il6_pg_ml", tx.il6_pg_ml);
-    ts_row(f, rep, with_rep, t, "crs_grade", tx.crs_grade);
-    ts_row(f, rep, with_rep, t, "icans_grade", tx.icans_grade);
+    ts_row(f, pre, t, "cytokine_il6_pg_ml", tx.il6_pg_ml);
+    ts_row(f, pre, t, "crs_grade", tx.crs_grade);
+    ts_row(f, pre, t, "icans_grade", tx.icans_grade);
 }
 
 static void
-write_timepoint(FILE *f, const mw_sim_t *sim, int rep, int with_rep, double t)
+write_timepoint(FILE *f, const mw_sim_t *sim, const char *pre, double t)
 {
     double bm, em;
     mw_markers_t mk;
@@ -107,34 +104,34 @@ write_timepoint(FILE *f, const mw_sim_t *sim, int rep, int with_rep, double t)
 
     mw_sim_tumour(sim, &bm, &em);
     mw_sim_markers(sim, &mk);
-    ts_row(f, rep, with_rep, t, "tumour_cells", bm + em);
-    ts_row(f, rep, with_rep, t, "tumour_cells_bm", bm);
-    ts_row(f, rep, with_rep, t, "tumour_cells_em", em);
-    ts_row(f, rep, with_rep, t, "il6_pg_ml", mk.il6_pg_ml);
-    ts_row(f, rep, with_rep, t, "mprotein_g_dl", mk.mprotein_g_dl);
-    ts_row(f, rep, with_rep, t, "flc_mg_l", mk.flc_mg_l);
-    ts_row(f, rep, with_rep, t, "sbcma_ng_ml", mk.sbcma_ng_ml);
-    ts_row(f, rep, with_rep, t, "ctdna_hge_ml", mk.ctdna_hge_ml);
+    ts_row(f, pre, t, "tumour_cells", bm + em);
+    ts_row(f, pre, t, "tumour_cells_bm", bm);
+    ts_row(f, pre, t, "tumour_cells_em", em);
+    ts_row(f, pre, t, "il6_pg_ml", mk.il6_pg_ml);
+    ts_row(f, pre, t, "mprotein_g_dl", mk.mprotein_g_dl);
+    ts_row(f, pre, t, "flc_mg_l", mk.flc_mg_l);
+    ts_row(f, pre, t, "sbcma_ng_ml", mk.sbcma_ng_ml);
+    ts_row(f, pre, t, "ctdna_hge_ml", mk.ctdna_hge_ml);
     for (int i = 0; i < mw_sim_n_clones(sim); i++) {
         const mw_clone_t *c = mw_sim_clone(sim, i);
         if (c->cells_bm + c->cells_em > 0) {
             alive++;
         }
     }
-    ts_row(f, rep, with_rep, t, "clones_alive", alive);
+    ts_row(f, pre, t, "clones_alive", alive);
     for (int i = 0; i < mw_sim_n_clones(sim); i++) {
         const mw_clone_t *c = mw_sim_clone(sim, i);
         double n = c->cells_bm + c->cells_em;
         if (n > 0) {
             snprintf(var, sizeof(var), "clone_cells:%d", c->id);
-            ts_row(f, rep, with_rep, t, var, n);
+            ts_row(f, pre, t, var, n);
         }
     }
 }
 
 /* Drug concentrations and occupancy, and where the plan stands. */
 static void
-write_therapy(FILE *f, const mw_scenario_t *sc, const mw_sim_t *sim, int rep, int with_rep,
+write_therapy(FILE *f, const mw_scenario_t *sc, const mw_sim_t *sim, const char *pre,
               double t)
 {
     char var[128], nm[MW_NAME_MAX];
@@ -148,25 +145,25 @@ write_therapy(FILE *f, const mw_scenario_t *sc, const mw_sim_t *sim, int rep, in
         }
         const char *n = csv_name(sc->therapy.drugs[d].name, nm, sizeof(nm));
         snprintf(var, sizeof(var), "drug_ng_ml:%s", n);
-        ts_row(f, rep, with_rep, t, var, ds.conc_ng_ml);
+        ts_row(f, pre, t, var, ds.conc_ng_ml);
         snprintf(var, sizeof(var), "drug_occupancy:%s", n);
-        ts_row(f, rep, with_rep, t, var, ds.occupancy);
+        ts_row(f, pre, t, var, ds.occupancy);
     }
     mw_sim_therapy(sim, &ts);
-    ts_row(f, rep, with_rep, t, "line", ts.line + 1);
-    ts_row(f, rep, with_rep, t, "on_treatment", ts.on_treatment);
+    ts_row(f, pre, t, "line", ts.line + 1);
+    ts_row(f, pre, t, "on_treatment", ts.on_treatment);
 }
 
-static void
-write_all(FILE *f, const mw_scenario_t *sc, const mw_sim_t *sim, int rep, int with_rep,
-          double t)
+void
+mw__write_timeseries(FILE *f, const mw_scenario_t *sc, const mw_sim_t *sim, const char *pre,
+                     double t)
 {
-    write_timepoint(f, sim, rep, with_rep, t);
+    write_timepoint(f, sim, pre, t);
     if (immune_present(sc)) {
-        write_immune(f, sc, sim, rep, with_rep, t);
+        write_immune(f, sc, sim, pre, t);
     }
     if (sc->therapy.n_lines > 0) {
-        write_therapy(f, sc, sim, rep, with_rep, t);
+        write_therapy(f, sc, sim, pre, t);
     }
 }
 
@@ -826,7 +823,11 @@ mw_run(const mw_scenario_t *sc, const mw_run_options_t *o, mw_run_result_t *resu
         }
         long k = 0;
         double t = 0;
-        write_all(out.f[F_TS], ps, sim, rep, with_rep, 0.0);
+        char pre[24] = "";
+        if (with_rep) {
+            snprintf(pre, sizeof(pre), "%d,", rep);
+        }
+        mw__write_timeseries(out.f[F_TS], ps, sim, pre, 0.0);
         while (t < sc->horizon_days) {
             t = mw__output_time(sc, ++k);
             ret = mw_sim_run_until(sim, t);
@@ -837,12 +838,12 @@ mw_run(const mw_scenario_t *sc, const mw_run_options_t *o, mw_run_result_t *resu
             }
             if (ret == MW_EXIT_DEATH) {
                 /* the patient died: the series ends at the day of death */
-                write_all(out.f[F_TS], ps, sim, rep, with_rep, mw_sim_time(sim));
+                mw__write_timeseries(out.f[F_TS], ps, sim, pre, mw_sim_time(sim));
                 ret = 0;
                 break;
             }
             ret = 0;
-            write_all(out.f[F_TS], ps, sim, rep, with_rep, t);
+            mw__write_timeseries(out.f[F_TS], ps, sim, pre, t);
         }
         if (ret == 0) {
             clones_rows(out.f[F_CLONES], ps, sim, rep, with_rep);

@@ -208,6 +208,27 @@ mkdir -p "$T/m/f/shard-2-of-3"
 cp "$T/sh/shard-2-of-3/patients.csv" "$T/m/f/shard-2-of-3/.patients.csv.partial"
 expect 2 "holds neither a finished cohort" "$M" merge "$T/m/f/shard-2-of-3"
 
+# --- --trajectories K: patient i's series is replicate i of `marrow run`, and shards
+# merged give the one-run file ---------------------------------------------------------
+cat > "$T/plain.yaml" <<'EOF'
+name: plain
+horizon_days: 120
+output_every_days: 14
+tumour:
+  clones: [{name: a, cells: {lognormal: {median: 1.0e+9, sd_log: 1}}, birth: 0.035, death: 0.02}]
+EOF
+"$M" cohort "$T/plain.yaml" -n 6 --seed 5 -o "$T/tr1" -q --trajectories 4 || bad "cohort --trajectories failed"
+"$M" run "$T/plain.yaml" -r 4 --seed 5 -o "$T/tr_run" -q || bad "run -r 4 failed"
+a=$(grep '^3,' "$T/tr_run/timeseries.csv" | md5sum)
+b=$(grep '^3,plain,' "$T/tr1/trajectories.csv" | sed 's/^3,plain,/3,/' | md5sum)
+[ "$a" = "$b" ] && ok || bad "trajectory of patient 3 differs from replicate 3 of marrow run"
+[ "$(cut -d, -f1 "$T/tr1/trajectories.csv" | sort -u | wc -l)" -eq 5 ] && ok || bad "trajectories: expected patients 0..3 and the header"
+for i in 1 2 3; do
+    "$M" cohort "$T/plain.yaml" -n 6 --seed 5 -o "$T/tr2" -q --trajectories 4 --shard $i/3 || bad "trajectory shard $i failed"
+done
+"$M" merge "$T/tr2" -q || bad "merge of trajectory shards failed"
+cmp -s "$T/tr1/trajectories.csv" "$T/tr2/trajectories.csv" && ok || bad "merged trajectories.csv differs"
+
 # --- MPI: two ranks under mpirun give the one-run files (when built with MPI) ----------
 if "$M" --version | grep -q " mpi" && command -v mpirun >/dev/null 2>&1; then
     OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 \

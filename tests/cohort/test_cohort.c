@@ -308,7 +308,7 @@ load_arms(const char *yaml, int *n_arms)
 static mw_cohort_options_t
 options(const char *dir, int n, int threads)
 {
-    mw_cohort_options_t o = {dir, "test", SEED, n, threads, 1, 0, -1, 0, 1};
+    mw_cohort_options_t o = {dir, "test", SEED, n, threads, 1, 0, -1, 0, 1, 0};
     return o;
 }
 
