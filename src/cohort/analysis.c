@@ -849,6 +849,21 @@ mcnemar_p(int b, int c)
     return erfc(sqrt(x * x / (b + c) / 2.0));
 }
 
+/* A rate with its Wilson interval (mw__json_fraction); lists of them, one per line. */
+typedef struct {
+    const char *name;
+    int k, n;
+} frac_t;
+
+static void
+json_fractions(FILE *f, const frac_t *x, int m)
+{
+    for (int i = 0; i < m; i++) {
+        fputs(i > 0 ? ",\n       " : "", f);
+        mw__json_fraction(f, x[i].name, x[i].k, x[i].n);
+    }
+}
+
 static int
 write_arm(an_t *an, FILE *js, FILE *km_csv, int a, mw_arm_result_t *res)
 {
@@ -870,30 +885,24 @@ write_arm(an_t *an, FILE *js, FILE *km_csv, int a, mw_arm_result_t *res)
     fprintf(js, "%s\n    {\"arm\": ", a > 0 ? "," : "");
     mw__json_str(js, sp->arm[a]);
     fprintf(js, ", \"patients\": %d,\n     \"response\": {\n       ", A->n);
-    mw__json_fraction(js, "pr_or_better", A->pr, A->n);
-    fputs(",\n       ", js);
-    mw__json_fraction(js, "vgpr_or_better", A->vgpr, A->n);
-    fputs(",\n       ", js);
-    mw__json_fraction(js, "cr_or_better", A->cr, A->n);
-    fputs(",\n       ", js);
-    mw__json_fraction(js, "scr", A->scr, A->n);
-    fputs(",\n       ", js);
-    mw__json_fraction(js, "mrd_negative", A->mrd_neg, A->n);
-    fputs(",\n       ", js);
-    mw__json_fraction(js, "mrd_negative_12m", A->mrd12_neg, A->mrd12_known);
+    const frac_t response[] = {{"pr_or_better", A->pr, A->n},
+                               {"vgpr_or_better", A->vgpr, A->n},
+                               {"cr_or_better", A->cr, A->n},
+                               {"scr", A->scr, A->n},
+                               {"mrd_negative", A->mrd_neg, A->n},
+                               {"mrd_negative_12m", A->mrd12_neg, A->mrd12_known}};
+    json_fractions(js, response, (int) (sizeof(response) / sizeof(response[0])));
     fputs("},\n     ", js);
     for (int e = 0; e < N_EP; e++) {
         json_endpoint(js, ep_names[e], &km[e]);
         fputs(",\n     ", js);
     }
     fputs("\"toxicity\": {\n       ", js);
-    mw__json_fraction(js, "crs_any", A->crs_any, A->n);
-    fputs(",\n       ", js);
-    mw__json_fraction(js, "crs_grade3plus", A->crs3, A->n);
-    fputs(",\n       ", js);
-    mw__json_fraction(js, "icans_any", A->icans_any, A->n);
-    fputs(",\n       ", js);
-    mw__json_fraction(js, "icans_grade3plus", A->icans3, A->n);
+    const frac_t toxicity[] = {{"crs_any", A->crs_any, A->n},
+                               {"crs_grade3plus", A->crs3, A->n},
+                               {"icans_any", A->icans_any, A->n},
+                               {"icans_grade3plus", A->icans3, A->n}};
+    json_fractions(js, toxicity, (int) (sizeof(toxicity) / sizeof(toxicity[0])));
     fputs("},\n     ", js);
     mw__json_fraction(js, "extinct", A->extinct, A->n);
     fprintf(js, ",\n     \"cart_infused\": %d,\n     \"followup_end\": {", A->cart_infused);
