@@ -60,7 +60,8 @@ mw__row_header(FILE *f, const mw__spec_t *sp)
     fputs("patient,arm,entry_day,followup_days,followup_end,best_response,ttr_days,"
           "dor_days,dor_event,pfs_days,pfs_event,pfs_by,os_days,os_event,ttnt_days,"
           "ttnt_event,mrd_negative,mrd_negative_12m,extinct,extinction_day,relapse_type,"
-          "crs_grade,icans_grade,lines,cart_cmax_copies_ug,cart_tmax_days,cart_auc0_28",
+          "crs_grade,icans_grade,lines,cart_cmax_copies_ug,cart_tmax_days,cart_auc0_28,"
+          "pfs2_days,pfs2_event",
           f);
     for (int k = 0; k < sp->n_cov; k++) {
         fputc(',', f);
@@ -101,6 +102,8 @@ mw__row_write(FILE *f, const mw__spec_t *sp, const mw__row_t *r)
     num(f, r->cart_cmax);
     num(f, r->cart_tmax_days);
     num(f, r->cart_auc0_28);
+    num(f, r->pfs2_days);
+    fprintf(f, ",%d", r->pfs2_event);
     for (int k = 0; k < sp->n_cov; k++) {
         num(f, r->cov[k]);
     }
@@ -198,7 +201,7 @@ find_name(const char *s, const char *const *names, int n)
     return -1;
 }
 
-#define N_FIXED 27
+#define N_FIXED 29
 
 int
 mw__row_parse(char *line, const mw__spec_t *sp, mw__row_t *r, char *why, size_t n)
@@ -269,6 +272,8 @@ mw__row_parse(char *line, const mw__spec_t *sp, mw__row_t *r, char *why, size_t 
                parse_double(f[25], &r->cart_tmax_days) ||
                parse_double(f[26], &r->cart_auc0_28)) {
         bad = 21;
+    } else if (parse_double(f[27], &r->pfs2_days) || parse_int(f[28], 0, 1, &r->pfs2_event)) {
+        bad = 27;
     } else {
         for (int k = 0; k < sp->n_cov; k++) {
             if (parse_double(f[N_FIXED + k], &r->cov[k]) != 0) {
@@ -282,7 +287,8 @@ mw__row_parse(char *line, const mw__spec_t *sp, mw__row_t *r, char *why, size_t 
         return -1;
     }
     if (!isfinite(r->pfs_days) || !isfinite(r->os_days) || !isfinite(r->ttnt_days) ||
-        r->pfs_days < 0 || r->os_days < 0 || r->ttnt_days < 0) {
+        !isfinite(r->pfs2_days) || r->pfs_days < 0 || r->os_days < 0 || r->ttnt_days < 0 ||
+        r->pfs2_days < 0) {
         snprintf(why, n, "a survival time is negative or not finite");
         return -1;
     }
@@ -504,9 +510,9 @@ typedef struct {
     int *ev, *ce;
 } grid_t;
 
-enum { EP_PFS = 0, EP_OS, EP_DOR, EP_TTNT, N_EP };
-static const char *const ep_names[N_EP] = {"pfs", "os", "dor", "ttnt"};
-static const char *const ep_km[N_EP] = {"PFS", "OS", "DOR", "TTNT"};
+enum { EP_PFS = 0, EP_OS, EP_DOR, EP_TTNT, EP_PFS2, N_EP };
+static const char *const ep_names[N_EP] = {"pfs", "os", "dor", "ttnt", "pfs2"};
+static const char *const ep_km[N_EP] = {"PFS", "OS", "DOR", "TTNT", "PFS2"};
 
 typedef struct {
     int n, pr, vgpr, cr, scr, mrd_neg, mrd12_neg, mrd12_known;
@@ -630,6 +636,7 @@ accumulate(an_t *an, const mw__row_t *r, const mw__row_t *ref)
     grid_add(an, &A->ep[EP_PFS], r->pfs_days, r->pfs_event);
     grid_add(an, &A->ep[EP_OS], r->os_days, r->os_event);
     grid_add(an, &A->ep[EP_TTNT], r->ttnt_days, r->ttnt_event);
+    grid_add(an, &A->ep[EP_PFS2], r->pfs2_days, r->pfs2_event);
     if (resp && !isnan(r->dor_days)) {
         grid_add(an, &A->ep[EP_DOR], r->dor_days, r->dor_event);
     }
@@ -699,6 +706,9 @@ tte_rows(FILE *f, const mw__spec_t *sp, const mw__row_t *r)
     tte_row(f, sp, r, "TTNT", "Time to next treatment", r->ttnt_days, r->ttnt_event,
             r->ttnt_event && r->os_event && r->ttnt_days == r->os_days ? "DEATH"
                                                                        : "NEXT TREATMENT");
+    tte_row(f, sp, r, "PFS2", "Progression-free survival 2", r->pfs2_days, r->pfs2_event,
+            r->pfs2_event && r->os_event && r->pfs2_days == r->os_days ? "DEATH"
+                                                                       : "PROGRESSION");
 }
 
 /* ------------------------------------------------------------------------------

@@ -196,7 +196,7 @@ endpoints(const mw_sim_t *sim, const course_t *c, mw__row_t *r)
     r->ttr_days = NAN;
     r->relapse = MW_RELAPSE_NONE;
     r->lines = 0;
-    double first = INFINITY;
+    double first = INFINITY, later = INFINITY;
     for (int l = 0; mw_sim_line_response(sim, l, &lr) == 0; l++) {
         if (!lr.started) {
             continue;
@@ -211,6 +211,9 @@ endpoints(const mw_sim_t *sim, const course_t *c, mw__row_t *r)
         if (!isnan(lr.progression_day) && lr.progression_day < first) {
             first = lr.progression_day;
             r->relapse = lr.relapse_type;
+        }
+        if (l > 0 && !isnan(lr.progression_day) && lr.progression_day < later) {
+            later = lr.progression_day;
         }
     }
     /* The plan's record of the first progression (a restarted line's record starts
@@ -238,6 +241,14 @@ endpoints(const mw_sim_t *sim, const course_t *c, mw__row_t *r)
     } else {
         r->dor_days = NAN;
         r->dor_event = 0;
+    }
+    /* PFS2 (EMA's definition): progression on a later line than line 1, or death. */
+    if (!isinf(later) && (isnan(death) || later <= death)) {
+        r->pfs2_days = later;
+        r->pfs2_event = 1;
+    } else {
+        r->pfs2_days = r->os_days;
+        r->pfs2_event = r->os_event;
     }
     if (next_line <= r->followup_days) {
         r->ttnt_days = next_line;

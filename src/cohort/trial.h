@@ -52,6 +52,8 @@ typedef struct {
     int crs, icans;
     int lines;
     double cart_cmax, cart_tmax_days, cart_auc0_28; /* product 0; NAN if none infused */
+    double pfs2_days; /* progression on a line after line 1, or death */
+    int pfs2_event;
     double cov[MW_MAX_COVARIATES];
 } mw__row_t;
 

@@ -153,15 +153,17 @@ static const char fixed_header[] =
     "patient,arm,entry_day,followup_days,followup_end,best_response,ttr_days,"
     "dor_days,dor_event,pfs_days,pfs_event,pfs_by,os_days,os_event,ttnt_days,"
     "ttnt_event,mrd_negative,mrd_negative_12m,extinct,extinction_day,relapse_type,"
-    "crs_grade,icans_grade,lines,cart_cmax_copies_ug,cart_tmax_days,cart_auc0_28";
-#define N_FIXED 27
+    "crs_grade,icans_grade,lines,cart_cmax_copies_ug,cart_tmax_days,cart_auc0_28,"
+    "pfs2_days,pfs2_event";
+#define N_FIXED 29
 
 /* One parsed row of patients.csv. */
 typedef struct {
     int patient;
     char arm[MW_NAME_MAX], fu_end[16], best[8], pfs_by[16], mrd12[12], relapse[32];
-    double entry, fu, ttr, dor, pfs, os, ttnt, ext_day, cmax, tmax, auc;
+    double entry, fu, ttr, dor, pfs, os, ttnt, ext_day, cmax, tmax, auc, pfs2;
     int dor_event, pfs_event, os_event, ttnt_event, mrd, extinct, crs, icans, lines;
+    int pfs2_event;
     double cov[MW_MAX_COVARIATES];
     char *line; /* the whole line, without its newline */
     const char *after_arm; /* in line: what follows "patient,arm," */
@@ -434,6 +436,8 @@ parse_row(const char *text, int n_cov, row_t *r)
     r->cmax = num(f[24]);
     r->tmax = num(f[25]);
     r->auc = num(f[26]);
+    r->pfs2 = num(f[27]);
+    r->pfs2_event = flag(f[28]);
     for (int k = 0; k < n_cov; k++) {
         r->cov[k] = num(f[N_FIXED + k]);
     }
@@ -967,7 +971,7 @@ check_row(const mw_scenario_t *sc, const row_t *r)
     }
     const char *best = "NE", *relapse = "none";
     int lines = 0;
-    double first = INFINITY, ttr = NAN, next = INFINITY;
+    double first = INFINITY, ttr = NAN, next = INFINITY, later = INFINITY;
     mw_line_response_t lr;
     /* every line the simulation has a record of (a plan's, or the implicit line of
      * a scenario without a plan) */
@@ -984,6 +988,16 @@ check_row(const mw_scenario_t *sc, const row_t *r)
             first = lr.progression_day;
             relapse = mw_relapse_name(lr.relapse_type);
         }
+        if (l > 0 && lr.progression_day < later) {
+            later = lr.progression_day;
+        }
+    }
+    /* PFS2: progression on a line after line 1, else death, else censored */
+    if (!isinf(later) && (isnan(death) || later <= death)) {
+        assert_true(r->pfs2 == later && r->pfs2_event == 1);
+    } else {
+        assert_true(r->pfs2 == r->os);
+        assert_int_equal(r->pfs2_event, r->os_event);
     }
     assert_string_equal(r->best, best);
     assert_string_equal(r->relapse, relapse);
@@ -1547,9 +1561,9 @@ test_summary_counts(void **state)
     }
 }
 
-enum { EP_PFS, EP_OS, EP_DOR, EP_TTNT, N_EP };
-static const char *const ep_csv[N_EP] = {"PFS", "OS", "DOR", "TTNT"};
-static const char *const ep_json[N_EP] = {"pfs", "os", "dor", "ttnt"};
+enum { EP_PFS, EP_OS, EP_DOR, EP_TTNT, EP_PFS2, N_EP };
+static const char *const ep_csv[N_EP] = {"PFS", "OS", "DOR", "TTNT", "PFS2"};
+static const char *const ep_json[N_EP] = {"pfs", "os", "dor", "ttnt", "pfs2"};
 
 /* The rows of km.csv for arm @p a and endpoint @p ep against a fit of the rows'
  * times moved up to the 1/16-day grid. */
@@ -1564,8 +1578,9 @@ check_km(const fixture_t *fx, const char *csv_text, int a, int ep)
     int n = arm_rows(fx, a, rows);
     for (int i = 0; i < n; i++) {
         const row_t *r = rows[i];
-        const double when[N_EP] = {r->pfs, r->os, r->dor, r->ttnt};
-        const int event[N_EP] = {r->pfs_event, r->os_event, r->dor_event, r->ttnt_event};
+        const double when[N_EP] = {r->pfs, r->os, r->dor, r->ttnt, r->pfs2};
+        const int event[N_EP] = {r->pfs_event, r->os_event, r->dor_event, r->ttnt_event,
+                                 r->pfs2_event};
         if (ep == EP_DOR && isnan(r->dor)) {
             continue; /* DOR: responders only */
         }
@@ -1651,7 +1666,8 @@ test_km_matches_rows(void **state)
     }
 }
 
-/* tte.csv: per row PFS, OS, TTR, DOR (responders) and TTNT, with the row's times. */
+/* tte.csv: per row PFS, OS, TTR, DOR (responders), TTNT and PFS2, with the row's
+ * times. */
 static void
 check_tte(const fixture_t *fx)
 {
@@ -1663,12 +1679,14 @@ check_tte(const fixture_t *fx)
     for (int i = 0; i < fx->n_rows; i++) {
         const row_t *r = &fx->rows[i];
         int has_dor = !isnan(r->dor);
-        const char *code[5] = {"PFS", "OS", "TTR", has_dor ? "DOR" : "TTNT", "TTNT"};
-        double aval[5] = {r->pfs, r->os, isnan(r->ttr) ? r->fu : r->ttr,
-                          has_dor ? r->dor : r->ttnt, r->ttnt};
-        int ev[5] = {r->pfs_event, r->os_event, !isnan(r->ttr),
-                     has_dor ? r->dor_event : r->ttnt_event, r->ttnt_event};
-        for (int k = 0; k < 4 + has_dor; k++) {
+        const char *code[6] = {"PFS", "OS", "TTR", has_dor ? "DOR" : "TTNT",
+                               has_dor ? "TTNT" : "PFS2", "PFS2"};
+        double aval[6] = {r->pfs, r->os, isnan(r->ttr) ? r->fu : r->ttr,
+                          has_dor ? r->dor : r->ttnt, has_dor ? r->ttnt : r->pfs2, r->pfs2};
+        int ev[6] = {r->pfs_event, r->os_event, !isnan(r->ttr),
+                     has_dor ? r->dor_event : r->ttnt_event,
+                     has_dor ? r->ttnt_event : r->pfs2_event, r->pfs2_event};
+        for (int k = 0; k < 5 + has_dor; k++) {
             char *f[12];
             line = strtok_r(NULL, "\n", &save);
             assert_non_null(line);
