@@ -46,7 +46,7 @@ static const char *const traj_names[F_N + 1] = {"tte.csv", "km.csv", "summary.js
                                                 "run.json", "trajectories.csv"};
 #define TRAJ_HEADER "patient,arm,t_days,variable,value\n"
 
-#define ROWS_PER_THREAD 4
+#define ROWS_PER_THREAD 16
 #define PARTIAL_ROWS    ".patients.csv.partial"
 #define PARTIAL_MARKER  ".cohort.partial.json"
 
