@@ -577,7 +577,7 @@ reopen(const char *dir, const mw__spec_t *sp, FILE **csv, int *next, char *errbu
     mw__row_t row;
     struct stat st;
     int ret, p = sp->first, a = 0;
-    long keep, lineno = 1;
+    long keep;
 
     join_path(marker, sizeof(marker), dir, PARTIAL_MARKER);
     join_path(rows, sizeof(rows), dir, PARTIAL_ROWS);
@@ -613,7 +613,6 @@ reopen(const char *dir, const mw__spec_t *sp, FILE **csv, int *next, char *errbu
     keep = k > 0 && line[k - 1] == '\n' ? (long) k : -1;
     while (keep >= 0 && p < sp->end && (k = getline(&line, &cap, *csv)) > 0 &&
            line[k - 1] == '\n') {
-        lineno++;
         line[k - 1] = '\0';
         int want = sp->design == MW_DESIGN_PAIRED ? a : -1;
         if (mw__row_parse(line, sp, &row, why, sizeof(why)) != 0 || row.patient != p ||
@@ -650,7 +649,6 @@ reopen(const char *dir, const mw__spec_t *sp, FILE **csv, int *next, char *errbu
         *csv = NULL;
         return MW_ERR_IO;
     }
-    (void) lineno;
     *next = p;
     return 0;
 }
