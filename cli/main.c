@@ -31,6 +31,7 @@ static int cmd_check(int argc, char **argv);
 static int cmd_run(int argc, char **argv);
 static int cmd_cohort(int argc, char **argv);
 static int cmd_merge(int argc, char **argv);
+static int cmd_report(int argc, char **argv);
 static int cmd_params(int argc, char **argv);
 static int cmd_bench(int argc, char **argv);
 static int cmd_help(int argc, char **argv);
@@ -49,8 +50,9 @@ static const command_t commands[] = {
      "      --arm NAME       run this arm of the scenario's trial (default: the first)\n"
      "      --set KEY=VALUE  override one scenario value, e.g. mutation.rate=1e-7\n"
      "  -q, --quiet          no progress on stderr\n"
-     "  Writes timeseries.csv, clones.csv, tree.nwk, events.csv, summary.json and\n"
-     "  run.json.  The same seed and scenario give byte-identical files.\n"},
+     "  Writes timeseries.csv, clones.csv, tree.nwk, events.csv, summary.json,\n"
+     "  run.json, report.json and report.html.  The same seed and scenario give\n"
+     "  byte-identical files.\n"},
     {"cohort", cmd_cohort, "simulate a virtual trial: patients on one or more arms",
      "marrow cohort SCENARIO.yaml [-n N] [-j THREADS] [-o DIR] [--seed N]\n"
      "              [--resume] [--only-patient I] [--shard i/N] [--trajectories K]\n"
@@ -81,6 +83,10 @@ static const command_t commands[] = {
      "  (as 'marrow cohort --shard' writes them).  Together they must hold every\n"
      "  patient of one trial once.  Writes the same files as one whole run into OUT\n"
      "  (default: the one DIR given).\n"},
+    {"report", cmd_report, "rebuild report.html and report.json of a run's outputs",
+     "marrow report DIR\n"
+     "  DIR is a 'marrow run' output directory; its CSV files are read again and\n"
+     "  report.json and report.html (one self-contained page) are rewritten.\n"},
     {"params", cmd_params, "list every parameter with unit, default, range and source",
      "marrow params [--markdown]\n"},
     {"bench", cmd_bench, "run the built-in benchmarks",
@@ -423,6 +429,12 @@ cmd_run(int argc, char **argv)
                   : EXIT_RUNTIME;
         goto out;
     }
+    /* The run's files are in place and stay there when only the page fails. */
+    if (mw_report_write(out_dir, errbuf, sizeof(errbuf)) != 0) {
+        fprintf(stderr, "marrow run: report: %s\n", errbuf);
+        ret = EXIT_RUNTIME;
+        goto out;
+    }
     if (!quiet) {
         if (sc->trial.arm >= 0 && sc->trial.arm < sc->trial.n_arms) {
             fprintf(stderr, "marrow run: arm '%s' of the trial\n",
@@ -432,7 +444,7 @@ cmd_run(int argc, char **argv)
                 "marrow run: %s, %s mode, %d replicate%s, %g days in %.2f s\n"
                 "  mean final tumour %.4g cells; extinct in %d of %d\n"
                 "  outputs in %s/ (timeseries.csv clones.csv tree.nwk events.csv "
-                "observations.csv single_cells.csv summary.json run.json)\n",
+                "observations.csv single_cells.csv summary.json run.json report.html)\n",
                 sc->name, mw_mode_name(sc->engine.mode), res.replicates,
                 res.replicates == 1 ? "" : "s", sc->horizon_days, res.wall_seconds,
                 res.mean_final_cells, res.n_extinct, res.replicates, out_dir);
@@ -759,6 +771,24 @@ expand_dir(const char *dir, char ***list, int *n, int *cap)
     }
     free(names);
     return found;
+}
+
+static int
+cmd_report(int argc, char **argv)
+{
+    char errbuf[1024];
+    if (argc == 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
+        fputs(find_command("report")->usage, stdout);
+        return 0;
+    }
+    if (argc != 2 || argv[1][0] == '-') {
+        return bad_usage("report", "%s", "expected exactly one output DIR");
+    }
+    if (mw_report_write(argv[1], errbuf, sizeof(errbuf)) != 0) {
+        fprintf(stderr, "marrow report: %s\n", errbuf);
+        return EXIT_RUNTIME;
+    }
+    return 0;
 }
 
 static int

@@ -16,6 +16,6 @@ string(REPEAT "[^,]*," 16 line)
 string(REGEX REPLACE "(${line})" "\\1\n    " bytes "${bytes}")
 get_filename_component(src "${IN}" NAME)
 file(WRITE "${OUT}"
-  "/* Generated from data/${src} by cmake/embed.cmake; do not edit. */\n"
+  "/* Generated from ${src} by cmake/embed.cmake; do not edit. */\n"
   "extern const char ${NAME}[];\n"
   "const char ${NAME}[] = {\n    ${bytes}0x00};\n")

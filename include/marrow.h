@@ -1250,6 +1250,16 @@ MW_WARN_UNUSED int mw_cohort_merge(const char *const *dirs, int n_dirs, const ch
                                    char *errbuf, size_t errbuf_len);
 
 /* ------------------------------------------------------------------------------
+ * Report (SPEC.md §10): one self-contained HTML page per output directory.
+ * ------------------------------------------------------------------------------ */
+
+/** Read the `marrow run` output directory @p dir (run.json, timeseries.csv,
+ *  events.csv) and write report.json (every plotted number) and report.html (the
+ *  same numbers drawn with the embedded uPlot; opens offline) into it.  Only
+ *  replicate 0 is drawn.  @return 0 or MW_ERR_*; @p errbuf gets a message. */
+MW_WARN_UNUSED int mw_report_write(const char *dir, char *errbuf, size_t errbuf_len);
+
+/* ------------------------------------------------------------------------------
  * Random numbers: Philox4x32-10 streams keyed by (seed, index, stream).
  * ---------------------------------------------------------------------------- */
 

@@ -1,0 +1,103 @@
+#!/bin/sh
+# report.html in a real browser: headless Chromium must draw every chart without a
+# script error, user text must come out escaped, and `marrow report DIR` must
+# rebuild the same page.  Screenshots go to OUT_DIR for a person to look at.
+# usage: test_report.sh MARROW_BINARY SOURCE_DIR OUT_DIR
+set -u
+M=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+SRC=$(cd "$2" && pwd)
+OUT=$3
+mkdir -p "$OUT" && OUT=$(cd "$OUT" && pwd)
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+fails=0
+passes=0
+
+ok() { passes=$((passes + 1)); }
+bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
+
+# A missing browser is a failure, not a skip: CI installs it, and a report that was
+# never drawn is not a tested report.
+CHROMIUM=$(command -v chromium || command -v chromium-browser || true)
+if [ -z "$CHROMIUM" ]; then
+    echo "FAIL: chromium is not installed; run \`make deps\` (it installs the Debian" \
+        "chromium package that CI uses)"
+    exit 1
+fi
+browse() {
+    "$CHROMIUM" --headless --no-sandbox --disable-gpu --user-data-dir="$T/profile" \
+        --virtual-time-budget=5000 "$@" 2>"$T/chromium.log"
+}
+
+# check NAME DIR CHARTS: the page in DIR renders CHARTS non-empty charts, no errors
+check() {
+    name=$1; dir=$2; charts=$3
+    browse --dump-dom "file://$dir/report.html" >"$T/$name.dom"
+    body=$(grep -o '<body[^>]*>' "$T/$name.dom" | head -n 1)
+    case $body in
+        *'data-rendered="1"'*) ok ;;
+        *) bad "$name: the page never set data-rendered: '$body'" ;;
+    esac
+    case $body in
+        *data-errors*) bad "$name: script error: $body" ;;
+        *) ok ;;
+    esac
+    case $body in
+        *"data-charts=\"$charts\""*"data-charts-drawn=\"$charts\""* | \
+        *"data-charts-drawn=\"$charts\""*"data-charts=\"$charts\""*) ok ;;
+        *) bad "$name: expected $charts charts, all with ink: '$body'" ;;
+    esac
+    browse --window-size=1200,1600 --screenshot="$OUT/$name.png" \
+        "file://$dir/report.html" >/dev/null
+    if [ -s "$OUT/$name.png" ]; then ok; else bad "$name: no screenshot"; fi
+}
+
+# --- the default scenario ---------------------------------------------------------
+"$M" run "$SRC/scenarios/default.yaml" -o "$T/default" --seed 7 -q || bad "run default failed"
+for f in report.html report.json; do
+    if [ -s "$T/default/$f" ]; then ok; else bad "default: no $f"; fi
+done
+if grep -q -E '(src|href)="?(https?:)?//' "$T/default/report.html"; then
+    bad "default: report.html refers to an external URL"
+else
+    ok
+fi
+check default "$T/default" 2
+
+# --- `marrow report DIR` rebuilds the same files -----------------------------------
+cp "$T/default/report.html" "$T/first.html"
+rm "$T/default/report.json"
+"$M" report "$T/default" || bad "marrow report failed"
+if cmp -s "$T/first.html" "$T/default/report.html"; then ok; else bad "report DIR differs"; fi
+if [ -s "$T/default/report.json" ]; then ok; else bad "report DIR: no report.json"; fi
+out=$("$M" report "$T/nowhere" 2>&1); rc=$?
+if [ "$rc" -eq 1 ] && printf '%s' "$out" | grep -q "run.json: cannot open"; then
+    ok
+else
+    bad "report of a missing dir: rc $rc, '$out'"
+fi
+
+# --- hostile scenario name, two replicates -----------------------------------------
+evil='<script>alert(1)</script>'
+"$M" run "$SRC/scenarios/default.yaml" -o "$T/evil" --seed 7 -q -r 2 --set "name=$evil" ||
+    bad "run evil failed"
+if grep -q -F "$evil" "$T/evil/report.html"; then
+    bad "evil: the scenario name reached the HTML unescaped"
+else
+    ok
+fi
+if grep -q -F '&lt;script&gt;alert(1)&lt;/script&gt;' "$T/evil/report.html"; then
+    ok
+else
+    bad "evil: the escaped name is not in the header"
+fi
+if grep -q 'Only replicate 0' "$T/evil/report.json"; then ok; else bad "evil: no replicate note"; fi
+check evil "$T/evil" 2
+
+# --- a treated patient: burden and M-protein fall over many decades to zero ----------
+# (before the C code fixed whole-decade ranges and floors, uPlot threw on this page)
+"$M" run "$SRC/scenarios/dvrd-asct.yaml" -o "$T/treated" --seed 3 -q || bad "run treated failed"
+check treated "$T/treated" 2
+
+echo "report tests: $passes passed, $fails failed; screenshots in $OUT"
+[ "$fails" -eq 0 ]
