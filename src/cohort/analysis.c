@@ -17,8 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <yaml.h>
-
 #include "cohort/stats.h"
 #include "cohort/trial.h"
 #include "core/core.h"
@@ -336,34 +334,10 @@ mw__spec_write(FILE *f, const mw__spec_t *sp)
     fputs("]\n  }", f);
 }
 
-static const yaml_node_t *
-jget(yaml_document_t *d, const yaml_node_t *map, const char *key)
-{
-    if (map == NULL || map->type != YAML_MAPPING_NODE) {
-        return NULL;
-    }
-    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
-         p++) {
-        const yaml_node_t *k = yaml_document_get_node(d, p->key);
-        if (k != NULL && k->type == YAML_SCALAR_NODE &&
-            strcmp((const char *) k->data.scalar.value, key) == 0) {
-            return yaml_document_get_node(d, p->value);
-        }
-    }
-    return NULL;
-}
-
-static const char *
-jstr(const yaml_node_t *n)
-{
-    return n != NULL && n->type == YAML_SCALAR_NODE ? (const char *) n->data.scalar.value
-                                                    : NULL;
-}
-
 static int
 jtext(const yaml_node_t *n, char *out, size_t len)
 {
-    const char *s = jstr(n);
+    const char *s = mw__json_scalar(n);
     if (s == NULL || strlen(s) >= len) {
         return -1;
     }
@@ -374,7 +348,7 @@ jtext(const yaml_node_t *n, char *out, size_t len)
 static int
 jnum(const yaml_node_t *n, double *x)
 {
-    const char *s = jstr(n);
+    const char *s = mw__json_scalar(n);
     if (s != NULL && strcmp(s, "null") == 0) {
         *x = INFINITY; /* only unbounded settings are written as null */
         return 0;
@@ -385,7 +359,7 @@ jnum(const yaml_node_t *n, double *x)
 static int
 jint(const yaml_node_t *n, int *x)
 {
-    const char *s = jstr(n);
+    const char *s = mw__json_scalar(n);
     return s == NULL ? -1 : parse_int(s, 0, 2147483647, x);
 }
 
@@ -393,7 +367,7 @@ jint(const yaml_node_t *n, int *x)
 static const char *
 spec_from(yaml_document_t *d, const yaml_node_t *c, mw__spec_t *sp)
 {
-    const yaml_node_t *arms = jget(d, c, "arms"), *covs = jget(d, c, "covariates");
+    const yaml_node_t *arms = mw__json_get(d, c, "arms"), *covs = mw__json_get(d, c, "covariates");
     const char *s;
     char *e;
 
@@ -401,37 +375,37 @@ spec_from(yaml_document_t *d, const yaml_node_t *c, mw__spec_t *sp)
     if (c == NULL || c->type != YAML_MAPPING_NODE) {
         return "cohort";
     }
-    if (jtext(jget(d, c, "id"), sp->id, sizeof(sp->id)) != 0) {
+    if (jtext(mw__json_get(d, c, "id"), sp->id, sizeof(sp->id)) != 0) {
         return "id";
     }
-    if (jtext(jget(d, c, "scenario"), sp->name, sizeof(sp->name)) != 0) {
+    if (jtext(mw__json_get(d, c, "scenario"), sp->name, sizeof(sp->name)) != 0) {
         return "scenario";
     }
-    if (jtext(jget(d, c, "mode"), sp->mode, sizeof(sp->mode)) != 0) {
+    if (jtext(mw__json_get(d, c, "mode"), sp->mode, sizeof(sp->mode)) != 0) {
         return "mode";
     }
-    s = jstr(jget(d, c, "seed"));
+    s = mw__json_scalar(mw__json_get(d, c, "seed"));
     errno = 0;
     if (s == NULL || *s == '\0' || (sp->seed = strtoull(s, &e, 10), *e != '\0') || errno) {
         return "seed";
     }
-    if (jint(jget(d, c, "patients"), &sp->n) || jint(jget(d, c, "first_patient"), &sp->first) ||
-        jint(jget(d, c, "end_patient"), &sp->end) || sp->n < 1 || sp->first >= sp->end ||
+    if (jint(mw__json_get(d, c, "patients"), &sp->n) || jint(mw__json_get(d, c, "first_patient"), &sp->first) ||
+        jint(mw__json_get(d, c, "end_patient"), &sp->end) || sp->n < 1 || sp->first >= sp->end ||
         sp->end > sp->n) {
         return "patients";
     }
-    s = jstr(jget(d, c, "design"));
+    s = mw__json_scalar(mw__json_get(d, c, "design"));
     sp->design = s == NULL ? -1 : find_name(s, design_names, 2);
     if (sp->design < 0) {
         return "design";
     }
-    if (jnum(jget(d, c, "horizon_days"), &sp->horizon_days) || !(sp->horizon_days > 0) ||
+    if (jnum(mw__json_get(d, c, "horizon_days"), &sp->horizon_days) || !(sp->horizon_days > 0) ||
         !isfinite(sp->horizon_days)) {
         return "horizon_days";
     }
-    if (jnum(jget(d, c, "enrolment_days"), &sp->enrolment_days) ||
-        jnum(jget(d, c, "data_cutoff_day"), &sp->data_cutoff_day) ||
-        jnum(jget(d, c, "dropout_per_year"), &sp->dropout_per_year)) {
+    if (jnum(mw__json_get(d, c, "enrolment_days"), &sp->enrolment_days) ||
+        jnum(mw__json_get(d, c, "data_cutoff_day"), &sp->data_cutoff_day) ||
+        jnum(mw__json_get(d, c, "dropout_per_year"), &sp->dropout_per_year)) {
         return "enrolment_days";
     }
     if (arms == NULL || arms->type != YAML_SEQUENCE_NODE) {
@@ -451,9 +425,9 @@ spec_from(yaml_document_t *d, const yaml_node_t *c, mw__spec_t *sp)
     for (yaml_node_item_t *it = covs->data.sequence.items.start;
          it < covs->data.sequence.items.top; it++) {
         const yaml_node_t *cv = yaml_document_get_node(d, *it);
-        const char *b = jstr(jget(d, cv, "binary"));
+        const char *b = mw__json_scalar(mw__json_get(d, cv, "binary"));
         if (sp->n_cov == MW_MAX_COVARIATES ||
-            jtext(jget(d, cv, "name"), sp->cov[sp->n_cov], MW_NAME_MAX) != 0 || b == NULL) {
+            jtext(mw__json_get(d, cv, "name"), sp->cov[sp->n_cov], MW_NAME_MAX) != 0 || b == NULL) {
             return "covariates";
         }
         sp->cov_binary[sp->n_cov++] = strcmp(b, "true") == 0;
@@ -464,40 +438,21 @@ spec_from(yaml_document_t *d, const yaml_node_t *c, mw__spec_t *sp)
 int
 mw__spec_read(const char *path, mw__spec_t *sp, char *errbuf, size_t errlen)
 {
-    FILE *f = fopen(path, "rb");
-    yaml_parser_t parser;
     yaml_document_t doc;
-    int ret = 0;
-
-    if (f == NULL) {
-        mw__seterr(errbuf, errlen, "cannot read '%s': %s", path, strerror(errno));
-        return MW_ERR_IO;
+    int ret = mw__json_load(path, &doc, errbuf, errlen);
+    if (ret != 0) {
+        return ret;
     }
-    if (!yaml_parser_initialize(&parser)) {
-        fclose(f);
-        mw__seterr(errbuf, errlen, "out of memory");
-        return MW_ERR_NO_MEMORY;
-    }
-    yaml_parser_set_input_file(&parser, f);
-    if (!yaml_parser_load(&parser, &doc)) {
-        mw__seterr(errbuf, errlen, "%s: not a JSON file marrow wrote (%s at line %lu)", path,
-                   parser.problem != NULL ? parser.problem : "syntax error",
-                   (unsigned long) parser.problem_mark.line + 1);
+    const yaml_node_t *root = yaml_document_get_root_node(&doc);
+    const char *bad = spec_from(&doc, mw__json_get(&doc, root, "cohort"), sp);
+    if (bad != NULL) {
+        mw__seterr(errbuf, errlen,
+                   "%s: \"cohort\": %s: missing or not as marrow writes it (is this the "
+                   "output of `marrow cohort`?)",
+                   path, bad);
         ret = MW_ERR_CONFIG;
-    } else {
-        const yaml_node_t *root = yaml_document_get_root_node(&doc);
-        const char *bad = spec_from(&doc, jget(&doc, root, "cohort"), sp);
-        if (bad != NULL) {
-            mw__seterr(errbuf, errlen,
-                       "%s: \"cohort\": %s: missing or not as marrow writes it (is this "
-                       "the output of `marrow cohort`?)",
-                       path, bad);
-            ret = MW_ERR_CONFIG;
-        }
-        yaml_document_delete(&doc);
     }
-    yaml_parser_delete(&parser);
-    fclose(f);
+    yaml_document_delete(&doc);
     return ret;
 }
 

@@ -270,3 +270,55 @@ mw__patient_draw(const mw_scenario_t *sc, uint64_t seed, uint32_t i,
     free(own);
     return ret;
 }
+
+int
+mw__json_load(const char *path, yaml_document_t *doc, char *errbuf, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    yaml_parser_t parser;
+    int ret = 0;
+
+    if (f == NULL) {
+        mw__seterr(errbuf, errlen, "cannot read '%s': %s", path, strerror(errno));
+        return MW_ERR_IO;
+    }
+    if (!yaml_parser_initialize(&parser)) {
+        fclose(f);
+        mw__seterr(errbuf, errlen, "out of memory");
+        return MW_ERR_NO_MEMORY;
+    }
+    yaml_parser_set_input_file(&parser, f);
+    if (!yaml_parser_load(&parser, doc)) {
+        mw__seterr(errbuf, errlen, "%s: not a JSON file marrow wrote (%s at line %lu)", path,
+                   parser.problem != NULL ? parser.problem : "syntax error",
+                   (unsigned long) parser.problem_mark.line + 1);
+        ret = MW_ERR_CONFIG;
+    }
+    yaml_parser_delete(&parser);
+    fclose(f);
+    return ret;
+}
+
+const yaml_node_t *
+mw__json_get(yaml_document_t *doc, const yaml_node_t *map, const char *key)
+{
+    if (map == NULL || map->type != YAML_MAPPING_NODE) {
+        return NULL;
+    }
+    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
+         p++) {
+        const yaml_node_t *k = yaml_document_get_node(doc, p->key);
+        if (k != NULL && k->type == YAML_SCALAR_NODE &&
+            strcmp((const char *) k->data.scalar.value, key) == 0) {
+            return yaml_document_get_node(doc, p->value);
+        }
+    }
+    return NULL;
+}
+
+const char *
+mw__json_scalar(const yaml_node_t *n)
+{
+    return n != NULL && n->type == YAML_SCALAR_NODE ? (const char *) n->data.scalar.value
+                                                    : NULL;
+}

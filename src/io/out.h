@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <yaml.h>
+
 #include "marrow.h"
 
 /* printf into @p buf (nothing when buf is NULL or len 0). */
@@ -71,6 +73,16 @@ int mw__write_run_json(FILE *f, const mw_scenario_t *sc, const mw__provenance_t 
  * @p prefix ("" or e.g. "3," for a replicate column). */
 void mw__write_timeseries(FILE *f, const mw_scenario_t *sc, const mw_sim_t *sim,
                           const char *prefix, double t);
+
+/* Read back a JSON file marrow wrote (run.json, the cohort's resume marker) with
+ * libyaml, JSON being YAML's flow style.  0, or MW_ERR_IO / MW_ERR_CONFIG /
+ * MW_ERR_NO_MEMORY with a message; free *@p doc with yaml_document_delete(). */
+int mw__json_load(const char *path, yaml_document_t *doc, char *errbuf, size_t errlen);
+/* The value of @p key in mapping @p map (NULL when absent or @p map is not one). */
+const yaml_node_t *mw__json_get(yaml_document_t *doc, const yaml_node_t *map,
+                                const char *key);
+/* The text of a scalar node (strings unescaped, numbers as written); NULL otherwise. */
+const char *mw__json_scalar(const yaml_node_t *n);
 
 /* Monotonic clock, seconds. */
 double mw__now_seconds(void);

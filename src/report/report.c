@@ -128,109 +128,39 @@ series_push(series_t *s, double t, double v)
     return 0;
 }
 
-static char *
-read_file(const char *dir, const char *name, char *errbuf, size_t errlen)
-{
-    char path[MW__OUT_PATH_MAX];
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        mw__seterr(errbuf, errlen, "%s: cannot open (is %s a `marrow run` output directory?)",
-                   path, dir);
-        return NULL;
-    }
-    size_t cap = 4096, n = 0, got;
-    char *buf = malloc(cap);
-    while (buf != NULL && (got = fread(buf + n, 1, cap - n - 1, f)) > 0) {
-        n += got;
-        if (cap - n - 1 == 0) {
-            char *bigger = realloc(buf, cap * 2);
-            if (bigger == NULL) {
-                free(buf);
-                buf = NULL;
-            }
-            buf = bigger;
-            cap *= 2;
-        }
-    }
-    fclose(f);
-    if (buf == NULL) {
-        mw__seterr(errbuf, errlen, "%s: out of memory", path);
-        return NULL;
-    }
-    buf[n] = '\0';
-    return buf;
-}
-
-/* The JSON string value that starts at @p p (at its opening quote) into @p out;
- * handles the escapes mw__json_str() writes. */
+/* @p key's scalar under @p map into @p out, "?" when absent. */
 static void
-json_string(const char *p, char *out, size_t outlen)
+header_field(yaml_document_t *doc, const yaml_node_t *map, const char *key, char *out,
+             size_t outlen)
 {
-    size_t n = 0;
-    if (*p++ != '"') {
-        p = "\"";
-    }
-    for (; *p != '\0' && *p != '"' && n + 1 < outlen; p++) {
-        char c = *p;
-        if (c == '\\' && p[1] != '\0') {
-            p++;
-            switch (*p) {
-                case 'n': c = '\n'; break;
-                case 't': c = '\t'; break;
-                case 'u': {
-                    char hex[5] = {0};
-                    strncpy(hex, p + 1, 4);
-                    c = (char) strtol(hex, NULL, 16);
-                    p += strlen(hex);
-                    break;
-                }
-                default: c = *p; break;
-            }
-        }
-        out[n++] = c;
-    }
-    out[n] = '\0';
-}
-
-/* The value of "key" (first occurrence at or after @p from) as text: a string
- * unescaped, or a bare token (number). */
-static void
-json_value(const char *from, const char *key, char *out, size_t outlen)
-{
-    char pat[80];
-    snprintf(pat, sizeof(pat), "\"%s\":", key);
-    const char *p = strstr(from, pat);
-    snprintf(out, outlen, "%s", "?");
-    if (p == NULL) {
-        return;
-    }
-    p += strlen(pat);
-    p += strspn(p, " \t\r\n");
-    if (*p == '"') {
-        json_string(p, out, outlen);
-    } else {
-        size_t k = strcspn(p, ",}\r\n ");
-        snprintf(out, outlen, "%.*s", (int) (k < outlen ? k : outlen - 1), p);
-    }
+    const char *v = mw__json_scalar(mw__json_get(doc, map, key));
+    snprintf(out, outlen, "%s", v != NULL ? v : "?");
 }
 
 static int
 read_header(report_t *r, const char *dir, char *errbuf, size_t errlen)
 {
-    char *js = read_file(dir, "run.json", errbuf, errlen), count[32];
-    if (js == NULL) {
-        return MW_ERR_IO;
+    char path[MW__OUT_PATH_MAX], count[32];
+    yaml_document_t doc;
+    snprintf(path, sizeof(path), "%s/run.json", dir);
+    int ret = mw__json_load(path, &doc, errbuf, errlen);
+    if (ret == MW_ERR_IO) {
+        mw__seterr(errbuf, errlen, "%s: cannot open (is %s a `marrow run` output directory?)",
+                   path, dir);
     }
-    json_value(js, "marrow_version", r->version, sizeof(r->version));
-    json_value(js, "command_line", r->command_line, sizeof(r->command_line));
-    json_value(js, "seed", r->seed, sizeof(r->seed));
-    json_value(js, "scenario_hash", r->hash, sizeof(r->hash));
-    json_value(js, "replicates", count, sizeof(count));
+    if (ret != 0) {
+        return ret;
+    }
+    const yaml_node_t *root = yaml_document_get_root_node(&doc);
+    header_field(&doc, root, "marrow_version", r->version, sizeof(r->version));
+    header_field(&doc, root, "command_line", r->command_line, sizeof(r->command_line));
+    header_field(&doc, root, "seed", r->seed, sizeof(r->seed));
+    header_field(&doc, root, "scenario_hash", r->hash, sizeof(r->hash));
+    header_field(&doc, root, "replicates", count, sizeof(count));
     r->replicates = atoi(count);
-    const char *sc = strstr(js, "\"scenario\":");
-    json_value(sc != NULL ? sc : js, "name", r->scenario, sizeof(r->scenario));
-    free(js);
+    header_field(&doc, mw__json_get(&doc, root, "scenario"), "name", r->scenario,
+                 sizeof(r->scenario));
+    yaml_document_delete(&doc);
     return 0;
 }
 
