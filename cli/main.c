@@ -83,10 +83,16 @@ static const command_t commands[] = {
      "  (as 'marrow cohort --shard' writes them).  Together they must hold every\n"
      "  patient of one trial once.  Writes the same files as one whole run into OUT\n"
      "  (default: the one DIR given).\n"},
-    {"report", cmd_report, "rebuild report.html and report.json of a run's outputs",
-     "marrow report DIR\n"
-     "  DIR is a 'marrow run' output directory; its CSV files are read again and\n"
-     "  report.json and report.html (one self-contained page) are rewritten.\n"},
+    {"report", cmd_report, "rebuild report.html and report.json of a run or cohort",
+     "marrow report [--colour-by COLUMN] DIR\n"
+     "  DIR is a 'marrow run' or 'marrow cohort' output directory; its files are\n"
+     "  read again and report.json and report.html (one self-contained page that\n"
+     "  opens offline) are rewritten: a patient report for a run (replicate 0), a\n"
+     "  trial report for a cohort.\n"
+     "      --colour-by COLUMN  colour clones in the Muller plot and clone tree by\n"
+     "                          this clones.csv trait column (e.g. BCMA_density,\n"
+     "                          pdl1); default: the density of the first targeted\n"
+     "                          antigen that differs between clones\n"},
     {"params", cmd_params, "list every parameter with unit, default, range and source",
      "marrow params [--markdown]\n"},
     {"bench", cmd_bench, "run the built-in benchmarks",
@@ -430,7 +436,7 @@ cmd_run(int argc, char **argv)
         goto out;
     }
     /* The run's files are in place and stay there when only the page fails. */
-    if (mw_report_write(out_dir, errbuf, sizeof(errbuf)) != 0) {
+    if (mw_report_write(out_dir, NULL, errbuf, sizeof(errbuf)) != 0) {
         fprintf(stderr, "marrow run: report: %s\n", errbuf);
         ret = EXIT_RUNTIME;
         goto out;
@@ -776,17 +782,33 @@ expand_dir(const char *dir, char ***list, int *n, int *cap)
 static int
 cmd_report(int argc, char **argv)
 {
+    static const struct option opts[] = {{"colour-by", required_argument, NULL, 'c'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    mw_report_options_t ro = {NULL};
     char errbuf[1024];
-    if (argc == 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
-        fputs(find_command("report")->usage, stdout);
-        return 0;
+    int c, r;
+
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+        switch (c) {
+            case 'c':
+                ro.colour_by = optarg;
+                break;
+            case 'h':
+                fputs(find_command("report")->usage, stdout);
+                return 0;
+            default:
+                return bad_usage("report", "%s", "invalid option");
+        }
     }
-    if (argc != 2 || argv[1][0] == '-') {
+    if (optind != argc - 1) {
         return bad_usage("report", "%s", "expected exactly one output DIR");
     }
-    if (mw_report_write(argv[1], errbuf, sizeof(errbuf)) != 0) {
+    r = mw_report_write(argv[optind], &ro, errbuf, sizeof(errbuf));
+    if (r != 0) {
         fprintf(stderr, "marrow report: %s\n", errbuf);
-        return EXIT_RUNTIME;
+        return r == MW_ERR_BAD_PARAM ? EXIT_USAGE : EXIT_RUNTIME;
     }
     return 0;
 }

@@ -1253,11 +1253,21 @@ MW_WARN_UNUSED int mw_cohort_merge(const char *const *dirs, int n_dirs, const ch
  * Report (SPEC.md §10): one self-contained HTML page per output directory.
  * ------------------------------------------------------------------------------ */
 
-/** Read the `marrow run` output directory @p dir (run.json, timeseries.csv,
- *  events.csv) and write report.json (every plotted number) and report.html (the
- *  same numbers drawn with the embedded uPlot; opens offline) into it.  Only
- *  replicate 0 is drawn.  @return 0 or MW_ERR_*; @p errbuf gets a message. */
-MW_WARN_UNUSED int mw_report_write(const char *dir, char *errbuf, size_t errbuf_len);
+/** What a report may be asked to do differently. */
+typedef struct {
+    const char *colour_by; /**< patient report: the clones.csv column (a trait such as
+                                BCMA_density) that colours clones in the Muller plot
+                                and clone tree; NULL = the density of the first
+                                targeted antigen that differs between clones */
+} mw_report_options_t;
+
+/** Write report.json (every plotted number) and report.html (the same numbers drawn
+ *  with the embedded uPlot; one file that opens offline) into the output directory
+ *  @p dir: a trial report when @p dir holds a `marrow cohort` result (patients.csv),
+ *  else a patient report of replicate 0 of a `marrow run`.  @p opts may be NULL.
+ *  @return 0 or MW_ERR_*; @p errbuf gets a message. */
+MW_WARN_UNUSED int mw_report_write(const char *dir, const mw_report_options_t *opts,
+                                   char *errbuf, size_t errbuf_len);
 
 /* ------------------------------------------------------------------------------
  * Random numbers: Philox4x32-10 streams keyed by (seed, index, stream).

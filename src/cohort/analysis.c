@@ -110,8 +110,8 @@ mw__row_write(FILE *f, const mw__spec_t *sp, const mw__row_t *r)
 
 /* Split @p line into at most @p max fields in place (quotes as csv_text writes
  * them).  Returns the number of fields, or -1 for a broken quote. */
-static int
-split(char *line, char **field, int max)
+int
+mw__csv_split(char *line, char **field, int max)
 {
     int n = 0;
     char *p = line;
@@ -207,7 +207,7 @@ mw__row_parse(char *line, const mw__spec_t *sp, mw__row_t *r, char *why, size_t 
     static const char *const mrd12[] = {"NA", "positive", "negative"};
     char *f[N_FIXED + MW_MAX_COVARIATES];
     const int want = N_FIXED + sp->n_cov;
-    int got = split(line, f, want), bad = -1;
+    int got = mw__csv_split(line, f, want), bad = -1;
 
     memset(r, 0, sizeof(*r));
     if (got != want) {

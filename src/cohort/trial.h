@@ -79,6 +79,10 @@ typedef struct {
 /* patients.csv header line (with its newline) into @p f. */
 void mw__row_header(FILE *f, const mw__spec_t *sp);
 void mw__row_write(FILE *f, const mw__spec_t *sp, const mw__row_t *r);
+/* Split @p line into at most @p max CSV fields in place (quoted fields as marrow
+ * writes them).  Returns the number of fields, max + 1 when there are more, or -1
+ * for a broken quote. */
+int mw__csv_split(char *line, char **field, int max);
 /* Parse one line (no newline) written by mw__row_write.  0, or -1 with a reason. */
 int mw__row_parse(char *line, const mw__spec_t *sp, mw__row_t *r, char *why, size_t n);
 

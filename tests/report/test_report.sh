@@ -47,6 +47,10 @@ check() {
         *"data-charts-drawn=\"$charts\""*"data-charts=\"$charts\""*) ok ;;
         *) bad "$name: expected $charts charts, all with ink: '$body'" ;;
     esac
+    case $body in
+        *'data-csv-empty=""'*) ok ;;
+        *) bad "$name: a block's CSV download would be empty: '$body'" ;;
+    esac
     browse --window-size=1200,1600 --screenshot="$OUT/$name.png" \
         "file://$dir/report.html" >/dev/null
     if [ -s "$OUT/$name.png" ]; then ok; else bad "$name: no screenshot"; fi
@@ -62,7 +66,7 @@ if grep -q -E '(src|href)="?(https?:)?//' "$T/default/report.html"; then
 else
     ok
 fi
-check default "$T/default" 2
+check default "$T/default" 6
 
 # --- `marrow report DIR` rebuilds the same files -----------------------------------
 cp "$T/default/report.html" "$T/first.html"
@@ -91,13 +95,37 @@ if grep -q -F '&lt;script&gt;alert(1)&lt;/script&gt;' "$T/evil/report.html"; the
 else
     bad "evil: the escaped name is not in the header"
 fi
-if grep -q 'Only replicate 0' "$T/evil/report.json"; then ok; else bad "evil: no replicate note"; fi
-check evil "$T/evil" 2
+if grep -q 'Only replicate 0 of this run.s 2' "$T/evil/report.json"; then
+    ok
+else
+    bad "evil: no replicate note"
+fi
+check evil "$T/evil" 6
 
 # --- a treated patient: burden and M-protein fall over many decades to zero ----------
 # (before the C code fixed whole-decade ranges and floors, uPlot threw on this page)
 "$M" run "$SRC/scenarios/dvrd-asct.yaml" -o "$T/treated" --seed 3 -q || bad "run treated failed"
-check treated "$T/treated" 2
+check treated "$T/treated" 6
+
+# --- CAR-T with antigen loss: every kind of patient chart ----------------------------
+# (Muller plot, burden, M-protein, FLC, CAR-T kinetics and phenotypes, antigen
+# density, clone tree, timeline)
+"$M" run "$SRC/scenarios/cart-bcma-antigen-loss.yaml" -o "$T/cart" --seed 11 -q ||
+    bad "run cart failed"
+check cart "$T/cart" 9
+if grep -q '"colour_by": "BCMA_density x copies/2' "$T/cart/report.json"; then
+    ok
+else
+    bad "cart: clones are not coloured by the targeted antigen's density"
+fi
+"$M" report --colour-by pdl1 "$T/cart" || bad "report --colour-by pdl1 failed"
+if grep -q '"colour_by": "pdl1"' "$T/cart/report.json"; then ok; else bad "--colour-by ignored"; fi
+out=$("$M" report --colour-by nonsense "$T/cart" 2>&1); rc=$?
+if [ "$rc" -eq 2 ] && printf '%s' "$out" | grep -q "'nonsense' is not a trait column"; then
+    ok
+else
+    bad "--colour-by nonsense: rc $rc, '$out'"
+fi
 
 echo "report tests: $passes passed, $fails failed; screenshots in $OUT"
 [ "$fails" -eq 0 ]
