@@ -880,8 +880,8 @@ static int merge_dirs(const char *const *dirs, int n_dirs, const char *out_dir,
 static void
 remove_rank_dir(const char *dir)
 {
-    static const char *const names[] = {"patients.csv", "tte.csv", "km.csv", "summary.json",
-                                        "run.json"};
+    static const char *const names[] = {"patients.csv", "tte.csv",  "km.csv",
+                                        "summary.json", "run.json", "trajectories.csv"};
     char path[MW__OUT_PATH_MAX];
     for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
         join_path(path, sizeof(path), dir, names[k]);

@@ -534,7 +534,9 @@ summarise(const mw_scenario_t *sc, const mw_sim_t *sim, rep_summary_t *r)
         r->lines_started += k == MW_EV_LINE_START;
         r->doses += k == MW_EV_DOSE;
     }
-    for (int l = 0; l < sc->therapy.n_lines; l++) {
+    /* Every line the clinic assessed: the plan's, or without a plan the implicit
+     * line from the first infusion or engager dose. */
+    for (int l = 0; l < MW_MAX_LINES; l++) {
         (void) mw_sim_line_response(sim, l, &r->resp[l]);
     }
 }
@@ -542,10 +544,10 @@ summarise(const mw_scenario_t *sc, const mw_sim_t *sim, rep_summary_t *r)
 /* Per line: IMWG best response, time to and duration of response, progression
  * (from what the clinic saw). */
 static void
-write_response_summary(FILE *f, const mw_scenario_t *sc, const rep_summary_t *r)
+write_response_summary(FILE *f, const rep_summary_t *r)
 {
     fputs(",\n     \"lines\": [", f);
-    for (int l = 0, first = 1; l < sc->therapy.n_lines; l++) {
+    for (int l = 0, first = 1; l < MW_MAX_LINES; l++) {
         const mw_line_response_t *x = &r->resp[l];
         if (!x->started) {
             continue; /* never given (a policy may skip lines) */
@@ -676,7 +678,9 @@ write_summary(FILE *f, const mw_scenario_t *sc, const mw_run_options_t *o,
             fprintf(f, ",\n     \"lines_started\": %d, \"doses\": %d, \"progressions\": %d",
                     r[i].lines_started, r[i].doses, r[i].ther.progressions);
             mw__json_field(f, "first_progression_day", r[i].ther.first_progression_day);
-            write_response_summary(f, sc, &r[i]);
+            write_response_summary(f, &r[i]);
+        } else if (r[i].resp[0].started) {
+            write_response_summary(f, &r[i]);
         }
         fprintf(f, "}%s\n", i + 1 < n ? "," : "");
         mean += r[i].final_cells;
