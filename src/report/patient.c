@@ -230,10 +230,11 @@ typedef struct {
     double born, extinct, peak;
     const char *event;
     double trait;  /* the colouring trait's value */
-    double *cells; /* on the time grid */
+    const series_t *cells; /* clone_cells:<id>, NULL when never alive at an output */
     double max_share;
     int drawn;     /* drawn, or folded into the nearest drawn ancestor */
     int into;      /* the row its cells are drawn in */
+    int dparent;   /* a drawn clone's nearest drawn ancestor (row), -1 if none */
     int lane;      /* preorder position among drawn clones, -1 if not drawn */
 } clone_t;
 
@@ -252,7 +253,10 @@ typedef struct {
     /* files */
     csv_t ts, ev, cl, ob;
     series_t *ser;
-    int n_ser, cap_ser, last_ser;
+    int n_ser, cap_ser;
+    int *slot; /* open-addressing index of ser by name: index + 1, 0 empty */
+    size_t n_slots;
+    int ids_sorted; /* clone ids ascend in clones.csv (they do: ids are given at birth) */
     /* the time grid: the output times of tumour_cells */
     double *x;
     int nx;
@@ -381,19 +385,61 @@ read_summary(patient_t *p, const char *dir, char *errbuf, size_t errlen)
     return 0;
 }
 
-static series_t *
-series_find(patient_t *p, const char *name)
+static size_t
+name_hash(const char *s)
 {
-    /* Variables repeat in the same order at every output time: try the one after
-     * the last match first. */
-    for (int k = 0; k < p->n_ser; k++) {
-        int i = (p->last_ser + 1 + k) % p->n_ser;
-        if (strcmp(p->ser[i].name, name) == 0) {
-            p->last_ser = i;
-            return &p->ser[i];
+    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+    for (; *s != '\0'; s++) {
+        h = (h ^ (unsigned char) *s) * 1099511628211ULL;
+    }
+    return (size_t) h;
+}
+
+static series_t *
+series_find(const patient_t *p, const char *name)
+{
+    for (size_t i = p->n_slots > 0 ? name_hash(name) & (p->n_slots - 1) : 0;
+         p->n_slots > 0 && p->slot[i] != 0; i = (i + 1) & (p->n_slots - 1)) {
+        if (strcmp(p->ser[p->slot[i] - 1].name, name) == 0) {
+            return &p->ser[p->slot[i] - 1];
         }
     }
     return NULL;
+}
+
+/* A new series named @p name (not yet present); NULL when out of memory. */
+static series_t *
+series_add(patient_t *p, const char *name)
+{
+    if (2 * (size_t) (p->n_ser + 1) > p->n_slots) {
+        size_t n = p->n_slots > 0 ? 2 * p->n_slots : 1024;
+        int *slot = calloc(n, sizeof(int));
+        if (slot == NULL) {
+            return NULL;
+        }
+        free(p->slot);
+        p->slot = slot;
+        p->n_slots = n;
+        for (int k = 0; k < p->n_ser; k++) {
+            size_t i = name_hash(p->ser[k].name) & (n - 1);
+            while (slot[i] != 0) {
+                i = (i + 1) & (n - 1);
+            }
+            slot[i] = k + 1;
+        }
+    }
+    if (mw__grow((void **) &p->ser, sizeof(series_t), &p->cap_ser, p->n_ser + 1) != 0) {
+        return NULL;
+    }
+    series_t *s = &p->ser[p->n_ser++];
+    memset(s, 0, sizeof(*s));
+    s->name = name;
+    size_t i = name_hash(name) & (p->n_slots - 1);
+    while (p->slot[i] != 0) {
+        i = (i + 1) & (p->n_slots - 1);
+    }
+    p->slot[i] = p->n_ser;
+    return s;
 }
 
 static int
@@ -432,17 +478,11 @@ index_timeseries(patient_t *p, char *errbuf, size_t errlen)
             return MW_ERR_IO;
         }
         series_t *s = series_find(p, name);
-        if (s == NULL) {
-            if (mw__grow((void **) &p->ser, sizeof(series_t), &p->cap_ser, p->n_ser + 1) != 0) {
-                ret = MW_ERR_NO_MEMORY;
-                break;
-            }
-            s = &p->ser[p->n_ser++];
-            memset(s, 0, sizeof(*s));
-            s->name = name;
-            p->last_ser = p->n_ser - 1;
+        if (s == NULL && (s = series_add(p, name)) == NULL) {
+            ret = MW_ERR_NO_MEMORY;
+        } else {
+            ret = series_push(s, t, cellnum(&p->ts, r, cv));
         }
-        ret = series_push(s, t, cellnum(&p->ts, r, cv));
         if (ret != 0) {
             mw__seterr(errbuf, errlen, "%s: out of memory", p->ts.path);
         }
@@ -450,7 +490,6 @@ index_timeseries(patient_t *p, char *errbuf, size_t errlen)
     if (ret != 0) {
         return ret;
     }
-    p->last_ser = 0;
     series_t *tot = series_find(p, "tumour_cells");
     if (tot == NULL || tot->n == 0 || series_find(p, "mprotein_g_dl") == NULL) {
         mw__seterr(errbuf, errlen, "%s: no tumour_cells or mprotein_g_dl rows for replicate 0",
@@ -478,6 +517,21 @@ on_grid(patient_t *p, const char *name, double missing, double *out)
         }
         if (j < s->n && s->t[j] == p->x[i]) {
             out[i] = s->v[j];
+        }
+    }
+}
+
+/* Add @p weight times series @p s to @p acc on the time grid. */
+static void
+accumulate(const patient_t *p, const series_t *s, double weight, double *acc)
+{
+    int j = 0;
+    for (int i = 0; s != NULL && i < s->n; i++) {
+        while (j < p->nx && p->x[j] < s->t[i]) {
+            j++;
+        }
+        if (j < p->nx && p->x[j] == s->t[i] && isfinite(s->v[i])) {
+            acc[j] += weight * s->v[i];
         }
     }
 }
@@ -576,6 +630,34 @@ choose_trait(patient_t *p, const char *asked, char *errbuf, size_t errlen)
     return 0;
 }
 
+/* The row of clone @p id among rows [0, @p n), -1 if none: a binary search while
+ * the ids ascend, as marrow writes them. */
+static int
+clone_row(const patient_t *p, int id, int n)
+{
+    if (p->ids_sorted) {
+        int lo = 0, hi = n - 1;
+        while (lo <= hi) {
+            int mid = lo + (hi - lo) / 2;
+            if (p->clone[mid].id == id) {
+                return mid;
+            }
+            if (p->clone[mid].id < id) {
+                lo = mid + 1;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        return -1;
+    }
+    for (int q = 0; q < n; q++) {
+        if (p->clone[q].id == id) {
+            return q;
+        }
+    }
+    return -1;
+}
+
 static int
 read_clones(patient_t *p, char *errbuf, size_t errlen)
 {
@@ -593,6 +675,7 @@ read_clones(patient_t *p, char *errbuf, size_t errlen)
         return MW_ERR_NO_MEMORY;
     }
     p->n_clones = c->n;
+    p->ids_sorted = 1;
     int cid = csv_col(c, "clone_id"), cpar = csv_col(c, "parent_id");
     for (int r = 0; r < c->n; r++) {
         clone_t *k = &p->clone[r];
@@ -601,42 +684,45 @@ read_clones(patient_t *p, char *errbuf, size_t errlen)
         double par = cellnum(c, r, cpar);
         /* Parents come first in clones.csv (ids are given at birth); a parent that
          * does not is treated as a founder rather than trusted. */
-        for (int q = 0; isfinite(par) && q < r; q++) {
-            if (p->clone[q].id == (int) par) {
-                k->parent = q;
-            }
-        }
+        k->parent = isfinite(par) ? clone_row(p, (int) par, r) : -1;
         k->born = cellnum(c, r, csv_col(c, "born_day"));
         k->extinct = cellnum(c, r, csv_col(c, "extinct_day"));
         k->peak = cellnum(c, r, csv_col(c, "peak_cells"));
         k->event = cell(c, r, csv_col(c, "event"));
         k->lane = -1;
-        k->cells = calloc((size_t) p->nx, sizeof(double));
-        if (k->cells == NULL) {
-            mw__seterr(errbuf, errlen, "%s: out of memory", c->path);
-            return MW_ERR_NO_MEMORY;
-        }
         char var[64];
         snprintf(var, sizeof(var), "clone_cells:%d", k->id);
-        on_grid(p, var, 0.0, k->cells);
+        k->cells = series_find(p, var);
+        p->ids_sorted &= r == 0 || k->id > p->clone[r - 1].id;
     }
     return 0;
 }
 
-/* Which clones are drawn, where the others' cells go, and the preorder. */
-static void
+/* Which clones are drawn, where the others' cells go, and the preorder.  0 or
+ * MW_ERR_NO_MEMORY. */
+static int
 choose_drawn(patient_t *p)
 {
     int n = p->n_clones;
-    for (int j = 0; j < p->nx; j++) {
-        double tot = 0;
-        for (int c = 0; c < n; c++) {
-            tot += p->clone[c].cells[j];
-        }
-        for (int c = 0; tot > 0 && c < n; c++) {
-            p->clone[c].max_share = fmax(p->clone[c].max_share, p->clone[c].cells[j] / tot);
+    double *tot = calloc((size_t) p->nx, sizeof(double));
+    if (tot == NULL) {
+        return MW_ERR_NO_MEMORY;
+    }
+    for (int c = 0; c < n; c++) {
+        accumulate(p, p->clone[c].cells, 1.0, tot);
+    }
+    for (int c = 0; c < n; c++) {
+        const series_t *s = p->clone[c].cells;
+        for (int i = 0, j = 0; s != NULL && i < s->n; i++) {
+            while (j < p->nx && p->x[j] < s->t[i]) {
+                j++;
+            }
+            if (j < p->nx && p->x[j] == s->t[i] && tot[j] > 0) {
+                p->clone[c].max_share = fmax(p->clone[c].max_share, s->v[i] / tot[j]);
+            }
         }
     }
+    free(tot);
     /* The MAX_DRAWN largest clones above MIN_SHARE (a selection by repeated
      * maximum: n is at most a few thousand and this runs once). */
     for (int k = 0; k < MAX_DRAWN; k++) {
@@ -652,48 +738,60 @@ choose_drawn(patient_t *p)
         }
         p->clone[best].drawn = 1;
     }
-    for (int c = n - 1; c >= 0; c--) {
-        if (p->clone[c].drawn) {
-            for (int a = p->clone[c].parent; a >= 0; a = p->clone[a].parent) {
-                p->clone[a].drawn = 1;
-            }
-        }
+    /* Every clone's cells go to its nearest drawn ancestor (itself if drawn); a
+     * drawn clone nests inside its nearest drawn ancestor, so undrawn clones between
+     * them cost nothing. */
+    int *drawn = malloc((size_t) MAX_DRAWN * sizeof(int)), nd = 0;
+    if (drawn == NULL) {
+        return MW_ERR_NO_MEMORY;
     }
     for (int c = 0; c < n; c++) {
         int a = c;
         while (a >= 0 && !p->clone[a].drawn) {
             a = p->clone[a].parent;
         }
-        p->clone[c].into = a; /* -1: an undrawn founder lineage, left out */
+        p->clone[c].into = a; /* -1: a lineage with no drawn clone, left out */
+        p->clone[c].dparent = -1;
+        if (p->clone[c].drawn) {
+            int q = p->clone[c].parent;
+            while (q >= 0 && !p->clone[q].drawn) {
+                q = p->clone[q].parent;
+            }
+            p->clone[c].dparent = q;
+            drawn[nd++] = c;
+        }
     }
-    /* Preorder of the drawn forest: founders in file order, children in birth
-     * order (file order); iterative, as lineages can be long. */
+    /* Preorder of the drawn forest: roots in file order, children in birth (file)
+     * order; iterative, lanes marking the clones visited. */
     p->n_drawn = 0;
-    for (int c = 0; c < n; c++) {
-        if (p->clone[c].drawn && p->clone[c].parent < 0) {
-            /* Depth first from this founder, lanes marking the clones visited. */
-            int cur = c;
-            p->order[p->n_drawn++] = cur;
-            p->clone[cur].lane = p->n_drawn - 1;
-            for (;;) {
-                int next = -1;
-                for (int d = 0; d < n && next < 0; d++) {
-                    if (p->clone[d].drawn && p->clone[d].parent == cur && p->clone[d].lane < 0) {
-                        next = d;
-                    }
+    for (int k = 0; k < nd; k++) {
+        int root = drawn[k], cur = root;
+        if (p->clone[root].dparent >= 0) {
+            continue;
+        }
+        p->order[p->n_drawn] = cur;
+        p->clone[cur].lane = p->n_drawn++;
+        for (;;) {
+            int next = -1;
+            for (int d = 0; d < nd && next < 0; d++) {
+                const clone_t *x = &p->clone[drawn[d]];
+                if (x->dparent == cur && x->lane < 0) {
+                    next = drawn[d];
                 }
-                if (next >= 0) {
-                    cur = next;
-                    p->order[p->n_drawn++] = cur;
-                    p->clone[cur].lane = p->n_drawn - 1;
-                } else if (cur == c) {
-                    break;
-                } else {
-                    cur = p->clone[cur].parent;
-                }
+            }
+            if (next >= 0) {
+                cur = next;
+                p->order[p->n_drawn] = cur;
+                p->clone[cur].lane = p->n_drawn++;
+            } else if (cur == root) {
+                break;
+            } else {
+                cur = p->clone[cur].dparent;
             }
         }
     }
+    free(drawn);
+    return 0;
 }
 
 static void
@@ -1043,51 +1141,58 @@ treatment_strip(mw__jw_t *w, patient_t *p, double y0, double y1)
 static void
 muller(mw__jw_t *w, patient_t *p)
 {
-    int n = p->n_clones, stride = (p->nx + MULLER_POINTS - 1) / MULLER_POINTS;
+    int nd = p->n_drawn, stride = (p->nx + MULLER_POINTS - 1) / MULLER_POINTS;
     int m = (p->nx + stride - 1) / stride;
-    double *own = calloc((size_t) n, sizeof(double)), *sub = calloc((size_t) n, sizeof(double));
-    double *lo = calloc((size_t) n * (size_t) m, sizeof(double));
-    double *hi = calloc((size_t) n * (size_t) m, sizeof(double));
-    double *cur = calloc((size_t) n, sizeof(double)), *x = calloc((size_t) m, sizeof(double));
+    /* own: each drawn clone's cells with those of the undrawn clones folded into it,
+     * on the full grid; sub, cur: per lane at one time; lo, hi: per lane and point */
+    double *own = calloc((size_t) nd * (size_t) p->nx, sizeof(double));
+    double *sub = calloc((size_t) nd, sizeof(double)), *cur = calloc((size_t) nd, sizeof(double));
+    double *lo = calloc((size_t) nd * (size_t) m, sizeof(double));
+    double *hi = calloc((size_t) nd * (size_t) m, sizeof(double));
+    double *x = calloc((size_t) m, sizeof(double));
     char note[1024], colour[48], label[MW_NAME_MAX + 64];
     if (own == NULL || sub == NULL || lo == NULL || hi == NULL || cur == NULL || x == NULL) {
-        goto out; /* the chart is left out; the page says nothing is wrong: see below */
+        goto out; /* the chart is left out (a page with every other chart is better
+                     than none); report.json then has no "muller" block */
+    }
+    for (int c = 0; c < p->n_clones; c++) {
+        if (p->clone[c].into >= 0) {
+            accumulate(p, p->clone[c].cells, 1.0,
+                       own + (size_t) p->clone[p->clone[c].into].lane * (size_t) p->nx);
+        }
     }
     for (int jj = 0; jj < m; jj++) {
         int j = jj * stride;
         double tot = 0, root = 0;
         x[jj] = p->x[j];
-        memset(own, 0, (size_t) n * sizeof(double));
-        for (int c = 0; c < n; c++) {
-            if (p->clone[c].into >= 0) {
-                own[p->clone[c].into] += p->clone[c].cells[j];
-                tot += p->clone[c].cells[j];
-            }
+        for (int k = 0; k < nd; k++) {
+            sub[k] = own[(size_t) k * (size_t) p->nx + (size_t) j];
+            tot += sub[k];
         }
-        /* Subtree sizes: children come after their parents in file order. */
-        memcpy(sub, own, (size_t) n * sizeof(double));
-        for (int c = n - 1; c >= 0; c--) {
-            if (p->clone[c].drawn && p->clone[c].parent >= 0) {
-                sub[p->clone[c].parent] += sub[c];
+        /* Subtree sizes: in preorder descendants follow their ancestors. */
+        for (int k = nd - 1; k >= 0; k--) {
+            int par = p->clone[p->order[k]].dparent;
+            if (par >= 0) {
+                sub[p->clone[par].lane] += sub[k];
             }
         }
         double scale = tot > 0 ? 1.0 / tot : 0.0;
         /* A clone's band holds its descendants' bands; its own cells lie half
          * below and half above them, so a new clone emerges from its parent's
          * middle (the layout of ggmuller). */
-        for (int k = 0; k < p->n_drawn; k++) {
-            int c = p->order[k], par = p->clone[c].parent;
+        for (int k = 0; k < nd; k++) {
+            int par = p->clone[p->order[k]].dparent;
             double base;
             if (par < 0) {
                 base = root;
-                root += sub[c] * scale;
+                root += sub[k] * scale;
             } else {
-                base = cur[par];
-                cur[par] += sub[c] * scale;
+                base = cur[p->clone[par].lane];
+                cur[p->clone[par].lane] += sub[k] * scale;
             }
-            lo[(size_t) c * (size_t) m + (size_t) jj] = base;
-            hi[(size_t) c * (size_t) m + (size_t) jj] = base + sub[c] * scale;
-            cur[c] = base + own[c] * scale / 2;
+            lo[(size_t) k * (size_t) m + (size_t) jj] = base;
+            hi[(size_t) k * (size_t) m + (size_t) jj] = base + sub[k] * scale;
+            cur[k] = base + own[(size_t) k * (size_t) p->nx + (size_t) j] * scale / 2;
         }
     }
     mw__chart_t ch = {"muller", "Clonal composition (Muller plot)", NULL, "days",
@@ -1106,12 +1211,12 @@ muller(mw__jw_t *w, patient_t *p)
     mw__chart_begin(w, &ch);
     mw__jw_nums(w, "x", x, m, -INFINITY);
     mw__jw_arr(w, "bands");
-    for (int k = 0; k < p->n_drawn; k++) {
+    for (int k = 0; k < nd; k++) {
         int c = p->order[k];
         clone_colour(p, c, colour, sizeof(colour));
         snprintf(label, sizeof(label), "clone %d", p->clone[c].id);
-        mw__band(w, label, colour, 0, lo + (size_t) c * (size_t) m,
-                 hi + (size_t) c * (size_t) m, m);
+        mw__band(w, label, colour, 0, lo + (size_t) k * (size_t) m,
+                 hi + (size_t) k * (size_t) m, m);
     }
     mw__jw_end(w);
     mw__jw_obj(w, "shapes");
@@ -1356,7 +1461,10 @@ antigen_chart(mw__jw_t *w, patient_t *p)
         return 0;
     }
     double *v = malloc((size_t) p->nx * sizeof(double));
-    if (v == NULL) {
+    double *cells = malloc((size_t) p->nx * sizeof(double));
+    if (v == NULL || cells == NULL) {
+        free(v);
+        free(cells);
         return MW_ERR_NO_MEMORY;
     }
     mw__chart_t ch = {"antigen", "Target antigen density",
@@ -1372,15 +1480,14 @@ antigen_chart(mw__jw_t *w, patient_t *p)
     mw__jw_arr(w, "series");
     double mn = INFINITY, mx = -INFINITY;
     for (int a = 0; a < n; a++) {
+        memset(cells, 0, (size_t) p->nx * sizeof(double));
+        memset(v, 0, (size_t) p->nx * sizeof(double));
+        for (int c = 0; c < p->n_clones; c++) {
+            accumulate(p, p->clone[c].cells, 1.0, cells);
+            accumulate(p, p->clone[c].cells, effective_density(&p->cl, c, cols[a]), v);
+        }
         for (int j = 0; j < p->nx; j++) {
-            double s = 0, sd = 0;
-            for (int c = 0; c < p->n_clones; c++) {
-                double d = effective_density(&p->cl, c, cols[a]);
-                double k = p->clone[c].cells[j];
-                s += k;
-                sd += k * d;
-            }
-            v[j] = s > 0 ? sd / s : NAN;
+            v[j] = cells[j] > 0 ? v[j] / cells[j] : NAN;
             if (isfinite(v[j]) && v[j] >= DENSITY_FLOOR) {
                 mn = fmin(mn, v[j]);
                 mx = fmax(mx, v[j]);
@@ -1400,6 +1507,7 @@ antigen_chart(mw__jw_t *w, patient_t *p)
     vlines(w, p);
     mw__jw_end(w);
     free(v);
+    free(cells);
     return 0;
 }
 
@@ -1412,7 +1520,7 @@ clone_tree(mw__jw_t *w, patient_t *p)
     mw__chart_t ch = {"tree", "Clone tree",
                       "How to read this: one row per drawn clone, from its birth to its "
                       "extinction (or the horizon), coloured as in the Muller plot; a grey "
-                      "connector joins each clone to the parent it arose from, and the label "
+                      "connector joins each clone to its nearest drawn ancestor, and the label "
                       "says how (founder, or the mutation or switch that made it).",
                       "days", "clone", 0, 0, {0, end_all}, {-0.7, n - 0.3},
                       n < 8 ? 200 : 26 * n + 40};
@@ -1423,8 +1531,8 @@ clone_tree(mw__jw_t *w, patient_t *p)
         const clone_t *c = &p->clone[p->order[k]];
         double y = n - 1 - k;
         double end = isfinite(c->extinct) ? c->extinct : end_all;
-        if (c->parent >= 0) {
-            mw__seg(w, c->born, n - 1 - p->clone[c->parent].lane, c->born, y, "#999999", 1);
+        if (c->dparent >= 0) {
+            mw__seg(w, c->born, n - 1 - p->clone[c->dparent].lane, c->born, y, "#999999", 1);
         }
         clone_colour(p, p->order[k], colour, sizeof(colour));
         mw__seg(w, c->born, y, end, y, colour, 5);
@@ -1505,6 +1613,19 @@ lane_of(const char *kind)
     return L_CLONES;
 }
 
+/* Is event @p r about a drawn clone (or not about one clone at all)? */
+static int
+drawn_event(const patient_t *p, int r)
+{
+    char id[32];
+    detail(ev_detail(p, r), "clone", id, sizeof(id));
+    if (id[0] == '\0') {
+        return 1;
+    }
+    int c = clone_row(p, atoi(id), p->n_clones);
+    return c >= 0 && p->clone[c].drawn;
+}
+
 static void
 timeline(mw__jw_t *w, patient_t *p)
 {
@@ -1524,9 +1645,12 @@ timeline(mw__jw_t *w, patient_t *p)
              "How to read this: every event of the run on one time axis, a row per kind: "
              "treatment starts and infusions, single doses%s, toxicity and its treatment, "
              "the clinic's confirmed responses (coloured as above) and progressions, "
-             "adaptive-policy decisions, and clone births (circles) and extinctions "
-             "(crosses); the CSV lists every event with its details.",
-             every > 1 ? " (every one in a few, when there are very many)" : "");
+             "adaptive-policy decisions, and the births (circles) and extinctions "
+             "(crosses) of the clones drawn above; the CSV lists %s.",
+             every > 1 ? " (every one in a few, when there are very many)" : "",
+             p->ev.n > MAX_CSV_EVENTS ? "the first 5000 events with their details (events.csv "
+                                       "has them all)"
+                                     : "every event with its details");
     mw__chart_t ch = {"timeline", "Events and policy decisions", note, "days", "", 0, 0,
                       {0, end_all}, {-0.6, N_LANES - 0.4}, 260};
     mw__chart_begin(w, &ch);
@@ -1536,7 +1660,7 @@ timeline(mw__jw_t *w, patient_t *p)
         const char *k = ev_kind(p, r);
         int l = lane_of(k);
         double y = N_LANES - 1 - l;
-        if (l == L_DOSE && d++ % every != 0) {
+        if ((l == L_DOSE && d++ % every != 0) || (l == L_CLONES && !drawn_event(p, r))) {
             continue;
         }
         if (strcmp(k, "response") == 0) {
@@ -1689,8 +1813,12 @@ mw__report_patient(const char *dir, const mw_report_options_t *opts, char *errbu
         ret = read_clones(p, errbuf, errlen);
     }
     if (ret == 0) {
-        choose_drawn(p);
-        ret = choose_trait(p, opts->colour_by, errbuf, errlen);
+        ret = choose_drawn(p);
+        if (ret != 0) {
+            mw__seterr(errbuf, errlen, "out of memory");
+        } else {
+            ret = choose_trait(p, opts->colour_by, errbuf, errlen);
+        }
     }
     if (ret == 0) {
         FILE *mem = open_memstream(&json, &json_len);
@@ -1718,10 +1846,8 @@ mw__report_patient(const char *dir, const mw_report_options_t *opts, char *errbu
         snprintf(title, sizeof(title), "marrow report: %s", p->scenario);
         ret = mw__report_files(dir, title, rows, 8, json, errbuf, errlen);
     }
-    for (int c = 0; c < p->n_clones; c++) {
-        free(p->clone[c].cells);
-    }
     free(p->clone);
+    free(p->slot);
     free(p->order);
     for (int i = 0; i < p->n_ser; i++) {
         free(p->ser[i].t);
