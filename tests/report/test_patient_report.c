@@ -203,6 +203,41 @@ test_muller_layout(void **state)
     remove_run();
 }
 
+/* Clone 4 arises from clone 3, which stays below the drawn threshold: clone 4 is
+ * drawn inside clone 0, its nearest drawn ancestor, and clone 3's cell stays in 0. */
+static void
+test_muller_skips_undrawn_ancestor(void **state)
+{
+    (void) state;
+    yaml_document_t d;
+    double lo, hi;
+    make_run();
+    char path[128];
+    snprintf(path, sizeof(path), "%s/timeseries.csv", dir);
+    FILE *f = fopen(path, "a");
+    assert_non_null(f);
+    fputs("10,clone_cells:4,300\n", f); /* out of the file's time order: allowed */
+    fclose(f);
+    snprintf(path, sizeof(path), "%s/clones.csv", dir);
+    f = fopen(path, "a");
+    assert_non_null(f);
+    fputs("4,3,9.5,mutation:x,300,300,0,300,NA,0,0.05,0.5,600,2\n", f);
+    fclose(f);
+    write_report(NULL);
+    load(&d);
+    const yaml_node_t *bands = mw__json_get(&d, block(&d, "muller"), "bands");
+    assert_int_equal(count(bands), 4);
+    assert_string_equal(str(&d, item(&d, bands, 3), "label"), "clone 4");
+    /* t = 10 of 1301 cells: clone 0 owns 401, clone 1's subtree 600, clone 4 300. */
+    band_at(&d, 1, 1, &lo, &hi);
+    assert_near(lo, 200.5 / 1301, 1e-5);
+    band_at(&d, 3, 1, &lo, &hi);
+    assert_near(lo, (200.5 + 600) / 1301, 1e-5);
+    assert_near(hi, (200.5 + 900) / 1301, 1e-5);
+    yaml_document_delete(&d);
+    remove_run();
+}
+
 static void
 test_colour_and_antigen(void **state)
 {
@@ -308,6 +343,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_muller_layout),
+        cmocka_unit_test(test_muller_skips_undrawn_ancestor),
         cmocka_unit_test(test_colour_and_antigen),
         cmocka_unit_test(test_clinic_overlay),
         cmocka_unit_test(test_bad_input),
