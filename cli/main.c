@@ -68,7 +68,8 @@ static const command_t commands[] = {
      "                       read from SLURM_ARRAY_TASK_ID/COUNT when not given;\n"
      "                       then 'marrow merge DIR'\n"
      "      --trajectories K write the time series of patients 0..K-1 on every arm\n"
-     "                       to trajectories.csv (as timeseries.csv of 'marrow run')\n"
+     "                       to trajectories.csv (as timeseries.csv of 'marrow run';\n"
+     "                       the report's spider plot draws them); default 20\n"
      "  -m, --mode MODE      engine mode: hybrid (default), exact or mean\n"
      "      --set KEY=VALUE  override one scenario value in every arm\n"
      "  -q, --quiet          no progress on stderr\n"
@@ -450,10 +451,11 @@ cmd_run(int argc, char **argv)
                 "marrow run: %s, %s mode, %d replicate%s, %g days in %.2f s\n"
                 "  mean final tumour %.4g cells; extinct in %d of %d\n"
                 "  outputs in %s/ (timeseries.csv clones.csv tree.nwk events.csv "
-                "observations.csv single_cells.csv summary.json run.json report.html)\n",
+                "observations.csv single_cells.csv summary.json run.json report.json)\n"
+                "  report: %s/report.html (open it in a browser; works offline)\n",
                 sc->name, mw_mode_name(sc->engine.mode), res.replicates,
                 res.replicates == 1 ? "" : "s", sc->horizon_days, res.wall_seconds,
-                res.mean_final_cells, res.n_extinct, res.replicates, out_dir);
+                res.mean_final_cells, res.n_extinct, res.replicates, out_dir, out_dir);
     }
 out:
     free(cmdline);
@@ -521,7 +523,7 @@ slurm_shard(int *index, int *count)
 
 static void
 print_cohort_result(const char *what, const char *name, const mw_cohort_result_t *res,
-                    const char *out_dir)
+                    const char *out_dir, int with_report /* 1 written, 0 shard, -1 none */)
 {
     fprintf(stderr, "marrow %s: %s, %d patient%s, %d arm%s, %d thread%s, %.2f s", what,
             name, res->n_patients, res->n_patients == 1 ? "" : "s", res->n_arms,
@@ -545,8 +547,14 @@ print_cohort_result(const char *what, const char *name, const mw_cohort_result_t
         }
         fputc('\n', stderr);
     }
-    fprintf(stderr, "  outputs in %s/ (patients.csv tte.csv km.csv summary.json run.json)\n",
-            out_dir);
+    fprintf(stderr,
+            "  outputs in %s/ (patients.csv tte.csv km.csv summary.json run.json "
+            "trajectories.csv)\n", out_dir);
+    if (with_report > 0) {
+        fprintf(stderr, "  report: %s/report.html\n", out_dir);
+    } else if (with_report == 0) {
+        fprintf(stderr, "  report: written by 'marrow merge' once every shard is done\n");
+    }
 }
 
 static int
@@ -563,7 +571,8 @@ cmd_cohort(int argc, char **argv)
     char **sets = calloc((size_t) argc, sizeof(char *));
     mw_scenario_t *sc = malloc(MW_MAX_ARMS * sizeof(*sc));
     const char *out_dir = NULL, *mode = NULL;
-    uint64_t seed = 0, patients = 100, threads = 1, only = 0, traj = 0;
+    /* 20 trajectories: the report's spider plot, for the price of 20 patients */
+    uint64_t seed = 0, patients = 100, threads = 1, only = 0, traj = 20;
     int have_seed = 0, n_sets = 0, c, ret = 0, quiet = 0, resume = 0, have_only = 0;
     int shard = 0, shards = 1, have_shard = 0, n_arms = 1;
     char outbuf[512], errbuf[1024], *cmdline = NULL;
@@ -724,8 +733,17 @@ cmd_cohort(int argc, char **argv)
                   : EXIT_RUNTIME;
         goto out;
     }
-    if (!quiet) {
-        print_cohort_result("cohort", sc[0].name, &res, out_dir);
+    /* The report of the whole trial: not of one shard (merge writes that) nor of
+     * one patient, and by one MPI rank. */
+    if (!have_shard && !have_only && res.rank == 0 &&
+        (r = mw_report_write(out_dir, NULL, errbuf, sizeof(errbuf))) != 0) {
+        fprintf(stderr, "marrow cohort: report: %s\n", errbuf);
+        ret = EXIT_RUNTIME;
+        goto out;
+    }
+    if (!quiet && res.rank == 0) {
+        print_cohort_result("cohort", sc[0].name, &res, out_dir,
+                            have_only ? -1 : have_shard ? 0 : 1);
     }
 out:
     free(cmdline);
@@ -879,9 +897,14 @@ cmd_merge(int argc, char **argv)
         ret = r == MW_ERR_CONFIG || r == MW_ERR_BAD_PARAM ? EXIT_USAGE : EXIT_RUNTIME;
         goto out;
     }
+    if ((r = mw_report_write(out_dir, NULL, errbuf, sizeof(errbuf))) != 0) {
+        fprintf(stderr, "marrow merge: report: %s\n", errbuf);
+        ret = EXIT_RUNTIME;
+        goto out;
+    }
     if (!quiet) {
         fprintf(stderr, "marrow merge: %d director%s\n", n, n == 1 ? "y" : "ies");
-        print_cohort_result("merge", "merged", &res, out_dir);
+        print_cohort_result("merge", "merged", &res, out_dir, 1);
     }
 out:
     for (int i = 0; i < n; i++) {

@@ -325,9 +325,22 @@
     if (ch.legend) {
       var l = el('div', 'legend');
       ch.legend.forEach(function (e) {
-        var item = el('span', 'item');
-        var sw = el('span', 'swatch ' + (e.shape || 'box'));
-        sw.style.background = e.colour;
+        var item = el('span', 'item'), sw;
+        if (!e.shape || e.shape === 'box') {
+          sw = el('span', 'swatch box');
+          sw.style.background = e.colour;
+        } else {
+          /* the mark as the chart draws it */
+          sw = document.createElement('canvas');
+          sw.className = 'swatch';
+          sw.width = 24;
+          sw.height = 24;
+          var c = sw.getContext('2d');
+          c.fillStyle = e.colour;
+          c.strokeStyle = e.colour;
+          c.lineWidth = 2.4;
+          drawMark(c, 12, 12, e.shape, 16);
+        }
         item.appendChild(sw);
         item.appendChild(el('span', null, e.label));
         l.appendChild(item);
@@ -347,14 +360,14 @@
 
   /* Numbers at risk (or any counts) in rows under the plot, each number centred
    * under its time on the x axis. */
-  function riskTable(s, u, ch) {
-    var rk = ch.risk, r = ratio(u), box = el('div', 'risk');
+  function riskTable(box, u, ch) {
+    var rk = ch.risk, r = ratio(u);
     box.appendChild(el('div', 'risk-title', rk.title));
     box.style.height = (20 + 17 * rk.rows.length) + 'px';
     rk.rows.forEach(function (row, k) {
       var lab = el('div', 'risk-label', row.label);
       lab.style.top = (20 + 17 * k) + 'px';
-      lab.style.width = (u.bbox.left / r - 8) + 'px';
+      lab.style.width = (u.bbox.left / r - 36) + 'px';
       if (row.colour) lab.style.color = row.colour;
       box.appendChild(lab);
       rk.times.forEach(function (t, i) {
@@ -364,7 +377,6 @@
         box.appendChild(v);
       });
     });
-    s.appendChild(box);
   }
 
   function renderChart(ch) {
@@ -398,15 +410,18 @@
     var ys = {distr: ch.log_y ? 3 : 1};
     if (ch.x_range) xs.range = function () { return ch.x_range; };
     if (ch.y_range) ys.range = function () { return ch.y_range; };
+    /* The risk table is placed once uPlot has laid the chart out (its bbox). */
+    var risk = ch.risk ? el('div', 'risk') : null;
     var u = new uPlot({
       width: width, height: ch.height || 320, series: series,
       legend: {show: lineSeries.length > 0 && !ch.no_legend},
       scales: {x: xs, y: ys},
       axes: [axis(ch, 'x'), axis(ch, 'y')],
-      hooks: {drawAxes: [drawUnder(ch)], draw: [drawOver(ch)]}
+      hooks: {drawAxes: [drawUnder(ch)], draw: [drawOver(ch)],
+              ready: [function (u_) { if (risk) riskTable(risk, u_, ch); }]}
     }, cols, box);
     plots.push(u);
-    if (ch.risk) riskTable(s, u, ch);
+    if (risk) s.appendChild(risk);
     legendExtra(s, ch);
     links(s, ch.id, function () { return chartCsv(ch); },
           function () { return u.ctx.canvas; }, ch.title);

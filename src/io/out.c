@@ -322,3 +322,33 @@ mw__json_scalar(const yaml_node_t *n)
     return n != NULL && n->type == YAML_SCALAR_NODE ? (const char *) n->data.scalar.value
                                                     : NULL;
 }
+
+const yaml_node_t *
+mw__json_item(yaml_document_t *doc, const yaml_node_t *seq, int i)
+{
+    if (i < 0 || i >= mw__json_len(seq)) {
+        return NULL;
+    }
+    return yaml_document_get_node(doc, seq->data.sequence.items.start[i]);
+}
+
+int
+mw__json_len(const yaml_node_t *seq)
+{
+    if (seq == NULL || seq->type != YAML_SEQUENCE_NODE) {
+        return -1;
+    }
+    return (int) (seq->data.sequence.items.top - seq->data.sequence.items.start);
+}
+
+double
+mw__json_number(const yaml_node_t *n)
+{
+    const char *s = mw__json_scalar(n);
+    char *end;
+    if (s == NULL || *s == '\0') {
+        return NAN;
+    }
+    double x = strtod(s, &end);
+    return *end == '\0' ? x : NAN;
+}

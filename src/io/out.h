@@ -83,6 +83,12 @@ const yaml_node_t *mw__json_get(yaml_document_t *doc, const yaml_node_t *map,
                                 const char *key);
 /* The text of a scalar node (strings unescaped, numbers as written); NULL otherwise. */
 const char *mw__json_scalar(const yaml_node_t *n);
+/* Item @p i of sequence @p seq (NULL when out of range or @p seq is not one). */
+const yaml_node_t *mw__json_item(yaml_document_t *doc, const yaml_node_t *seq, int i);
+/* The number of items of sequence @p seq, -1 when it is not one. */
+int mw__json_len(const yaml_node_t *seq);
+/* A scalar as a number: NAN for null, absent, or text that is not wholly a number. */
+double mw__json_number(const yaml_node_t *n);
 
 /* Monotonic clock, seconds. */
 double mw__now_seconds(void);

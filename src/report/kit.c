@@ -22,12 +22,24 @@ mw__html_escape(const char *in, char *out, size_t outlen)
         const char *rep = NULL;
         char one[2] = {*in, '\0'};
         switch (*in) {
-            case '&': rep = "&amp;"; break;
-            case '<': rep = "&lt;"; break;
-            case '>': rep = "&gt;"; break;
-            case '"': rep = "&quot;"; break;
-            case '\'': rep = "&#39;"; break;
-            default: rep = one; break;
+            case '&':
+                rep = "&amp;";
+                break;
+            case '<':
+                rep = "&lt;";
+                break;
+            case '>':
+                rep = "&gt;";
+                break;
+            case '"':
+                rep = "&quot;";
+                break;
+            case '\'':
+                rep = "&#39;";
+                break;
+            default:
+                rep = one;
+                break;
         }
         for (; *rep != '\0'; rep++, n++) {
             if (n + 1 < outlen) {
@@ -260,8 +272,8 @@ mw__series(mw__jw_t *w, const char *label, const char *colour, int flags, const 
 }
 
 void
-mw__band(mw__jw_t *w, const char *label, const char *colour, int step, const double *lower,
-         const double *upper, int n)
+mw__band(mw__jw_t *w, const char *label, const char *colour, int step,
+         const double *lower, const double *upper, int n)
 {
     mw__jw_obj(w, NULL);
     mw__jw_str(w, "label", label);
@@ -347,7 +359,8 @@ mw__text(mw__jw_t *w, double x, double y, const char *text)
 }
 
 void
-mw__refline(mw__jw_t *w, const char *axis, double v, const char *label, const char *colour)
+mw__refline(mw__jw_t *w, const char *axis, double v, const char *label,
+            const char *colour)
 {
     mw__jw_obj(w, NULL);
     mw__jw_num(w, axis, v);
@@ -405,11 +418,12 @@ void
 mw__response_colour(int response, double alpha, char *out, size_t len)
 {
     /* ColorBrewer RdYlGn, from PD (red) to sCR (dark green); NE grey. */
-    static const int rgb[][3] = {{215, 48, 39},  {253, 174, 97}, {254, 224, 139},
+    static const int rgb[][3] = {{215, 48, 39},   {253, 174, 97},  {254, 224, 139},
                                  {217, 239, 139}, {166, 217, 106}, {102, 189, 99},
                                  {26, 152, 80}};
     const int grey[3] = {170, 170, 170};
-    const int *c = response >= MW_RESP_PD && response <= MW_RESP_SCR ? rgb[response] : grey;
+    const int *c =
+        response >= MW_RESP_PD && response <= MW_RESP_SCR ? rgb[response] : grey;
     snprintf(out, len, "rgba(%d,%d,%d,%.2f)", c[0], c[1], c[2], alpha);
 }
 
@@ -444,7 +458,9 @@ mw__page_write(FILE *f, const char *title, const mw__header_row_t *rows, int n_r
         return MW_ERR_NO_MEMORY;
     }
     (void) mw__script_json_escape(json, safe, need + 1);
-    fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>", f);
+    fputs(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>",
+        f);
     mw__html_fputs(f, title);
     fputs("</title>\n<style>\n", f);
     fputs(mw__report_uplot_css, f);
@@ -454,7 +470,8 @@ mw__page_write(FILE *f, const char *title, const mw__header_row_t *rows, int n_r
           "<script>\nwindow.onerror = function (msg) {\n"
           "  document.body.dataset.errors = String(msg);\n};\n"
           "window.addEventListener('unhandledrejection', function (e) {\n"
-          "  document.body.dataset.errors = String(e.reason);\n});\n</script>\n<h1>", f);
+          "  document.body.dataset.errors = String(e.reason);\n});\n</script>\n<h1>",
+          f);
     mw__html_fputs(f, title);
     fputs("</h1>\n<table class=\"hdr\">\n", f);
     for (int i = 0; i < n_rows; i++) {
@@ -464,10 +481,12 @@ mw__page_write(FILE *f, const char *title, const mw__header_row_t *rows, int n_r
         mw__html_fputs(f, rows[i].value);
         fputs(rows[i].code ? "</code></td></tr>\n" : "</td></tr>\n", f);
     }
-    fputs("</table>\n<nav id=\"contents\"></nav>\n<div id=\"report\"></div>\n"
-          "<p class=\"note\">Every number drawn on this page is in report.json beside it, "
-          "and each chart's data downloads as CSV.</p>\n"
-          "<script type=\"application/json\" id=\"report-data\">\n", f);
+    fputs(
+        "</table>\n<nav id=\"contents\"></nav>\n<div id=\"report\"></div>\n"
+        "<p class=\"note\">Every number drawn on this page is in report.json beside it, "
+        "and each chart's data downloads as CSV.</p>\n"
+        "<script type=\"application/json\" id=\"report-data\">\n",
+        f);
     fputs(safe, f);
     fputs("</script>\n<script>\n", f);
     fputs(mw__report_uplot_js, f);

@@ -142,8 +142,9 @@ csv_read(csv_t *c, const char *dir, const char *name, int optional, char *errbuf
         if (optional) {
             return 0;
         }
-        mw__seterr(errbuf, errlen, "%s: cannot open (is %s a `marrow run` output directory?)",
-                   c->path, dir);
+        mw__seterr(errbuf, errlen,
+                   "%s: cannot open (is %s a `marrow run` output directory?)", c->path,
+                   dir);
         return MW_ERR_IO;
     }
     while (ret == 0 && getline(&buf, &cap, f) > 0) {
@@ -181,8 +182,10 @@ csv_read(csv_t *c, const char *dir, const char *name, int optional, char *errbuf
         }
         int n = mw__csv_split(line, field, maxf);
         if (n != c->nc + skip) {
-            mw__seterr(errbuf, errlen, "%s:%ld:1: expected %d columns as in the header, "
-                       "found %d", c->path, lineno, c->nc + skip, n < 0 ? 0 : n);
+            mw__seterr(errbuf, errlen,
+                       "%s:%ld:1: expected %d columns as in the header, "
+                       "found %d",
+                       c->path, lineno, c->nc + skip, n < 0 ? 0 : n);
             free(line);
             ret = MW_ERR_IO;
         } else if (skip && strcmp(field[0], "0") != 0) {
@@ -229,13 +232,13 @@ typedef struct {
     int id, parent; /* parent: row index in clones.csv, -1 for a founder */
     double born, extinct, peak;
     const char *event;
-    double trait;  /* the colouring trait's value */
+    double trait;          /* the colouring trait's value */
     const series_t *cells; /* clone_cells:<id>, NULL when never alive at an output */
     double max_share;
-    int drawn;     /* drawn, or folded into the nearest drawn ancestor */
-    int into;      /* the row its cells are drawn in */
-    int dparent;   /* a drawn clone's nearest drawn ancestor (row), -1 if none */
-    int lane;      /* preorder position among drawn clones, -1 if not drawn */
+    int drawn;   /* drawn, or folded into the nearest drawn ancestor */
+    int into;    /* the row its cells are drawn in */
+    int dparent; /* a drawn clone's nearest drawn ancestor (row), -1 if none */
+    int lane;    /* preorder position among drawn clones, -1 if not drawn */
 } clone_t;
 
 typedef struct {
@@ -269,33 +272,12 @@ typedef struct {
     int n_drawn;
 } patient_t;
 
-static const yaml_node_t *
-seq_item(yaml_document_t *d, const yaml_node_t *seq, int i)
-{
-    if (seq == NULL || seq->type != YAML_SEQUENCE_NODE || i < 0 ||
-        seq->data.sequence.items.start + i >= seq->data.sequence.items.top) {
-        return NULL;
-    }
-    return yaml_document_get_node(d, seq->data.sequence.items.start[i]);
-}
-
 static void
-field_of(yaml_document_t *d, const yaml_node_t *map, const char *key, char *out, size_t len)
+field_of(yaml_document_t *d, const yaml_node_t *map, const char *key, char *out,
+         size_t len)
 {
     const char *v = mw__json_scalar(mw__json_get(d, map, key));
     snprintf(out, len, "%s", v != NULL ? v : "?");
-}
-
-static double
-num_of(yaml_document_t *d, const yaml_node_t *map, const char *key)
-{
-    const char *v = mw__json_scalar(mw__json_get(d, map, key));
-    char *end;
-    if (v == NULL) {
-        return NAN;
-    }
-    double x = strtod(v, &end);
-    return end != v ? x : NAN;
 }
 
 static void
@@ -319,8 +301,8 @@ read_run(patient_t *p, const char *dir, char *errbuf, size_t errlen)
     snprintf(path, sizeof(path), "%s/run.json", dir);
     int ret = mw__json_load(path, &doc, errbuf, errlen);
     if (ret == MW_ERR_IO) {
-        mw__seterr(errbuf, errlen, "%s: cannot open (is %s a `marrow run` output directory?)",
-                   path, dir);
+        mw__seterr(errbuf, errlen,
+                   "%s: cannot open (is %s a `marrow run` output directory?)", path, dir);
     }
     if (ret != 0) {
         return ret;
@@ -333,26 +315,28 @@ read_run(patient_t *p, const char *dir, char *errbuf, size_t errlen)
     field_of(&doc, root, "scenario_hash", p->hash, sizeof(p->hash));
     field_of(&doc, root, "replicates", p->replicates, sizeof(p->replicates));
     field_of(&doc, sc, "name", p->scenario, sizeof(p->scenario));
-    p->horizon = num_of(&doc, sc, "horizon_days");
-    p->lloq = num_of(&doc, mw__json_get(&doc, sc, "immune"), "lloq_copies_ug");
+    p->horizon = mw__json_number(mw__json_get(&doc, sc, "horizon_days"));
+    const yaml_node_t *imm = mw__json_get(&doc, sc, "immune");
+    p->lloq = mw__json_number(mw__json_get(&doc, imm, "lloq_copies_ug"));
     const yaml_node_t *prods = mw__json_get(&doc, sc, "products");
     for (int i = 0; i < MAX_PRODUCTS; i++) {
-        const yaml_node_t *pr = seq_item(&doc, prods, i);
+        const yaml_node_t *pr = mw__json_item(&doc, prods, i);
         if (pr == NULL) {
             break;
         }
         field_of(&doc, pr, "name", p->product[p->n_products++], MW_NAME_MAX);
         const yaml_node_t *tg = mw__json_get(&doc, pr, "targets");
-        for (int k = 0; seq_item(&doc, tg, k) != NULL; k++) {
-            const char *a = mw__json_scalar(mw__json_get(&doc, seq_item(&doc, tg, k), "antigen"));
+        for (int k = 0; mw__json_item(&doc, tg, k) != NULL; k++) {
+            const char *a = mw__json_scalar(
+                mw__json_get(&doc, mw__json_item(&doc, tg, k), "antigen"));
             if (a != NULL) {
                 add_antigen(p, a);
             }
         }
     }
     const yaml_node_t *eng = mw__json_get(&doc, sc, "engagers");
-    for (int i = 0; seq_item(&doc, eng, i) != NULL; i++) {
-        const yaml_node_t *tg = mw__json_get(&doc, seq_item(&doc, eng, i), "target");
+    for (int i = 0; mw__json_item(&doc, eng, i) != NULL; i++) {
+        const yaml_node_t *tg = mw__json_get(&doc, mw__json_item(&doc, eng, i), "target");
         const char *a = mw__json_scalar(mw__json_get(&doc, tg, "antigen"));
         if (a != NULL) {
             add_antigen(p, a);
@@ -380,7 +364,8 @@ read_summary(patient_t *p, const char *dir, char *errbuf, size_t errlen)
     }
     p->have_summary = 1;
     const yaml_node_t *root = yaml_document_get_root_node(&p->summary);
-    p->rep = seq_item(&p->summary, mw__json_get(&p->summary, root, "per_replicate"), 0);
+    p->rep =
+        mw__json_item(&p->summary, mw__json_get(&p->summary, root, "per_replicate"), 0);
     field_of(&p->summary, root, "mode", p->mode, sizeof(p->mode));
     return 0;
 }
@@ -473,8 +458,8 @@ index_timeseries(patient_t *p, char *errbuf, size_t errlen)
         const char *name = cell(&p->ts, r, cn);
         double t = cellnum(&p->ts, r, ct);
         if (!isfinite(t)) {
-            mw__seterr(errbuf, errlen, "%s:%ld:1: t_days: '%s' is not a number", p->ts.path,
-                       p->ts.lineno[r], cell(&p->ts, r, ct));
+            mw__seterr(errbuf, errlen, "%s:%ld:1: t_days: '%s' is not a number",
+                       p->ts.path, p->ts.lineno[r], cell(&p->ts, r, ct));
             return MW_ERR_IO;
         }
         series_t *s = series_find(p, name);
@@ -492,7 +477,8 @@ index_timeseries(patient_t *p, char *errbuf, size_t errlen)
     }
     series_t *tot = series_find(p, "tumour_cells");
     if (tot == NULL || tot->n == 0 || series_find(p, "mprotein_g_dl") == NULL) {
-        mw__seterr(errbuf, errlen, "%s: no tumour_cells or mprotein_g_dl rows for replicate 0",
+        mw__seterr(errbuf, errlen,
+                   "%s: no tumour_cells or mprotein_g_dl rows for replicate 0",
                    p->ts.path);
         return MW_ERR_IO;
     }
@@ -597,9 +583,11 @@ choose_trait(patient_t *p, const char *asked, char *errbuf, size_t errlen)
     if (asked != NULL) {
         col = csv_col(c, asked);
         if (col < 0 || first == 0 || col < first) {
-            mw__seterr(errbuf, errlen,
-                       "--colour-by: '%s' is not a trait column of %s (allowed: the columns "
-                       "after 'switched', e.g. BCMA_density, pdl1, birth)", asked, c->path);
+            mw__seterr(
+                errbuf, errlen,
+                "--colour-by: '%s' is not a trait column of %s (allowed: the columns "
+                "after 'switched', e.g. BCMA_density, pdl1, birth)",
+                asked, c->path);
             return MW_ERR_BAD_PARAM;
         }
     }
@@ -661,8 +649,8 @@ clone_row(const patient_t *p, int id, int n)
 static int
 read_clones(patient_t *p, char *errbuf, size_t errlen)
 {
-    static const char *cols[] = {"clone_id", "parent_id", "born_day", "event", "peak_cells",
-                                 "extinct_day"};
+    static const char *cols[] = {"clone_id", "parent_id",  "born_day",
+                                 "event",    "peak_cells", "extinct_day"};
     const csv_t *c = &p->cl;
     int ret = need_cols(c, cols, 6, errbuf, errlen);
     if (ret != 0 || c->n == 0) {
@@ -815,7 +803,8 @@ detail(const char *d, const char *key, char *out, size_t len)
 {
     size_t k = strlen(key);
     out[0] = '\0';
-    for (const char *s = d; s != NULL && *s != '\0'; s = strchr(s, ';'), s = s ? s + 1 : s) {
+    for (const char *s = d; s != NULL && *s != '\0';
+         s = strchr(s, ';'), s = s ? s + 1 : s) {
         if (strncmp(s, key, k) == 0 && s[k] == '=') {
             size_t n = strcspn(s + k + 1, ";");
             snprintf(out, len, "%.*s", (int) (n < len ? n : len - 1), s + k + 1);
@@ -857,7 +846,7 @@ static int
 is_marker(const char *kind)
 {
     static const char *k[] = {"line_start", "phase_start", "cart_infusion", "progression",
-                              "policy", "death", "line_end"};
+                              "policy",     "death",       "line_end"};
     for (size_t i = 0; i < sizeof(k) / sizeof(k[0]); i++) {
         if (strcmp(kind, k[i]) == 0) {
             return 1;
@@ -877,7 +866,7 @@ vlines(mw__jw_t *w, const patient_t *p)
             snprintf(label, sizeof(label), "%s %s", ev_kind(p, r), ev_detail(p, r));
             mw__refline(w, "x", ev_t(p, r), label,
                         strcmp(ev_kind(p, r), "progression") == 0 ? "rgba(215,48,39,0.8)"
-                                                                   : NULL);
+                                                                  : NULL);
         }
     }
     mw__jw_end(w);
@@ -938,7 +927,7 @@ static void
 sfmt(patient_t *p, const yaml_node_t *map, const char *key, const char *unit,
      const char *none, char *out, size_t len)
 {
-    double x = num_of(&p->summary, map, key);
+    double x = mw__json_number(mw__json_get(&p->summary, map, key));
     if (isfinite(x)) {
         snprintf(out, len, "%.4g%s%s", x, unit[0] ? " " : "", unit);
     } else {
@@ -967,7 +956,7 @@ summary_table(mw__jw_t *w, patient_t *p)
     if (rp == NULL) {
         row2(w, "summary.json", "absent: no per-patient summary");
     } else {
-        const yaml_node_t *l1 = seq_item(d, mw__json_get(d, rp, "lines"), 0);
+        const yaml_node_t *l1 = mw__json_item(d, mw__json_get(d, rp, "lines"), 0);
         if (l1 != NULL) {
             field_of(d, l1, "best_response", v, sizeof(v));
             row2(w, "best response (line 1)", v);
@@ -1003,8 +992,11 @@ summary_table(mw__jw_t *w, patient_t *p)
         }
         row2(w, "progression-free survival", v);
         sfmt(p, rp, "extinction_day", "", "not extinct", b, sizeof(b));
-        snprintf(v, sizeof(v), "%s%s", isfinite(num_of(d, rp, "extinction_day"))
-                                           ? "extinct on day " : "", b);
+        snprintf(v, sizeof(v), "%s%s",
+                 isfinite(mw__json_number(mw__json_get(d, rp, "extinction_day")))
+                     ? "extinct on day "
+                     : "",
+                 b);
         row2(w, "tumour extinction (model truth)", v);
         sfmt(p, rp, "final_cells", "cells", "?", v, sizeof(v));
         row2(w, "tumour at the horizon", v);
@@ -1020,12 +1012,14 @@ summary_table(mw__jw_t *w, patient_t *p)
             row2(w, "toxicity treatment (courses)", v);
             sfmt(p, rp, "death_day", "", "none", b, sizeof(b));
             snprintf(v, sizeof(v), "%s%s",
-                     isfinite(num_of(d, rp, "death_day")) ? "day " : "", b);
+                     isfinite(mw__json_number(mw__json_get(d, rp, "death_day"))) ? "day "
+                                                                                 : "",
+                     b);
             row2(w, "treatment-related death", v);
         }
         const yaml_node_t *cart = mw__json_get(d, rp, "cart");
-        for (int i = 0; seq_item(d, cart, i) != NULL; i++) {
-            const yaml_node_t *c = seq_item(d, cart, i);
+        for (int i = 0; mw__json_item(d, cart, i) != NULL; i++) {
+            const yaml_node_t *c = mw__json_item(d, cart, i);
             char name[MW_NAME_MAX + 64], cm[48], tm[48], auc[48], per[48];
             field_of(d, c, "product", a, sizeof(a));
             sfmt(p, c, "cmax_copies_ug", "copies/µg", "-", cm, sizeof(cm));
@@ -1033,8 +1027,9 @@ summary_table(mw__jw_t *w, patient_t *p)
             sfmt(p, c, "auc0_28_copies_ug_days", "copies/µg·days", "-", auc, sizeof(auc));
             sfmt(p, c, "persistence_days", "days", "-", per, sizeof(per));
             snprintf(name, sizeof(name), "CAR-T %s", a);
-            snprintf(v, sizeof(v), "Cmax %s at day %s; AUC0-28 %s; above the LLOQ until %s",
-                     cm, tm, auc, per);
+            snprintf(v, sizeof(v),
+                     "Cmax %s at day %s; AUC0-28 %s; above the LLOQ until %s", cm, tm,
+                     auc, per);
             row2(w, name, v);
         }
     }
@@ -1045,23 +1040,37 @@ summary_table(mw__jw_t *w, patient_t *p)
 static void
 lines_table(mw__jw_t *w, patient_t *p)
 {
-    static const char *cols[] = {"line", "start day", "best response", "time to response (days)",
-                                 "duration of response (days)", "progression day",
-                                 "relapse phenotype", "end day", "ended by"};
-    static const char *keys[] = {"line", "start_day", "best_response", "time_to_response_days",
-                                 "duration_of_response_days", "progression_day",
-                                 "relapse_type", "end_day", "ended_by"};
+    static const char *cols[] = {"line",
+                                 "start day",
+                                 "best response",
+                                 "time to response (days)",
+                                 "duration of response (days)",
+                                 "progression day",
+                                 "relapse phenotype",
+                                 "end day",
+                                 "ended by"};
+    static const char *keys[] = {"line",
+                                 "start_day",
+                                 "best_response",
+                                 "time_to_response_days",
+                                 "duration_of_response_days",
+                                 "progression_day",
+                                 "relapse_type",
+                                 "end_day",
+                                 "ended_by"};
     yaml_document_t *d = &p->summary;
     const yaml_node_t *lines = p->rep != NULL ? mw__json_get(d, p->rep, "lines") : NULL;
-    if (seq_item(d, lines, 0) == NULL) {
+    if (mw__json_item(d, lines, 0) == NULL) {
         return;
     }
-    mw__table_begin(w, "lines", "Lines of therapy",
-                    "How to read this: one row per line given; response is the best "
-                    "confirmed IMWG category on that line, times are days from day 0, and an "
-                    "empty cell means it did not happen before the horizon.", cols, 9);
-    for (int i = 0; seq_item(d, lines, i) != NULL; i++) {
-        const yaml_node_t *l = seq_item(d, lines, i);
+    mw__table_begin(
+        w, "lines", "Lines of therapy",
+        "How to read this: one row per line given; response is the best "
+        "confirmed IMWG category on that line, times are days from day 0, and an "
+        "empty cell means it did not happen before the horizon.",
+        cols, 9);
+    for (int i = 0; mw__json_item(d, lines, i) != NULL; i++) {
+        const yaml_node_t *l = mw__json_item(d, lines, i);
         mw__jw_arr(w, NULL);
         for (int k = 0; k < 9; k++) {
             const char *s = mw__json_scalar(mw__json_get(d, l, keys[k]));
@@ -1146,12 +1155,14 @@ muller(mw__jw_t *w, patient_t *p)
     /* own: each drawn clone's cells with those of the undrawn clones folded into it,
      * on the full grid; sub, cur: per lane at one time; lo, hi: per lane and point */
     double *own = calloc((size_t) nd * (size_t) p->nx, sizeof(double));
-    double *sub = calloc((size_t) nd, sizeof(double)), *cur = calloc((size_t) nd, sizeof(double));
+    double *sub = calloc((size_t) nd, sizeof(double)),
+           *cur = calloc((size_t) nd, sizeof(double));
     double *lo = calloc((size_t) nd * (size_t) m, sizeof(double));
     double *hi = calloc((size_t) nd * (size_t) m, sizeof(double));
     double *x = calloc((size_t) m, sizeof(double));
     char note[1024], colour[48], label[MW_NAME_MAX + 64];
-    if (own == NULL || sub == NULL || lo == NULL || hi == NULL || cur == NULL || x == NULL) {
+    if (own == NULL || sub == NULL || lo == NULL || hi == NULL || cur == NULL ||
+        x == NULL) {
         goto out; /* the chart is left out (a page with every other chart is better
                      than none); report.json then has no "muller" block */
     }
@@ -1195,18 +1206,27 @@ muller(mw__jw_t *w, patient_t *p)
             cur[k] = base + own[(size_t) k * (size_t) p->nx + (size_t) j] * scale / 2;
         }
     }
-    mw__chart_t ch = {"muller", "Clonal composition (Muller plot)", NULL, "days",
-                      "share of tumour cells", 0, 0, {x[0], x[m - 1]}, {0, 1.12}, 380};
-    snprintf(note, sizeof(note),
-             "How to read this: each coloured band is a clone's share of all tumour cells "
-             "with its descendants drawn inside it, so a new clone grows out of its "
-             "parent; colour shows %s%s; the strip along the top shows the treatment "
-             "phases (named when there is room; the timeline names all; triangles: CAR-T "
-             "infusions); a blank stretch means no tumour cells "
-             "are left.  Clones that never reach %.1f%% are counted in their nearest "
-             "drawn ancestor, and at most %d clones are drawn.",
-             p->colour_by[0] ? p->colour_by : "the clone (no trait differs between clones)",
-             p->colour_by[0] ? " (scale below)" : "", 100 * MIN_SHARE, MAX_DRAWN);
+    mw__chart_t ch = {"muller",
+                      "Clonal composition (Muller plot)",
+                      NULL,
+                      "days",
+                      "share of tumour cells",
+                      0,
+                      0,
+                      {x[0], x[m - 1]},
+                      {0, 1.12},
+                      380};
+    snprintf(
+        note, sizeof(note),
+        "How to read this: each coloured band is a clone's share of all tumour cells "
+        "with its descendants drawn inside it, so a new clone grows out of its "
+        "parent; colour shows %s%s; the strip along the top shows the treatment "
+        "phases (named when there is room; the timeline names all; triangles: CAR-T "
+        "infusions); a blank stretch means no tumour cells "
+        "are left.  Clones that never reach %.1f%% are counted in their nearest "
+        "drawn ancestor, and at most %d clones are drawn.",
+        p->colour_by[0] ? p->colour_by : "the clone (no trait differs between clones)",
+        p->colour_by[0] ? " (scale below)" : "", 100 * MIN_SHARE, MAX_DRAWN);
     ch.note = note;
     mw__chart_begin(w, &ch);
     mw__jw_nums(w, "x", x, m, -INFINITY);
@@ -1275,7 +1295,8 @@ log_chart(mw__jw_t *w, patient_t *p, const mw__chart_t *ch, const char *const *n
                 mx = fmax(mx, v[i]);
             }
         }
-        mw__series(w, labels[k], mw__colour(k), k > 0 ? MW__SER_DASH : 0, v, p->nx, floor_);
+        mw__series(w, labels[k], mw__colour(k), k > 0 ? MW__SER_DASH : 0, v, p->nx,
+                   floor_);
     }
     mw__jw_end(w);
     if (!isfinite(mn)) {
@@ -1299,7 +1320,8 @@ log_chart(mw__jw_t *w, patient_t *p, const mw__chart_t *ch, const char *const *n
 
 /* Observations of @p assay/@p quantity as points, not-detected ones at @p floor_. */
 static void
-observed(mw__jw_t *w, patient_t *p, const char *assay, const char *quantity, double floor_)
+observed(mw__jw_t *w, patient_t *p, const char *assay, const char *quantity,
+         double floor_)
 {
     const csv_t *o = &p->ob;
     int ct = csv_col(o, "t_days"), ca = csv_col(o, "assay"), cq = csv_col(o, "quantity");
@@ -1320,8 +1342,8 @@ observed(mw__jw_t *w, patient_t *p, const char *assay, const char *quantity, dou
         }
     }
     mw__points(w, "observed", "#000000", "circle", x, y, n, -INFINITY);
-    mw__points(w, "observed, not detected (drawn at the floor)", "#7F7F7F", "diamond", x, y0,
-               n, -INFINITY);
+    mw__points(w, "observed, not detected (drawn at the floor)", "#7F7F7F", "diamond", x,
+               y0, n, -INFINITY);
 out:
     free(x);
     free(y);
@@ -1337,25 +1359,41 @@ burden_and_markers(mw__jw_t *w, patient_t *p)
     static const char *ml[] = {"M-protein (true)"};
     static const char *fn[] = {"flc_mg_l"};
     static const char *fl[] = {"tumour-derived FLC (true)"};
-    mw__chart_t b = {"burden", "Tumour burden",
-                     "How to read this: each gridline step is a tenfold change in myeloma "
-                     "cells, so a straight falling line is exponential kill and a flat line "
-                     "is stable disease; the background colour is the confirmed IMWG "
-                     "response in force, dashed lines mark changes of treatment and "
-                     "progression, and under one cell the line stops.",
-                     "days", "cells", 0, 1, {NAN, NAN}, {NAN, NAN}, 340};
+    mw__chart_t b = {
+        "burden",
+        "Tumour burden",
+        "How to read this: each gridline step is a tenfold change in myeloma "
+        "cells, so a straight falling line is exponential kill and a flat line "
+        "is stable disease; the background colour is the confirmed IMWG "
+        "response in force, dashed lines mark changes of treatment and "
+        "progression, and under one cell the line stops.",
+        "days",
+        "cells",
+        0,
+        1,
+        {NAN, NAN},
+        {NAN, NAN},
+        340};
     int ret = log_chart(w, p, &b, bn, bl, 3, BURDEN_FLOOR, 1);
     mw__jw_end(w);
     if (ret != 0) {
         return ret;
     }
-    mw__chart_t m = {"mprotein", "M-protein",
-                     "How to read this: serum M-protein on a log axis, the line the model's "
-                     "truth and the dots what electrophoresis measured; IMWG counts a fall of "
-                     "at least 50% as partial response and a rise of 25% (at least 0.5 g/dL) "
-                     "from the lowest value as progression; the background colour is the "
-                     "confirmed response, and values under 0.001 g/dL are not drawn.",
-                     "days", "g/dL", 0, 1, {NAN, NAN}, {NAN, NAN}, 320};
+    mw__chart_t m = {
+        "mprotein",
+        "M-protein",
+        "How to read this: serum M-protein on a log axis, the line the model's "
+        "truth and the dots what electrophoresis measured; IMWG counts a fall of "
+        "at least 50% as partial response and a rise of 25% (at least 0.5 g/dL) "
+        "from the lowest value as progression; the background colour is the "
+        "confirmed response, and values under 0.001 g/dL are not drawn.",
+        "days",
+        "g/dL",
+        0,
+        1,
+        {NAN, NAN},
+        {NAN, NAN},
+        320};
     ret = log_chart(w, p, &m, mn, ml, 1, MPROTEIN_FLOOR, 1);
     if (ret == 0) {
         mw__jw_arr(w, "points");
@@ -1366,13 +1404,21 @@ burden_and_markers(mw__jw_t *w, patient_t *p)
     if (ret != 0 || series_find(p, "flc_mg_l") == NULL) {
         return ret;
     }
-    mw__chart_t f = {"flc", "Serum free light chains",
-                     "How to read this: free light chain on a log axis, the line the "
-                     "tumour's own output (model truth) and the dots the measured involved "
-                     "chain, which adds the normal polyclonal background and so levels off "
-                     "there in deep response; FLC falls and rises faster than M-protein "
-                     "(half-life hours rather than weeks), so it shows relapse earlier.",
-                     "days", "mg/L", 0, 1, {NAN, NAN}, {NAN, NAN}, 280};
+    mw__chart_t f = {
+        "flc",
+        "Serum free light chains",
+        "How to read this: free light chain on a log axis, the line the "
+        "tumour's own output (model truth) and the dots the measured involved "
+        "chain, which adds the normal polyclonal background and so levels off "
+        "there in deep response; FLC falls and rises faster than M-protein "
+        "(half-life hours rather than weeks), so it shows relapse earlier.",
+        "days",
+        "mg/L",
+        0,
+        1,
+        {NAN, NAN},
+        {NAN, NAN},
+        280};
     ret = log_chart(w, p, &f, fn, fl, 1, FLC_FLOOR, 0);
     if (ret == 0) {
         mw__jw_arr(w, "points");
@@ -1386,13 +1432,15 @@ burden_and_markers(mw__jw_t *w, patient_t *p)
 static int
 cart_charts(mw__jw_t *w, patient_t *p)
 {
-    char names[MAX_PRODUCTS * 3][MW_NAME_MAX + 32], labels[MAX_PRODUCTS * 3][MW_NAME_MAX + 32];
+    char names[MAX_PRODUCTS * 3][MW_NAME_MAX + 32],
+        labels[MAX_PRODUCTS * 3][MW_NAME_MAX + 32];
     const char *np[MAX_PRODUCTS * 3], *lp[MAX_PRODUCTS * 3];
     char lloq[64], note[640];
     int n = 0, ret;
     for (int i = 0; i < p->n_products; i++) {
         snprintf(names[n], sizeof(names[n]), "cart_copies_ug:%s", p->product[i]);
-        snprintf(labels[n], sizeof(labels[n]), "%s (transgene copies/µg DNA)", p->product[i]);
+        snprintf(labels[n], sizeof(labels[n]), "%s (transgene copies/µg DNA)",
+                 p->product[i]);
         if (series_find(p, names[n]) != NULL) {
             np[n] = names[n];
             lp[n] = labels[n];
@@ -1402,14 +1450,16 @@ cart_charts(mw__jw_t *w, patient_t *p)
     if (n == 0) {
         return 0;
     }
-    snprintf(note, sizeof(note),
-             "How to read this: CAR transgene copies per µg of blood DNA (what qPCR "
-             "measures) on a log axis: expansion to a peak (Cmax) in the first weeks, then "
-             "contraction and, for a persisting product, a slow tail; below the dashed "
-             "line (the assay's lower limit of quantification, %g copies/µg) the assay "
-             "reports nothing.", p->lloq);
-    mw__chart_t ch = {"cart", "CAR-T kinetics", note, "days", "copies/µg", 0, 1,
-                      {NAN, NAN}, {NAN, NAN}, 320};
+    snprintf(
+        note, sizeof(note),
+        "How to read this: CAR transgene copies per µg of blood DNA (what qPCR "
+        "measures) on a log axis: expansion to a peak (Cmax) in the first weeks, then "
+        "contraction and, for a persisting product, a slow tail; below the dashed "
+        "line (the assay's lower limit of quantification, %g copies/µg) the assay "
+        "reports nothing.",
+        p->lloq);
+    mw__chart_t ch = {"cart", "CAR-T kinetics", note,       "days", "copies/µg", 0,
+                      1,      {NAN, NAN},       {NAN, NAN}, 320};
     ret = log_chart(w, p, &ch, np, lp, n, COPIES_FLOOR, 0);
     if (ret == 0 && isfinite(p->lloq)) {
         snprintf(lloq, sizeof(lloq), "LLOQ %g copies/µg", p->lloq);
@@ -1434,12 +1484,19 @@ cart_charts(mw__jw_t *w, patient_t *p)
             }
         }
     }
-    mw__chart_t pc = {"cart_phenotype", "CAR-T cells by phenotype",
+    mw__chart_t pc = {"cart_phenotype",
+                      "CAR-T cells by phenotype",
                       "How to read this: CAR-T cells in the body by state on a log axis: "
                       "effectors kill and expand on antigen, memory cells persist and "
                       "re-expand, exhausted cells neither; a product that hands its "
                       "cells over to memory gives durable control.",
-                      "days", "cells", 0, 1, {NAN, NAN}, {NAN, NAN}, 300};
+                      "days",
+                      "cells",
+                      0,
+                      1,
+                      {NAN, NAN},
+                      {NAN, NAN},
+                      300};
     ret = log_chart(w, p, &pc, np, lp, n, BURDEN_FLOOR, 0);
     mw__jw_end(w);
     return ret;
@@ -1467,14 +1524,22 @@ antigen_chart(mw__jw_t *w, patient_t *p)
         free(cells);
         return MW_ERR_NO_MEMORY;
     }
-    mw__chart_t ch = {"antigen", "Target antigen density",
-                      "How to read this: the mean number of target molecules per tumour "
-                      "cell (each clone weighted by its cells; a hemizygous clone carries "
-                      "half, one that lost the gene none) on a log axis; it falls when "
-                      "antigen-low or antigen-negative clones take over, the commonest way "
-                      "myeloma escapes CAR-T and T-cell engagers (the Muller plot shows "
-                      "which clones carry it).",
-                      "days", "molecules per cell", 0, 1, {NAN, NAN}, {NAN, NAN}, 300};
+    mw__chart_t ch = {
+        "antigen",
+        "Target antigen density",
+        "How to read this: the mean number of target molecules per tumour "
+        "cell (each clone weighted by its cells; a hemizygous clone carries "
+        "half, one that lost the gene none) on a log axis; it falls when "
+        "antigen-low or antigen-negative clones take over, the commonest way "
+        "myeloma escapes CAR-T and T-cell engagers (the Muller plot shows "
+        "which clones carry it).",
+        "days",
+        "molecules per cell",
+        0,
+        1,
+        {NAN, NAN},
+        {NAN, NAN},
+        300};
     mw__chart_begin(w, &ch);
     mw__jw_nums(w, "x", p->x, p->nx, -INFINITY);
     mw__jw_arr(w, "series");
@@ -1517,13 +1582,20 @@ clone_tree(mw__jw_t *w, patient_t *p)
     char colour[48], text[MW_NAME_MAX + 64];
     int n = p->n_drawn;
     double end_all = p->x[p->nx - 1];
-    mw__chart_t ch = {"tree", "Clone tree",
-                      "How to read this: one row per drawn clone, from its birth to its "
-                      "extinction (or the horizon), coloured as in the Muller plot; a grey "
-                      "connector joins each clone to its nearest drawn ancestor, and the label "
-                      "says how (founder, or the mutation or switch that made it).",
-                      "days", "clone", 0, 0, {0, end_all}, {-0.7, n - 0.3},
-                      n < 8 ? 200 : 26 * n + 40};
+    mw__chart_t ch = {
+        "tree",
+        "Clone tree",
+        "How to read this: one row per drawn clone, from its birth to its "
+        "extinction (or the horizon), coloured as in the Muller plot; a grey "
+        "connector joins each clone to its nearest drawn ancestor, and the label "
+        "says how (founder, or the mutation or switch that made it).",
+        "days",
+        "clone",
+        0,
+        0,
+        {0, end_all},
+        {-0.7, n - 0.3},
+        n < 8 ? 200 : 26 * n + 40};
     mw__chart_begin(w, &ch);
     mw__jw_obj(w, "shapes");
     mw__jw_arr(w, "segs");
@@ -1532,7 +1604,8 @@ clone_tree(mw__jw_t *w, patient_t *p)
         double y = n - 1 - k;
         double end = isfinite(c->extinct) ? c->extinct : end_all;
         if (c->dparent >= 0) {
-            mw__seg(w, c->born, n - 1 - p->clone[c->dparent].lane, c->born, y, "#999999", 1);
+            mw__seg(w, c->born, n - 1 - p->clone[c->dparent].lane, c->born, y, "#999999",
+                    1);
         }
         clone_colour(p, p->order[k], colour, sizeof(colour));
         mw__seg(w, c->born, y, end, y, colour, 5);
@@ -1563,8 +1636,13 @@ clone_tree(mw__jw_t *w, patient_t *p)
     mw__jw_num(w, "y_ticks_width", 80);
     mw__jw_obj(w, "csv");
     mw__jw_arr(w, "columns");
-    const char *cols[] = {"clone_id", "parent_id", "born_day", "extinct_day", "event",
-                          "peak_cells", p->colour_by[0] ? p->colour_by : "trait"};
+    const char *cols[] = {"clone_id",
+                          "parent_id",
+                          "born_day",
+                          "extinct_day",
+                          "event",
+                          "peak_cells",
+                          p->colour_by[0] ? p->colour_by : "trait"};
     for (int k = 0; k < 7; k++) {
         mw__jw_str(w, NULL, cols[k]);
     }
@@ -1596,15 +1674,15 @@ lane_of(const char *kind)
     static const struct {
         const char *kind;
         int lane;
-    } map[] = {{"line_start", L_TREAT},    {"phase_start", L_TREAT},
-               {"line_end", L_TREAT},      {"cart_infusion", L_TREAT},
+    } map[] = {{"line_start", L_TREAT},      {"phase_start", L_TREAT},
+               {"line_end", L_TREAT},        {"cart_infusion", L_TREAT},
                {"lymphodepletion", L_TREAT}, {"apheresis", L_TREAT},
-               {"safety_switch", L_TREAT}, {"dose", L_DOSE},
-               {"engager_dose", L_DOSE},   {"crs_grade", L_TOX},
-               {"icans_grade", L_TOX},     {"tocilizumab", L_TOX},
-               {"corticosteroid", L_TOX},  {"death", L_TOX},
-               {"response", L_CLINIC},     {"progression", L_CLINIC},
-               {"diagnosis", L_CLINIC},    {"policy", L_POLICY}};
+               {"safety_switch", L_TREAT},   {"dose", L_DOSE},
+               {"engager_dose", L_DOSE},     {"crs_grade", L_TOX},
+               {"icans_grade", L_TOX},       {"tocilizumab", L_TOX},
+               {"corticosteroid", L_TOX},    {"death", L_TOX},
+               {"response", L_CLINIC},       {"progression", L_CLINIC},
+               {"diagnosis", L_CLINIC},      {"policy", L_POLICY}};
     for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
         if (strcmp(kind, map[i].kind) == 0) {
             return map[i].lane;
@@ -1629,30 +1707,33 @@ drawn_event(const patient_t *p, int r)
 static void
 timeline(mw__jw_t *w, patient_t *p)
 {
-    static const char *lane_name[] = {"treatment", "doses", "toxicity", "clinic", "policy",
-                                      "clones"};
+    static const char *lane_name[] = {"treatment", "doses",  "toxicity",
+                                      "clinic",    "policy", "clones"};
     int doses = 0, labels = 0;
     char colour[48];
     for (int r = 0; r < p->ev.n; r++) {
         int l = lane_of(ev_kind(p, r));
         doses += l == L_DOSE;
-        labels += l == L_TREAT || l == L_POLICY || strcmp(ev_kind(p, r), "progression") == 0;
+        labels +=
+            l == L_TREAT || l == L_POLICY || strcmp(ev_kind(p, r), "progression") == 0;
     }
-    int every = doses > MAX_DOSE_MARKS ? (doses + MAX_DOSE_MARKS - 1) / MAX_DOSE_MARKS : 1;
+    int every =
+        doses > MAX_DOSE_MARKS ? (doses + MAX_DOSE_MARKS - 1) / MAX_DOSE_MARKS : 1;
     double end_all = p->x[p->nx - 1];
     char note[640];
-    snprintf(note, sizeof(note),
-             "How to read this: every event of the run on one time axis, a row per kind: "
-             "treatment starts and infusions, single doses%s, toxicity and its treatment, "
-             "the clinic's confirmed responses (coloured as above) and progressions, "
-             "adaptive-policy decisions, and the births (circles) and extinctions "
-             "(crosses) of the clones drawn above; the CSV lists %s.",
-             every > 1 ? " (every one in a few, when there are very many)" : "",
-             p->ev.n > MAX_CSV_EVENTS ? "the first 5000 events with their details (events.csv "
-                                       "has them all)"
-                                     : "every event with its details");
-    mw__chart_t ch = {"timeline", "Events and policy decisions", note, "days", "", 0, 0,
-                      {0, end_all}, {-0.6, N_LANES - 0.4}, 260};
+    snprintf(
+        note, sizeof(note),
+        "How to read this: every event of the run on one time axis, a row per kind: "
+        "treatment starts and infusions, single doses%s, toxicity and its treatment, "
+        "the clinic's confirmed responses (coloured as above) and progressions, "
+        "adaptive-policy decisions, and the births (circles) and extinctions "
+        "(crosses) of the clones drawn above; the CSV lists %s.",
+        every > 1 ? " (every one in a few, when there are very many)" : "",
+        p->ev.n > MAX_CSV_EVENTS ? "the first 5000 events with their details (events.csv "
+                                   "has them all)"
+                                 : "every event with its details");
+    mw__chart_t ch = {"timeline",   "Events and policy decisions", note, "days", "", 0, 0,
+                      {0, end_all}, {-0.6, N_LANES - 0.4},         260};
     mw__chart_begin(w, &ch);
     mw__jw_obj(w, "shapes");
     mw__jw_arr(w, "marks");
@@ -1673,8 +1754,8 @@ timeline(mw__jw_t *w, patient_t *p)
         } else if (strcmp(k, "clone_extinct") == 0 || strcmp(k, "tumour_extinct") == 0) {
             mw__mark(w, ev_t(p, r), y, "cross", "#009E73", 8);
         } else {
-            mw__mark(w, ev_t(p, r), y, l == L_DOSE ? "tick" : "circle",
-                     mw__colour(l), l == L_DOSE ? 10 : 8);
+            mw__mark(w, ev_t(p, r), y, l == L_DOSE ? "tick" : "circle", mw__colour(l),
+                     l == L_DOSE ? 10 : 8);
         }
     }
     mw__jw_end(w);
@@ -1835,14 +1916,11 @@ mw__report_patient(const char *dir, const mw_report_options_t *opts, char *errbu
         }
     }
     if (ret == 0) {
-        mw__header_row_t rows[] = {{"scenario", p->scenario, 0},
-                                   {"marrow version", p->version, 0},
-                                   {"command line", p->command_line, 1},
-                                   {"seed", p->seed, 0},
-                                   {"scenario hash", p->hash, 1},
-                                   {"engine mode", p->mode, 0},
-                                   {"replicates", p->replicates, 0},
-                                   {"shown", "replicate 0", 0}};
+        mw__header_row_t rows[] = {
+            {"scenario", p->scenario, 0},         {"marrow version", p->version, 0},
+            {"command line", p->command_line, 1}, {"seed", p->seed, 0},
+            {"scenario hash", p->hash, 1},        {"engine mode", p->mode, 0},
+            {"replicates", p->replicates, 0},     {"shown", "replicate 0", 0}};
         snprintf(title, sizeof(title), "marrow report: %s", p->scenario);
         ret = mw__report_files(dir, title, rows, 8, json, errbuf, errlen);
     }
