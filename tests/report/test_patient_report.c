@@ -91,21 +91,14 @@ remove_run(void)
     rmdir(dir);
 }
 
-static const yaml_node_t *
-item(yaml_document_t *d, const yaml_node_t *seq, int i)
-{
-    if (seq == NULL || seq->type != YAML_SEQUENCE_NODE ||
-        seq->data.sequence.items.start + i >= seq->data.sequence.items.top) {
-        return NULL;
-    }
-    return yaml_document_get_node(d, seq->data.sequence.items.start[i]);
-}
+#define item mw__json_item
 
 static int
 count(const yaml_node_t *seq)
 {
-    assert_non_null(seq);
-    return (int) (seq->data.sequence.items.top - seq->data.sequence.items.start);
+    int n = mw__json_len(seq);
+    assert_true(n >= 0);
+    return n;
 }
 
 static double

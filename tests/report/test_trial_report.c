@@ -204,16 +204,16 @@ get(yaml_document_t *d, const yaml_node_t *n, const char *key)
 static int
 len(const yaml_node_t *seq)
 {
-    assert_non_null(seq);
-    assert_int_equal(seq->type, YAML_SEQUENCE_NODE);
-    return (int) (seq->data.sequence.items.top - seq->data.sequence.items.start);
+    int n = mw__json_len(seq);
+    assert_true(n >= 0);
+    return n;
 }
 
 static const yaml_node_t *
 item(yaml_document_t *d, const yaml_node_t *seq, int i)
 {
     assert_true(i >= 0 && i < len(seq));
-    return yaml_document_get_node(d, seq->data.sequence.items.start[i]);
+    return mw__json_item(d, seq, i);
 }
 
 /* A number (null: NAN); strings hold numbers in tables and CSV. */
