@@ -48,28 +48,34 @@
     c.clip();
   }
 
-  /* A filled band between two value arrays on the chart's x grid. */
+  /* A filled band between two value arrays on the chart's x grid: one polygon per
+   * run of points where both edges have values, so a gap stays a gap; a step band
+   * holds each value until the next point of its run, never past the run's end. */
   function drawBand(u, ch, b) {
-    var c = u.ctx, n = ch.x.length, up = [], lo = [], i;
-    for (i = 0; i < n; i++) {
-      if (b.upper[i] == null || b.lower[i] == null) continue;
-      var x = px(u, ch.x[i], 'x');
-      var xn = i + 1 < n ? px(u, ch.x[i + 1], 'x') : x;
-      up.push([x, px(u, b.upper[i], 'y')]);
-      lo.push([x, px(u, b.lower[i], 'y')]);
-      if (b.step) {
-        up.push([xn, px(u, b.upper[i], 'y')]);
-        lo.push([xn, px(u, b.lower[i], 'y')]);
-      }
-    }
-    if (up.length < 2) return;
+    var c = u.ctx, n = ch.x.length, i = 0;
     c.fillStyle = b.colour;
-    c.beginPath();
-    c.moveTo(up[0][0], up[0][1]);
-    for (i = 1; i < up.length; i++) c.lineTo(up[i][0], up[i][1]);
-    for (i = lo.length - 1; i >= 0; i--) c.lineTo(lo[i][0], lo[i][1]);
-    c.closePath();
-    c.fill();
+    while (i < n) {
+      if (b.upper[i] == null || b.lower[i] == null) { i++; continue; }
+      var up = [], lo = [];
+      for (; i < n && b.upper[i] != null && b.lower[i] != null; i++) {
+        var x = px(u, ch.x[i], 'x');
+        up.push([x, px(u, b.upper[i], 'y')]);
+        lo.push([x, px(u, b.lower[i], 'y')]);
+        var more = i + 1 < n && b.upper[i + 1] != null && b.lower[i + 1] != null;
+        if (b.step && more) {
+          var xn = px(u, ch.x[i + 1], 'x');
+          up.push([xn, px(u, b.upper[i], 'y')]);
+          lo.push([xn, px(u, b.lower[i], 'y')]);
+        }
+      }
+      if (up.length < 2) continue;
+      c.beginPath();
+      c.moveTo(up[0][0], up[0][1]);
+      for (var k = 1; k < up.length; k++) c.lineTo(up[k][0], up[k][1]);
+      for (k = lo.length - 1; k >= 0; k--) c.lineTo(lo[k][0], lo[k][1]);
+      c.closePath();
+      c.fill();
+    }
   }
 
   function drawMark(c, x, y, shape, size) {

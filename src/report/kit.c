@@ -294,14 +294,14 @@ mw__points(mw__jw_t *w, const char *label, const char *colour, const char *shape
     mw__jw_str(w, "shape", shape);
     mw__jw_arr(w, "x");
     for (int i = 0; i < n; i++) {
-        if (isfinite(y[i]) && y[i] >= floor_) {
+        if (isfinite(x[i]) && isfinite(y[i]) && y[i] >= floor_) {
             mw__jw_num(w, NULL, x[i]);
         }
     }
     mw__jw_end(w);
     mw__jw_arr(w, "y");
     for (int i = 0; i < n; i++) {
-        if (isfinite(y[i]) && y[i] >= floor_) {
+        if (isfinite(x[i]) && isfinite(y[i]) && y[i] >= floor_) {
             mw__jw_num(w, NULL, y[i]);
         }
     }

@@ -11,6 +11,8 @@
  */
 #define _POSIX_C_SOURCE 200809L
 
+#include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,7 +25,8 @@
 
 /* Muller plot and clone tree: clones whose share of the tumour never reaches
  * MIN_SHARE are folded into their nearest drawn ancestor, and at most MAX_DRAWN
- * clones (the largest by peak share) are drawn, with their ancestors. */
+ * clones (the largest by peak share) are drawn, each nested in its nearest drawn
+ * ancestor. */
 #define MAX_DRAWN 60
 #define MIN_SHARE 0.002
 /* The Muller plot uses at most this many time points (every k-th output time). */
@@ -139,16 +142,23 @@ csv_read(csv_t *c, const char *dir, const char *name, int optional, char *errbuf
     snprintf(c->path, sizeof(c->path), "%s/%s", dir, name);
     FILE *f = fopen(c->path, "r");
     if (f == NULL) {
-        if (optional) {
+        if (optional && errno == ENOENT) {
             return 0;
         }
-        mw__seterr(errbuf, errlen,
-                   "%s: cannot open (is %s a `marrow run` output directory?)", c->path,
-                   dir);
+        mw__seterr(errbuf, errlen, "%s: cannot open: %s%s", c->path, strerror(errno),
+                   errno == ENOENT ? " (is this a `marrow run` output directory?)" : "");
         return MW_ERR_IO;
     }
-    while (ret == 0 && getline(&buf, &cap, f) > 0) {
+    ssize_t got;
+    while (ret == 0 && (got = getline(&buf, &cap, f)) > 0) {
         lineno++;
+        if (buf[got - 1] != '\n') {
+            mw__seterr(errbuf, errlen,
+                       "%s:%ld: the last line has no line break: the file was cut short",
+                       c->path, lineno);
+            ret = MW_ERR_IO;
+            break;
+        }
         buf[strcspn(buf, "\r\n")] = '\0';
         char *line = strdup(buf);
         if (line == NULL) {
@@ -196,6 +206,9 @@ csv_read(csv_t *c, const char *dir, const char *name, int optional, char *errbuf
     }
     if (ret == MW_ERR_NO_MEMORY) {
         mw__seterr(errbuf, errlen, "%s:%ld: out of memory", c->path, lineno);
+    } else if (ret == 0 && ferror(f)) {
+        mw__seterr(errbuf, errlen, "%s:%ld: read error", c->path, lineno + 1);
+        ret = MW_ERR_IO;
     } else if (ret == 0 && lineno == 0) {
         mw__seterr(errbuf, errlen, "%s:1:1: empty file, expected a CSV header", c->path);
         ret = MW_ERR_IO;
@@ -309,13 +322,22 @@ read_run(patient_t *p, const char *dir, char *errbuf, size_t errlen)
     }
     const yaml_node_t *root = yaml_document_get_root_node(&doc);
     const yaml_node_t *sc = mw__json_get(&doc, root, "scenario");
+    double horizon = mw__json_number(mw__json_get(&doc, sc, "horizon_days"));
+    if (sc == NULL || sc->type != YAML_MAPPING_NODE || !(horizon > 0) || isinf(horizon)) {
+        mw__seterr(errbuf, errlen,
+                   "%s: scenario.horizon_days: missing or not a positive number (is this "
+                   "the run.json of `marrow run`?)",
+                   path);
+        yaml_document_delete(&doc);
+        return MW_ERR_IO;
+    }
     field_of(&doc, root, "marrow_version", p->version, sizeof(p->version));
     field_of(&doc, root, "command_line", p->command_line, sizeof(p->command_line));
     field_of(&doc, root, "seed", p->seed, sizeof(p->seed));
     field_of(&doc, root, "scenario_hash", p->hash, sizeof(p->hash));
     field_of(&doc, root, "replicates", p->replicates, sizeof(p->replicates));
     field_of(&doc, sc, "name", p->scenario, sizeof(p->scenario));
-    p->horizon = mw__json_number(mw__json_get(&doc, sc, "horizon_days"));
+    p->horizon = horizon;
     const yaml_node_t *imm = mw__json_get(&doc, sc, "immune");
     p->lloq = mw__json_number(mw__json_get(&doc, imm, "lloq_copies_ug"));
     const yaml_node_t *prods = mw__json_get(&doc, sc, "products");
@@ -354,8 +376,12 @@ read_summary(patient_t *p, const char *dir, char *errbuf, size_t errlen)
     char path[MW__OUT_PATH_MAX];
     snprintf(path, sizeof(path), "%s/summary.json", dir);
     FILE *f = fopen(path, "r");
-    if (f == NULL) {
+    if (f == NULL && errno == ENOENT) {
         return 0;
+    }
+    if (f == NULL) {
+        mw__seterr(errbuf, errlen, "%s: cannot open: %s", path, strerror(errno));
+        return MW_ERR_IO;
     }
     fclose(f);
     int ret = mw__json_load(path, &p->summary, errbuf, errlen);
@@ -463,6 +489,13 @@ index_timeseries(patient_t *p, char *errbuf, size_t errlen)
             return MW_ERR_IO;
         }
         series_t *s = series_find(p, name);
+        if (s != NULL && s->n > 0 && t < s->t[s->n - 1]) {
+            mw__seterr(errbuf, errlen,
+                       "%s:%ld:1: t_days: %s goes back in time (%g after %g); rows of a "
+                       "variable must be in time order",
+                       p->ts.path, p->ts.lineno[r], name, t, s->t[s->n - 1]);
+            return MW_ERR_IO;
+        }
         if (s == NULL && (s = series_add(p, name)) == NULL) {
             ret = MW_ERR_NO_MEMORY;
         } else {
@@ -667,13 +700,27 @@ read_clones(patient_t *p, char *errbuf, size_t errlen)
     int cid = csv_col(c, "clone_id"), cpar = csv_col(c, "parent_id");
     for (int r = 0; r < c->n; r++) {
         clone_t *k = &p->clone[r];
-        k->id = (int) cellnum(c, r, cid);
-        k->parent = -1;
-        double par = cellnum(c, r, cpar);
+        double id = cellnum(c, r, cid), par = cellnum(c, r, cpar);
+        const char *ps = cell(c, r, cpar);
+        k->born = cellnum(c, r, csv_col(c, "born_day"));
+        const char *bad =
+            !(id >= 0 && id < INT_MAX && id == floor(id)) ? "clone_id"
+            : strcmp(ps, "NA") != 0 && !(par >= 0 && par < INT_MAX && par == floor(par))
+                ? "parent_id"
+            : !isfinite(k->born) ? "born_day"
+                                 : NULL;
+        if (bad != NULL) {
+            mw__seterr(errbuf, errlen, "%s:%ld: %s: '%s' is not %s", c->path,
+                       c->lineno[r], bad, cell(c, r, csv_col(c, bad)),
+                       strcmp(bad, "born_day") == 0
+                           ? "a number of days"
+                           : "a clone number (or NA for a founder)");
+            return MW_ERR_IO;
+        }
+        k->id = (int) id;
         /* Parents come first in clones.csv (ids are given at birth); a parent that
          * does not is treated as a founder rather than trusted. */
-        k->parent = isfinite(par) ? clone_row(p, (int) par, r) : -1;
-        k->born = cellnum(c, r, csv_col(c, "born_day"));
+        k->parent = strcmp(ps, "NA") != 0 ? clone_row(p, (int) par, r) : -1;
         k->extinct = cellnum(c, r, csv_col(c, "extinct_day"));
         k->peak = cellnum(c, r, csv_col(c, "peak_cells"));
         k->event = cell(c, r, csv_col(c, "event"));
@@ -953,6 +1000,17 @@ summary_table(mw__jw_t *w, patient_t *p)
     mw__table_begin(w, "summary", "Summary", note, cols, 2);
     snprintf(v, sizeof(v), "%g days (%.1f years)", p->horizon, p->horizon / 365.25);
     row2(w, "horizon", v);
+    if (p->ev.n == 0) {
+        row2(w, "events", "none in the whole run (no timeline is drawn)");
+    }
+    const series_t *mp = series_find(p, "mprotein_g_dl");
+    double mp_max = -INFINITY;
+    for (int i = 0; mp != NULL && i < mp->n; i++) {
+        mp_max = fmax(mp_max, mp->v[i]);
+    }
+    if (!(mp_max >= MPROTEIN_FLOOR) && p->ob.n == 0) {
+        row2(w, "M-protein", "below 0.001 g/dL throughout (no chart is drawn)");
+    }
     if (rp == NULL) {
         row2(w, "summary.json", "absent: no per-patient summary");
     } else {
@@ -1001,14 +1059,15 @@ summary_table(mw__jw_t *w, patient_t *p)
         sfmt(p, rp, "final_cells", "cells", "?", v, sizeof(v));
         row2(w, "tumour at the horizon", v);
         if (mw__json_get(d, rp, "crs_max_grade") != NULL) {
+            char g1[16], g2[16], n1[16], n2[16];
             sfmt(p, rp, "crs_onset_day", "", "-", a, sizeof(a));
-            snprintf(v, sizeof(v), "grade %s (onset day %s); ICANS grade %s",
-                     mw__json_scalar(mw__json_get(d, rp, "crs_max_grade")), a,
-                     mw__json_scalar(mw__json_get(d, rp, "icans_max_grade")));
+            field_of(d, rp, "crs_max_grade", g1, sizeof(g1));
+            field_of(d, rp, "icans_max_grade", g2, sizeof(g2));
+            field_of(d, rp, "tocilizumab", n1, sizeof(n1));
+            field_of(d, rp, "corticosteroids", n2, sizeof(n2));
+            snprintf(v, sizeof(v), "grade %s (onset day %s); ICANS grade %s", g1, a, g2);
             row2(w, "CRS, worst grade", v);
-            snprintf(v, sizeof(v), "tocilizumab %s, corticosteroids %s",
-                     mw__json_scalar(mw__json_get(d, rp, "tocilizumab")),
-                     mw__json_scalar(mw__json_get(d, rp, "corticosteroids")));
+            snprintf(v, sizeof(v), "tocilizumab %s, corticosteroids %s", n1, n2);
             row2(w, "toxicity treatment (courses)", v);
             sfmt(p, rp, "death_day", "", "none", b, sizeof(b));
             snprintf(v, sizeof(v), "%s%s",
@@ -1147,11 +1206,13 @@ treatment_strip(mw__jw_t *w, patient_t *p, double y0, double y1)
     mw__jw_end(w);
 }
 
-static void
+static int
 muller(mw__jw_t *w, patient_t *p)
 {
+    /* every stride-th output time, and always the last */
     int nd = p->n_drawn, stride = (p->nx + MULLER_POINTS - 1) / MULLER_POINTS;
-    int m = (p->nx + stride - 1) / stride;
+    int m = (p->nx - 1) / stride + 1 + ((p->nx - 1) % stride != 0);
+    int ret = 0;
     /* own: each drawn clone's cells with those of the undrawn clones folded into it,
      * on the full grid; sub, cur: per lane at one time; lo, hi: per lane and point */
     double *own = calloc((size_t) nd * (size_t) p->nx, sizeof(double));
@@ -1160,25 +1221,27 @@ muller(mw__jw_t *w, patient_t *p)
     double *lo = calloc((size_t) nd * (size_t) m, sizeof(double));
     double *hi = calloc((size_t) nd * (size_t) m, sizeof(double));
     double *x = calloc((size_t) m, sizeof(double));
+    double *all = calloc((size_t) p->nx, sizeof(double));
     char note[1024], colour[48], label[MW_NAME_MAX + 64];
     if (own == NULL || sub == NULL || lo == NULL || hi == NULL || cur == NULL ||
-        x == NULL) {
-        goto out; /* the chart is left out (a page with every other chart is better
-                     than none); report.json then has no "muller" block */
+        x == NULL || all == NULL) {
+        ret = MW_ERR_NO_MEMORY;
+        goto out;
     }
+    /* Shares are of all tumour cells: a lineage with no drawn clone leaves a gap. */
     for (int c = 0; c < p->n_clones; c++) {
+        accumulate(p, p->clone[c].cells, 1.0, all);
         if (p->clone[c].into >= 0) {
             accumulate(p, p->clone[c].cells, 1.0,
                        own + (size_t) p->clone[p->clone[c].into].lane * (size_t) p->nx);
         }
     }
     for (int jj = 0; jj < m; jj++) {
-        int j = jj * stride;
-        double tot = 0, root = 0;
+        int j = jj * stride < p->nx - 1 ? jj * stride : p->nx - 1;
+        double tot = all[j], root = 0;
         x[jj] = p->x[j];
         for (int k = 0; k < nd; k++) {
             sub[k] = own[(size_t) k * (size_t) p->nx + (size_t) j];
-            tot += sub[k];
         }
         /* Subtree sizes: in preorder descendants follow their ancestors. */
         for (int k = nd - 1; k >= 0; k--) {
@@ -1213,7 +1276,7 @@ muller(mw__jw_t *w, patient_t *p)
                       "share of tumour cells",
                       0,
                       0,
-                      {x[0], x[m - 1]},
+                      {x[0], x[m - 1] > x[0] ? x[m - 1] : x[0] + 1},
                       {0, 1.12},
                       380};
     snprintf(
@@ -1222,9 +1285,10 @@ muller(mw__jw_t *w, patient_t *p)
         "with its descendants drawn inside it, so a new clone grows out of its "
         "parent; colour shows %s%s; the strip along the top shows the treatment "
         "phases (named when there is room; the timeline names all; triangles: CAR-T "
-        "infusions); a blank stretch means no tumour cells "
-        "are left.  Clones that never reach %.1f%% are counted in their nearest "
-        "drawn ancestor, and at most %d clones are drawn.",
+        "infusions); a blank stretch means no tumour cells are left.  Clones that "
+        "never reach %.1f%% are counted in their nearest drawn ancestor, and at most "
+        "%d clones are drawn; a lineage with no drawn clone at all leaves a gap at "
+        "the top.",
         p->colour_by[0] ? p->colour_by : "the clone (no trait differs between clones)",
         p->colour_by[0] ? " (scale below)" : "", 100 * MIN_SHARE, MAX_DRAWN);
     ch.note = note;
@@ -1272,82 +1336,132 @@ out:
     free(hi);
     free(cur);
     free(x);
+    free(all);
+    return ret;
 }
 
-/* A log chart of timeseries variables @p names (first solid, later dashed). */
+/* What a log chart draws besides its series: the clinic's readings of one assay
+ * quantity (NULL: none), a response background, and a horizontal reference line
+ * (NAN: none). */
+typedef struct {
+    const char *assay, *quantity;
+    int spans;
+    double ref;
+    const char *ref_label;
+} extras_t;
+
+/* The readings of @p assay/@p quantity: times and values (NAN for a malformed value).
+ * 0 or MW_ERR_NO_MEMORY; *x and *y are freed by the caller. */
 static int
-log_chart(mw__jw_t *w, patient_t *p, const mw__chart_t *ch, const char *const *names,
-          const char *const *labels, int n, double floor_, int with_spans)
+readings(const patient_t *p, const char *assay, const char *quantity, double **x,
+         double **y, int *n)
 {
-    double *v = malloc((size_t) p->nx * sizeof(double));
-    if (v == NULL) {
+    const csv_t *o = &p->ob;
+    int ct = csv_col(o, "t_days"), ca = csv_col(o, "assay"), cq = csv_col(o, "quantity");
+    int cv = csv_col(o, "value");
+    *n = 0;
+    *x = malloc((size_t) (o->n + 1) * sizeof(double));
+    *y = malloc((size_t) (o->n + 1) * sizeof(double));
+    if (*x == NULL || *y == NULL) {
         return MW_ERR_NO_MEMORY;
     }
-    double mn = INFINITY, mx = -INFINITY;
-    mw__chart_begin(w, ch);
-    mw__jw_nums(w, "x", p->x, p->nx, -INFINITY);
-    mw__jw_arr(w, "series");
-    for (int k = 0; k < n; k++) {
-        on_grid(p, names[k], NAN, v);
-        for (int i = 0; i < p->nx; i++) {
-            if (isfinite(v[i]) && v[i] >= floor_) {
-                mn = fmin(mn, v[i]);
-                mx = fmax(mx, v[i]);
-            }
+    for (int r = 0; assay != NULL && ct >= 0 && ca >= 0 && cq >= 0 && cv >= 0 && r < o->n;
+         r++) {
+        if (strcmp(cell(o, r, ca), assay) == 0 && strcmp(cell(o, r, cq), quantity) == 0) {
+            (*x)[*n] = cellnum(o, r, ct);
+            (*y)[*n] = cellnum(o, r, cv);
+            (*n)++;
         }
-        mw__series(w, labels[k], mw__colour(k), k > 0 ? MW__SER_DASH : 0, v, p->nx,
-                   floor_);
     }
-    mw__jw_end(w);
+    return 0;
+}
+
+/* A log chart of timeseries variables @p names (first solid, later dashed) with
+ * @p ex.  Its y range is whole decades around every value drawn at or above
+ * @p floor_, readings and reference line included; readings below the floor (not
+ * detected) are drawn at the bottom of that range.  A chart with nothing to draw
+ * is left out (*@p drawn = 0). */
+static int
+log_chart(mw__jw_t *w, patient_t *p, const mw__chart_t *ch, const char *const *names,
+          const char *const *labels, int n, double floor_, const extras_t *ex, int *drawn)
+{
+    double *v = malloc((size_t) p->nx * (size_t) (n > 0 ? n : 1) * sizeof(double));
+    double *ox = NULL, *oy = NULL;
+    int no = 0, ret = v == NULL ? MW_ERR_NO_MEMORY : 0;
+    double mn = INFINITY, mx = -INFINITY;
+    *drawn = 0;
+    if (ret == 0) {
+        ret = readings(p, ex->assay, ex->quantity, &ox, &oy, &no);
+    }
+    if (ret != 0) {
+        goto out;
+    }
+    for (int k = 0; k < n; k++) {
+        on_grid(p, names[k], NAN, v + (size_t) k * (size_t) p->nx);
+    }
+    for (size_t i = 0; i < (size_t) n * (size_t) p->nx; i++) {
+        if (isfinite(v[i]) && v[i] >= floor_) {
+            mn = fmin(mn, v[i]);
+            mx = fmax(mx, v[i]);
+        }
+    }
+    for (int i = 0; i < no; i++) {
+        if (isfinite(oy[i]) && oy[i] >= floor_ && isfinite(ox[i])) {
+            mn = fmin(mn, oy[i]);
+            mx = fmax(mx, oy[i]);
+        }
+    }
+    if (!isfinite(mn) && no == 0) {
+        goto out; /* nothing to draw: not even a not-detected reading */
+    }
     if (!isfinite(mn)) {
         mn = floor_;
         mx = floor_ * 10;
+    }
+    if (isfinite(ex->ref) && ex->ref > 0) {
+        mn = fmin(mn, ex->ref);
+        mx = fmax(mx, ex->ref);
     }
     double r[2] = {pow(10, floor(log10(mn))), pow(10, ceil(log10(mx)))};
     if (r[1] <= r[0]) {
         r[1] = r[0] * 10;
     }
-    if (isnan(ch->y_range[0])) {
-        mw__jw_nums(w, "y_range", r, 2, -INFINITY);
+    *drawn = 1;
+    mw__chart_begin(w, ch);
+    mw__jw_nums(w, "x", p->x, p->nx, -INFINITY);
+    mw__jw_arr(w, "series");
+    for (int k = 0; k < n; k++) {
+        mw__series(w, labels[k], mw__colour(k), k > 0 ? MW__SER_DASH : 0,
+                   v + (size_t) k * (size_t) p->nx, p->nx, floor_);
     }
-    if (with_spans) {
+    mw__jw_end(w);
+    mw__jw_nums(w, "y_range", r, 2, -INFINITY);
+    if (ex->spans) {
         response_spans(w, p);
     }
     vlines(w, p);
-    free(v);
-    return 0;
-}
-
-/* Observations of @p assay/@p quantity as points, not-detected ones at @p floor_. */
-static void
-observed(mw__jw_t *w, patient_t *p, const char *assay, const char *quantity,
-         double floor_)
-{
-    const csv_t *o = &p->ob;
-    int ct = csv_col(o, "t_days"), ca = csv_col(o, "assay"), cq = csv_col(o, "quantity");
-    int cv = csv_col(o, "value"), n = 0;
-    double *x = malloc((size_t) (o->n + 1) * sizeof(double));
-    double *y = malloc((size_t) (o->n + 1) * sizeof(double));
-    double *y0 = malloc((size_t) (o->n + 1) * sizeof(double));
-    if (x == NULL || y == NULL || y0 == NULL || ca < 0 || cq < 0 || ct < 0 || cv < 0) {
-        goto out;
+    if (isfinite(ex->ref)) {
+        mw__jw_arr(w, "hlines");
+        mw__refline(w, "y", ex->ref, ex->ref_label, "rgba(120,120,120,0.9)");
+        mw__jw_end(w);
     }
-    for (int r = 0; r < o->n; r++) {
-        if (strcmp(cell(o, r, ca), assay) == 0 && strcmp(cell(o, r, cq), quantity) == 0) {
-            double v = cellnum(o, r, cv);
-            x[n] = cellnum(o, r, ct);
-            y[n] = v >= floor_ ? v : NAN;
-            y0[n] = isfinite(v) && v < floor_ ? floor_ : NAN;
-            n++;
+    if (no > 0) {
+        /* detected readings, then the not-detected ones at the foot of the axis */
+        mw__jw_arr(w, "points");
+        mw__points(w, "observed", "#D55E00", "circle", ox, oy, no, floor_);
+        for (int i = 0; i < no; i++) {
+            oy[i] = isfinite(oy[i]) && oy[i] < floor_ ? r[0] : NAN;
         }
+        mw__points(w, "observed, not detected (drawn at the foot of the axis)", "#CC79A7",
+                   "diamond", ox, oy, no, -INFINITY);
+        mw__jw_end(w);
     }
-    mw__points(w, "observed", "#000000", "circle", x, y, n, -INFINITY);
-    mw__points(w, "observed, not detected (drawn at the floor)", "#7F7F7F", "diamond", x,
-               y0, n, -INFINITY);
+    mw__jw_end(w);
 out:
-    free(x);
-    free(y);
-    free(y0);
+    free(v);
+    free(ox);
+    free(oy);
+    return ret;
 }
 
 static int
@@ -1374,8 +1488,8 @@ burden_and_markers(mw__jw_t *w, patient_t *p)
         {NAN, NAN},
         {NAN, NAN},
         340};
-    int ret = log_chart(w, p, &b, bn, bl, 3, BURDEN_FLOOR, 1);
-    mw__jw_end(w);
+    extras_t eb = {NULL, NULL, 1, NAN, NULL};
+    int drawn, ret = log_chart(w, p, &b, bn, bl, 3, BURDEN_FLOOR, &eb, &drawn);
     if (ret != 0) {
         return ret;
     }
@@ -1394,13 +1508,8 @@ burden_and_markers(mw__jw_t *w, patient_t *p)
         {NAN, NAN},
         {NAN, NAN},
         320};
-    ret = log_chart(w, p, &m, mn, ml, 1, MPROTEIN_FLOOR, 1);
-    if (ret == 0) {
-        mw__jw_arr(w, "points");
-        observed(w, p, "spep", "mprotein_g_dl", MPROTEIN_FLOOR);
-        mw__jw_end(w);
-    }
-    mw__jw_end(w);
+    extras_t em = {"spep", "mprotein_g_dl", 1, NAN, NULL};
+    ret = log_chart(w, p, &m, mn, ml, 1, MPROTEIN_FLOOR, &em, &drawn);
     if (ret != 0 || series_find(p, "flc_mg_l") == NULL) {
         return ret;
     }
@@ -1419,14 +1528,8 @@ burden_and_markers(mw__jw_t *w, patient_t *p)
         {NAN, NAN},
         {NAN, NAN},
         280};
-    ret = log_chart(w, p, &f, fn, fl, 1, FLC_FLOOR, 0);
-    if (ret == 0) {
-        mw__jw_arr(w, "points");
-        observed(w, p, "flc", "flc_involved_mg_l", FLC_FLOOR);
-        mw__jw_end(w);
-    }
-    mw__jw_end(w);
-    return ret;
+    extras_t ef = {"flc", "flc_involved_mg_l", 0, NAN, NULL};
+    return log_chart(w, p, &f, fn, fl, 1, FLC_FLOOR, &ef, &drawn);
 }
 
 static int
@@ -1460,14 +1563,10 @@ cart_charts(mw__jw_t *w, patient_t *p)
         p->lloq);
     mw__chart_t ch = {"cart", "CAR-T kinetics", note,       "days", "copies/µg", 0,
                       1,      {NAN, NAN},       {NAN, NAN}, 320};
-    ret = log_chart(w, p, &ch, np, lp, n, COPIES_FLOOR, 0);
-    if (ret == 0 && isfinite(p->lloq)) {
-        snprintf(lloq, sizeof(lloq), "LLOQ %g copies/µg", p->lloq);
-        mw__jw_arr(w, "hlines");
-        mw__refline(w, "y", p->lloq, lloq, "rgba(120,120,120,0.9)");
-        mw__jw_end(w);
-    }
-    mw__jw_end(w);
+    snprintf(lloq, sizeof(lloq), "LLOQ %g copies/µg", p->lloq);
+    extras_t ec = {NULL, NULL, 0, p->lloq, lloq};
+    int drawn;
+    ret = log_chart(w, p, &ch, np, lp, n, COPIES_FLOOR, &ec, &drawn);
     if (ret != 0) {
         return ret;
     }
@@ -1497,9 +1596,8 @@ cart_charts(mw__jw_t *w, patient_t *p)
                       {NAN, NAN},
                       {NAN, NAN},
                       300};
-    ret = log_chart(w, p, &pc, np, lp, n, BURDEN_FLOOR, 0);
-    mw__jw_end(w);
-    return ret;
+    extras_t ep = {NULL, NULL, 0, NAN, NULL};
+    return log_chart(w, p, &pc, np, lp, n, BURDEN_FLOOR, &ep, &drawn);
 }
 
 /* Cell-weighted mean density of each targeted antigen over time. */
@@ -1581,7 +1679,7 @@ clone_tree(mw__jw_t *w, patient_t *p)
 {
     char colour[48], text[MW_NAME_MAX + 64];
     int n = p->n_drawn;
-    double end_all = p->x[p->nx - 1];
+    double end_all = fmax(p->x[p->nx - 1], p->x[0] + 1);
     mw__chart_t ch = {
         "tree",
         "Clone tree",
@@ -1710,6 +1808,9 @@ timeline(mw__jw_t *w, patient_t *p)
     static const char *lane_name[] = {"treatment", "doses",  "toxicity",
                                       "clinic",    "policy", "clones"};
     int doses = 0, labels = 0;
+    if (p->ev.n == 0) {
+        return; /* nothing happened: no chart (the summary says so) */
+    }
     char colour[48];
     for (int r = 0; r < p->ev.n; r++) {
         int l = lane_of(ev_kind(p, r));
@@ -1719,7 +1820,7 @@ timeline(mw__jw_t *w, patient_t *p)
     }
     int every =
         doses > MAX_DOSE_MARKS ? (doses + MAX_DOSE_MARKS - 1) / MAX_DOSE_MARKS : 1;
-    double end_all = p->x[p->nx - 1];
+    double end_all = fmax(p->x[p->nx - 1], p->x[0] + 1);
     char note[640];
     snprintf(
         note, sizeof(note),
@@ -1833,10 +1934,10 @@ write_json(FILE *f, patient_t *p)
     mw__jw_arr(&w, "blocks");
     summary_table(&w, p);
     lines_table(&w, p);
-    if (p->n_drawn > 0) {
-        muller(&w, p);
+    ret = p->n_drawn > 0 ? muller(&w, p) : 0;
+    if (ret == 0) {
+        ret = burden_and_markers(&w, p);
     }
-    ret = burden_and_markers(&w, p);
     if (ret == 0) {
         ret = cart_charts(&w, p);
     }
@@ -1884,6 +1985,14 @@ mw__report_patient(const char *dir, const mw_report_options_t *opts, char *errbu
     if (ret == 0) {
         ret = need_cols(&p->ev, ev_cols, 3, errbuf, errlen);
     }
+    for (int r = 0; ret == 0 && r < p->ev.n; r++) {
+        if (!isfinite(ev_t(p, r))) {
+            mw__seterr(errbuf, errlen, "%s:%ld:1: t_days: '%s' is not a number",
+                       p->ev.path, p->ev.lineno[r],
+                       cell(&p->ev, r, csv_col(&p->ev, "t_days")));
+            ret = MW_ERR_IO;
+        }
+    }
     if (ret == 0) {
         ret = csv_read(&p->cl, dir, "clones.csv", 1, errbuf, errlen);
     }
@@ -1907,7 +2016,9 @@ mw__report_patient(const char *dir, const mw_report_options_t *opts, char *errbu
             ret = MW_ERR_NO_MEMORY;
         } else {
             ret = write_json(mem, p);
-            if (fclose(mem) != 0 && ret == 0) {
+            /* A buffer that failed to grow drops bytes: check before and after. */
+            int bad = ferror(mem);
+            if ((fclose(mem) != 0 || bad || json == NULL) && ret == 0) {
                 ret = MW_ERR_NO_MEMORY;
             }
         }

@@ -15,12 +15,12 @@
 
 static char dir[64];
 
-#define assert_near(a, b, tol)                                                         \
-    do {                                                                                \
-        double a_ = (a), b_ = (b);                                                      \
-        if (!(fabs(a_ - b_) <= (tol))) {                                                \
-            fail_msg("%s = %.9g, expected %.9g (+- %g)", #a, a_, b_, (double) (tol));   \
-        }                                                                               \
+#define assert_near(a, b, tol)                                                           \
+    do {                                                                                 \
+        double a_ = (a), b_ = (b);                                                       \
+        if (!(fabs(a_ - b_) <= (tol))) {                                                 \
+            fail_msg("%s = %.9g, expected %.9g (+- %g)", #a, a_, b_, (double) (tol));    \
+        }                                                                                \
     } while (0)
 
 static void
@@ -46,10 +46,12 @@ make_run(void)
         " \"replicates\": 1, \"scenario_hash\": \"abc\",\n"
         " \"scenario\": {\"name\": \"synthetic\", \"horizon_days\": 20,\n"
         "   \"immune\": {\"lloq_copies_ug\": 5},\n"
-        "   \"products\": [{\"name\": \"car\", \"targets\": [{\"antigen\": \"BCMA\"}]}],\n"
+        "   \"products\": [{\"name\": \"car\", \"targets\": [{\"antigen\": "
+        "\"BCMA\"}]}],\n"
         "   \"engagers\": []}}\n");
-    put("summary.json", "{\"mode\": \"hybrid\", \"per_replicate\": [{\"final_cells\": 1000,"
-                        " \"extinction_day\": null, \"lines\": []}]}\n");
+    put("summary.json",
+        "{\"mode\": \"hybrid\", \"per_replicate\": [{\"final_cells\": 1000,"
+        " \"extinction_day\": null, \"lines\": []}]}\n");
     put("timeseries.csv",
         "t_days,variable,value\n"
         "0,tumour_cells,1000\n0,tumour_cells_bm,1000\n0,tumour_cells_em,0\n"
@@ -80,9 +82,9 @@ make_run(void)
 static void
 remove_run(void)
 {
-    static const char *files[] = {"run.json", "summary.json", "timeseries.csv", "clones.csv",
-                                  "events.csv", "observations.csv", "report.json",
-                                  "report.html"};
+    static const char *files[] = {"run.json",    "summary.json", "timeseries.csv",
+                                  "clones.csv",  "events.csv",   "observations.csv",
+                                  "report.json", "report.html"};
     char path[128];
     for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
         snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
@@ -197,7 +199,8 @@ test_muller_layout(void **state)
 }
 
 /* Clone 4 arises from clone 3, which stays below the drawn threshold: clone 4 is
- * drawn inside clone 0, its nearest drawn ancestor, and clone 3's cell stays in 0. */
+ * drawn inside clone 0, its nearest drawn ancestor, and clone 3's cell stays in 0.
+ * Founder 5 is too small to draw and has no drawn ancestor: a gap. */
 static void
 test_muller_skips_undrawn_ancestor(void **state)
 {
@@ -210,17 +213,24 @@ test_muller_skips_undrawn_ancestor(void **state)
     FILE *f = fopen(path, "a");
     assert_non_null(f);
     fputs("10,clone_cells:4,300\n", f); /* out of the file's time order: allowed */
+    fputs("0,clone_cells:5,1\n", f);
     fclose(f);
     snprintf(path, sizeof(path), "%s/clones.csv", dir);
     f = fopen(path, "a");
     assert_non_null(f);
     fputs("4,3,9.5,mutation:x,300,300,0,300,NA,0,0.05,0.5,600,2\n", f);
+    /* a second founder of 1 cell in 1001: never drawn, no drawn ancestor */
+    fputs("5,NA,0,founder:tiny,0,0,0,1,5,0,0.05,0.5,600,2\n", f);
     fclose(f);
     write_report(NULL);
     load(&d);
     const yaml_node_t *bands = mw__json_get(&d, block(&d, "muller"), "bands");
     assert_int_equal(count(bands), 4);
     assert_string_equal(str(&d, item(&d, bands, 3), "label"), "clone 4");
+    /* t = 0: clone 5's lineage is left as a gap at the top, shares stay of all
+     * 1001 cells. */
+    band_at(&d, 0, 0, &lo, &hi);
+    assert_near(hi, 1000.0 / 1001, 1e-6);
     /* t = 10 of 1301 cells: clone 0 owns 401, clone 1's subtree 600, clone 4 300. */
     band_at(&d, 1, 1, &lo, &hi);
     assert_near(lo, 200.5 / 1301, 1e-5);
@@ -301,11 +311,37 @@ test_clinic_overlay(void **state)
         }
     }
     assert_int_equal(found, 2);
-    /* CAR-T kinetics: the LLOQ line from run.json. */
+    /* Not-detected readings sit at the foot of the axis (whole decades around
+     * 1..3 g/dL: 1 to 10). */
+    const yaml_node_t *yr = mw__json_get(&d, block(&d, "mprotein"), "y_range");
+    assert_near(num(&d, item(&d, yr, 0)), 1, 1e-9);
+    assert_near(num(&d, item(&d, mw__json_get(&d, item(&d, pts, 1), "y"), 0)), 1, 1e-9);
+    /* CAR-T kinetics: the LLOQ line from run.json, inside the axis (the copies
+     * alone, 30 to 1000, would give 10 to 1000). */
     const yaml_node_t *h = mw__json_get(&d, block(&d, "cart"), "hlines");
     assert_near(num(&d, mw__json_get(&d, item(&d, h, 0), "y")), 5, 1e-9);
+    yr = mw__json_get(&d, block(&d, "cart"), "y_range");
+    assert_near(num(&d, item(&d, yr, 0)), 1, 1e-9);
     yaml_document_delete(&d);
     remove_run();
+}
+
+/* Rewrite every input of the hand-made run over the previous one's. */
+static void
+make_run_files_again(void)
+{
+    remove_run();
+    make_run();
+}
+
+static void
+expect_error(const char *what)
+{
+    char err[512];
+    int r = mw_report_write(dir, NULL, err, sizeof(err));
+    if (r == 0 || strstr(err, what) == NULL) {
+        fail_msg("expected an error with '%s', got %d: '%s'", what, r, r ? err : "");
+    }
 }
 
 static void
@@ -314,7 +350,8 @@ test_bad_input(void **state)
     (void) state;
     char err[512], path[128];
     make_run();
-    put("timeseries.csv", "t_days,variable,value\n0,tumour_cells,1000\n0,mprotein_g_dl\n");
+    put("timeseries.csv",
+        "t_days,variable,value\n0,tumour_cells,1000\n0,mprotein_g_dl\n");
     assert_int_equal(mw_report_write(dir, NULL, err, sizeof(err)), MW_ERR_IO);
     assert_non_null(strstr(err, "timeseries.csv:3:1: expected 3 columns"));
     put("timeseries.csv", "t_days,variable,value\n0,tumour_cells,1000\n");
@@ -325,6 +362,27 @@ test_bad_input(void **state)
     put("timeseries.csv", "t_days,variable,value\n0,tumour_cells,1\n0,mprotein_g_dl,1\n");
     assert_int_equal(mw_report_write(dir, NULL, err, sizeof(err)), MW_ERR_IO);
     assert_non_null(strstr(err, "events.csv: cannot open"));
+    /* A file cut short, garbage where numbers belong, a run.json of another kind,
+     * times that go backwards. */
+    make_run_files_again();
+    put("timeseries.csv",
+        "t_days,variable,value\n0,tumour_cells,1000\n0,mprotein_g_dl,3");
+    expect_error("the last line has no line break");
+    make_run_files_again();
+    put("clones.csv",
+        "clone_id,parent_id,born_day,event,cells_final,cells_bm,cells_em,"
+        "peak_cells,extinct_day,switched,birth\nx,NA,0,founder:a,1,1,0,1,NA,0,1\n");
+    expect_error("clones.csv:2: clone_id: 'x' is not a clone number");
+    make_run_files_again();
+    put("run.json", "[1, 2, 3]\n");
+    expect_error("scenario.horizon_days: missing or not a positive number");
+    make_run_files_again();
+    put("events.csv", "t_days,kind,detail\nNA,progression,\n");
+    expect_error("events.csv:2:1: t_days: 'NA' is not a number");
+    make_run_files_again();
+    put("timeseries.csv", "t_days,variable,value\n5,tumour_cells,1\n5,mprotein_g_dl,1\n"
+                          "1,tumour_cells,2\n");
+    expect_error("tumour_cells goes back in time");
     /* Nothing half-written is left behind. */
     snprintf(path, sizeof(path), "%s/report.html", dir);
     assert_int_not_equal(access(path, F_OK), 0);
