@@ -289,10 +289,15 @@ mw__json_load(const char *path, yaml_document_t *doc, char *errbuf, size_t errle
     }
     yaml_parser_set_input_file(&parser, f);
     if (!yaml_parser_load(&parser, doc)) {
-        mw__seterr(errbuf, errlen, "%s: not a JSON file marrow wrote (%s at line %lu)", path,
-                   parser.problem != NULL ? parser.problem : "syntax error",
-                   (unsigned long) parser.problem_mark.line + 1);
-        ret = MW_ERR_CONFIG;
+        if (parser.error == YAML_MEMORY_ERROR) {
+            mw__seterr(errbuf, errlen, "%s: out of memory", path);
+            ret = MW_ERR_NO_MEMORY;
+        } else {
+            mw__seterr(errbuf, errlen, "%s: not a JSON file marrow wrote (%s at line %lu)",
+                       path, parser.problem != NULL ? parser.problem : "syntax error",
+                       (unsigned long) parser.problem_mark.line + 1);
+            ret = MW_ERR_CONFIG;
+        }
     }
     yaml_parser_delete(&parser);
     fclose(f);
