@@ -136,6 +136,7 @@ typedef struct {
     int have_traj;
     track_t track[MAX_LANES];
     int n_tracks, tracks_of[MW_MAX_ARMS];
+    int flat_tracks; /* left out: no M-protein at their first time */
 } trial_t;
 
 static void
@@ -188,13 +189,24 @@ parse_count(const char *s, int *x)
     return 0;
 }
 
+/* What read_line() gives besides 1 (a line) and 0 (the end of the file). */
+enum { LINE_CUT = -1, LINE_ERROR = -2, LINE_NO_MEMORY = -3 };
+
 /* One line of @p f into *@p buf without its line break: 1, 0 at the end of the file,
- * -1 for a last line without its newline (a file cut short). */
+ * LINE_CUT for a last line without its newline (a file cut short), LINE_ERROR for a
+ * read error and LINE_NO_MEMORY when the line did not fit in memory. */
 static int
 read_line(FILE *f, char **buf, size_t *cap)
 {
+    errno = 0;
     ssize_t k = getline(buf, cap, f);
     if (k <= 0) {
+        if (ferror(f)) {
+            return LINE_ERROR;
+        }
+        if (!feof(f)) {
+            return errno == ENOMEM ? LINE_NO_MEMORY : LINE_ERROR;
+        }
         return 0;
     }
     if ((*buf)[k - 1] != '\n') {
@@ -205,6 +217,41 @@ read_line(FILE *f, char **buf, size_t *cap)
         (*buf)[k - 1] = '\0';
     }
     return 1;
+}
+
+/* Why reading @p in (@p path) stopped, once read_line() gave @p k (not 1) after line
+ * @p lineno: 0 at the end of the file, else an error in @p errbuf. */
+static int
+read_end(FILE *in, const char *path, int k, long lineno, char *errbuf, size_t errlen)
+{
+    if (k == LINE_NO_MEMORY) {
+        mw__seterr(errbuf, errlen, "out of memory");
+        return MW_ERR_NO_MEMORY;
+    }
+    if (k == LINE_ERROR || ferror(in)) {
+        mw__seterr(errbuf, errlen, "%s: read error", path);
+        return MW_ERR_IO;
+    }
+    if (k == LINE_CUT) {
+        mw__seterr(errbuf, errlen, "%s:%ld: the last line is cut short", path,
+                   lineno + 1);
+        return MW_ERR_IO;
+    }
+    return 0;
+}
+
+/* The latest time km.csv and patients.csv may hold: the horizon, with a day to spare
+ * (km.csv's times are rounded up to a grid of 1/16 day, so may pass it a little). */
+static double
+max_days(const mw__spec_t *sp)
+{
+    return sp->horizon_days + 1;
+}
+
+static int
+time_ok(const mw__spec_t *sp, double t)
+{
+    return isfinite(t) && t >= 0 && t <= max_days(sp);
 }
 
 /* The arm named @p name, or -1. */
@@ -267,6 +314,33 @@ read_endpoint(yaml_document_t *d, const yaml_node_t *n, endpoint_t *e)
     }
 }
 
+/* A count of summary.json: a whole number from 0 to @p max into *@p x; 0 or -1. */
+static int
+json_count(const yaml_node_t *n, int max, int *x)
+{
+    double v = mw__json_number(n);
+    if (!(v >= 0 && v <= max && v == floor(v))) {
+        return -1;
+    }
+    *x = (int) v;
+    return 0;
+}
+
+/* A share of summary.json: a number from 0 to 1. */
+static int
+json_share(double x)
+{
+    return x >= 0 && x <= 1;
+}
+
+/* The text of scalar @p n for a message: "nothing" where there is none. */
+static const char *
+json_text(const yaml_node_t *n)
+{
+    const char *s = mw__json_scalar(n);
+    return s != NULL ? s : "nothing";
+}
+
 static int
 read_summary(trial_t *tr, char *errbuf, size_t errlen)
 {
@@ -290,9 +364,9 @@ read_summary(trial_t *tr, char *errbuf, size_t errlen)
         const yaml_node_t *arm = mw__json_item(&doc, arms, a);
         const yaml_node_t *resp = mw__json_get(&doc, arm, "response");
         const char *name = mw__json_scalar(mw__json_get(&doc, arm, "arm"));
+        const yaml_node_t *patients = mw__json_get(&doc, arm, "patients");
         arm_sum_t *s = &tr->sum[a];
-        double n = mw__json_number(mw__json_get(&doc, arm, "patients"));
-        if (name == NULL || strcmp(name, sp->arm[a]) != 0 || !(n >= 0)) {
+        if (name == NULL || strcmp(name, sp->arm[a]) != 0 || patients == NULL) {
             mw__seterr(
                 errbuf, errlen,
                 "%s: \"arms\"[%d]: expected arm '%s' with its patients, as in run.json",
@@ -300,21 +374,48 @@ read_summary(trial_t *tr, char *errbuf, size_t errlen)
             ret = MW_ERR_IO;
             break;
         }
-        s->patients = (int) n;
+        if (json_count(patients, sp->n, &s->patients) != 0) {
+            mw__seterr(errbuf, errlen,
+                       "%s: \"arms\"[%d]: \"patients\": expected a whole number from 0 "
+                       "to %d (the trial's patients in run.json), found '%.40s'",
+                       path, a, sp->n, json_text(patients));
+            ret = MW_ERR_IO;
+            break;
+        }
         for (int k = 0; k < N_RATES; k++) {
             const yaml_node_t *r = mw__json_get(&doc, resp, rate_keys[k]);
             const yaml_node_t *ci = mw__json_get(&doc, r, "wilson95");
-            double count = mw__json_number(mw__json_get(&doc, r, "count"));
-            if (r == NULL || !(count >= 0)) {
+            const yaml_node_t *count = mw__json_get(&doc, r, "count");
+            rate_t *rt = &s->rate[k];
+            if (r == NULL || count == NULL) {
                 mw__seterr(errbuf, errlen, "%s: \"arms\"[%d]: \"response\": no \"%s\"",
                            path, a, rate_keys[k]);
                 ret = MW_ERR_IO;
                 break;
             }
-            s->rate[k].count = (int) count;
-            s->rate[k].fraction = mw__json_number(mw__json_get(&doc, r, "fraction"));
-            s->rate[k].lower = mw__json_number(mw__json_item(&doc, ci, 0));
-            s->rate[k].upper = mw__json_number(mw__json_item(&doc, ci, 1));
+            if (json_count(count, s->patients, &rt->count) != 0) {
+                mw__seterr(
+                    errbuf, errlen,
+                    "%s: \"arms\"[%d]: \"response\": \"%s\": \"count\": expected "
+                    "a whole number from 0 to %d (the arm's patients), found '%.40s'",
+                    path, a, rate_keys[k], s->patients, json_text(count));
+                ret = MW_ERR_IO;
+                break;
+            }
+            rt->fraction = mw__json_number(mw__json_get(&doc, r, "fraction"));
+            rt->lower = mw__json_number(mw__json_item(&doc, ci, 0));
+            rt->upper = mw__json_number(mw__json_item(&doc, ci, 1));
+            /* An arm with patients has its rates (what the response chart draws). */
+            if (s->patients > 0 && !(json_share(rt->fraction) && json_share(rt->lower) &&
+                                     json_share(rt->upper))) {
+                mw__seterr(errbuf, errlen,
+                           "%s: \"arms\"[%d]: \"response\": \"%s\": expected a "
+                           "\"fraction\" and a \"wilson95\" interval of numbers from 0 "
+                           "to 1",
+                           path, a, rate_keys[k]);
+                ret = MW_ERR_IO;
+                break;
+            }
         }
         for (int e = 0; e < N_EP && ret == 0; e++) {
             const yaml_node_t *ep = mw__json_get(&doc, arm, ep_json[e]);
@@ -366,30 +467,48 @@ curve_push(curve_t *c, const km_row_t *r)
     return 0;
 }
 
+/* A survival or a bound of its interval in km.csv: a number from 0 to 1.  marrow
+ * writes NA for the bounds where the survival is 0 (the log-log interval is not
+ * defined there), which @p na_ok allows. */
+static int
+parse_share(const char *s, int na_ok, double *x)
+{
+    if (na_ok && strcmp(s, "NA") == 0) {
+        *x = NAN;
+        return 0;
+    }
+    return strcmp(s, "NA") != 0 && parse_num(s, x) == 0 && *x >= 0 && *x <= 1 ? 0 : -1;
+}
+
 static int
 read_km(trial_t *tr, char *errbuf, size_t errlen)
 {
     static const char *const names[9] = {"arm",    "endpoint", "time_days",
                                          "n_risk", "n_event",  "n_censor",
                                          "surv",   "lower",    "upper"};
-    char path[MW__OUT_PATH_MAX], *line = NULL, *f[9];
+    char path[MW__OUT_PATH_MAX], *line = NULL, *f[9], days[64];
     size_t cap = 0;
     long lineno = 1;
     int ret = 0, k;
+    const mw__spec_t *sp = &tr->sp;
     snprintf(path, sizeof(path), "%s/km.csv", tr->dir);
+    snprintf(days, sizeof(days), "a number of days from 0 to %.15g", max_days(sp));
     FILE *in = fopen(path, "r");
     if (in == NULL) {
         mw__seterr(errbuf, errlen, "%s: cannot open: %s", path, strerror(errno));
         return MW_ERR_IO;
     }
     k = read_line(in, &line, &cap);
-    if (k != 1 || strcmp(line, km_header) != 0) {
+    if (k < LINE_CUT) {
+        ret = read_end(in, path, k, 0, errbuf, errlen);
+    } else if (k != 1 || strcmp(line, km_header) != 0) {
         mw__seterr(errbuf, errlen, "%s:1: expected the header '%s'", path, km_header);
         ret = MW_ERR_IO;
     }
     while (ret == 0 && (k = read_line(in, &line, &cap)) == 1) {
         km_row_t r;
         int got = mw__csv_split(line, f, 9), bad = -1, a, e;
+        const char *want = NULL;
         lineno++;
         if (got != 9) {
             mw__seterr(errbuf, errlen, "%s:%ld: expected 9 fields, found %s", path,
@@ -405,38 +524,46 @@ read_km(trial_t *tr, char *errbuf, size_t errlen)
         if (e == N_EP) {
             continue; /* DOR, TTNT, PFS2 are not drawn */
         }
-        if ((a = arm_index(&tr->sp, f[0])) < 0) {
+        if ((a = arm_index(sp, f[0])) < 0) {
             mw__seterr(errbuf, errlen,
                        "%s:%ld: '%.80s' is not an arm of this trial (run.json)", path,
                        lineno, f[0]);
             ret = MW_ERR_IO;
             break;
         }
-        if (parse_num(f[2], &r.t) != 0 || !isfinite(r.t) || r.t < 0) {
+        if (parse_num(f[2], &r.t) != 0 || !time_ok(sp, r.t)) {
             bad = 2;
+            want = days;
         } else if (parse_count(f[3], &r.n_risk) != 0) {
             bad = 3;
-        } else if (parse_count(f[4], &r.n_event) != 0) {
+            want = "a whole number from 0 to 2147483647";
+        } else if (parse_count(f[4], &r.n_event) != 0 || r.n_event > r.n_risk) {
             bad = 4;
-        } else if (parse_count(f[5], &r.n_censor) != 0) {
+            want = "a whole number from 0 to n_risk";
+        } else if (parse_count(f[5], &r.n_censor) != 0 ||
+                   r.n_censor > r.n_risk - r.n_event) {
             bad = 5;
-        } else if (parse_num(f[6], &r.surv) != 0 || r.surv < 0 || r.surv > 1) {
+            want = "a whole number from 0 to n_risk - n_event";
+        } else if (parse_share(f[6], 0, &r.surv) != 0) {
             bad = 6;
-        } else if (parse_num(f[7], &r.lower) != 0) {
+            want = "a number from 0 to 1";
+        } else if (parse_share(f[7], r.surv == 0, &r.lower) != 0) {
             bad = 7;
-        } else if (parse_num(f[8], &r.upper) != 0) {
+            want = "a number from 0 to 1 (NA only where surv is 0)";
+        } else if (parse_share(f[8], r.surv == 0, &r.upper) != 0) {
             bad = 8;
+            want = "a number from 0 to 1 (NA only where surv is 0)";
         }
-        curve_t *c = &tr->km[e][a];
-        if (bad < 0 && c->n > 0 && r.t <= c->r[c->n - 1].t) {
-            mw__seterr(errbuf, errlen, "%s:%ld: time_days %.15g does not follow %.15g",
-                       path, lineno, r.t, c->r[c->n - 1].t);
+        if (bad >= 0) {
+            mw__seterr(errbuf, errlen, "%s:%ld: %s: expected %s, found '%.40s'", path,
+                       lineno, names[bad], want, f[bad]);
             ret = MW_ERR_IO;
             break;
         }
-        if (bad >= 0) {
-            mw__seterr(errbuf, errlen, "%s:%ld: %s: cannot read '%.40s'", path, lineno,
-                       names[bad], f[bad]);
+        curve_t *c = &tr->km[e][a];
+        if (c->n > 0 && r.t <= c->r[c->n - 1].t) {
+            mw__seterr(errbuf, errlen, "%s:%ld: time_days %.15g does not follow %.15g",
+                       path, lineno, r.t, c->r[c->n - 1].t);
             ret = MW_ERR_IO;
             break;
         }
@@ -444,10 +571,20 @@ read_km(trial_t *tr, char *errbuf, size_t errlen)
             mw__seterr(errbuf, errlen, "out of memory");
         }
     }
-    if (ret == 0 && k < 0) {
-        mw__seterr(errbuf, errlen, "%s:%ld: the last line is cut short", path,
-                   lineno + 1);
-        ret = MW_ERR_IO;
+    if (ret == 0) {
+        ret = read_end(in, path, k, lineno, errbuf, errlen);
+    }
+    /* Every arm with patients has both curves: a chart never lacks an arm's. */
+    for (int e = 0; e < N_EP && ret == 0; e++) {
+        for (int a = 0; a < sp->n_arms && ret == 0; a++) {
+            if (tr->km[e][a].n == 0 && tr->sum[a].patients > 0) {
+                mw__seterr(errbuf, errlen,
+                           "%s: no %s rows for arm '%s', which has %d patients in "
+                           "summary.json",
+                           path, ep_csv[e], sp->arm[a], tr->sum[a].patients);
+                ret = MW_ERR_IO;
+            }
+        }
     }
     free(line);
     fclose(in);
@@ -496,7 +633,8 @@ read_patients(trial_t *tr, char *errbuf, size_t errlen)
         return MW_ERR_NO_MEMORY;
     }
     mw__row_header(hdr, &tr->sp);
-    if (fclose(hdr) != 0 || want == NULL || want_len == 0) {
+    int hdr_bad = ferror(hdr);
+    if (fclose(hdr) != 0 || hdr_bad || want == NULL || want_len == 0) {
         free(want);
         mw__seterr(errbuf, errlen, "out of memory");
         return MW_ERR_NO_MEMORY;
@@ -510,7 +648,9 @@ read_patients(trial_t *tr, char *errbuf, size_t errlen)
         return MW_ERR_IO;
     }
     k = read_line(in, &line, &cap);
-    if (k != 1 || strcmp(line, want) != 0) {
+    if (k < LINE_CUT) {
+        ret = read_end(in, path, k, 0, errbuf, errlen);
+    } else if (k != 1 || strcmp(line, want) != 0) {
         mw__seterr(errbuf, errlen,
                    "%s:1: the header is not that of this trial's patients.csv (run.json)",
                    path);
@@ -518,18 +658,55 @@ read_patients(trial_t *tr, char *errbuf, size_t errlen)
     }
     while (ret == 0 && (k = read_line(in, &line, &cap)) == 1) {
         mw__row_t row;
+        const char *time = NULL;
+        double t = 0;
         lineno++;
         if (mw__row_parse(line, &tr->sp, &row, why, sizeof(why)) != 0) {
             mw__seterr(errbuf, errlen, "%s:%ld: %s", path, lineno, why);
             ret = MW_ERR_IO;
             break;
         }
+        /* The times drawn (the swimmer plot's bars and marks). */
+        if (!time_ok(&tr->sp, row.followup_days)) {
+            time = "followup_days";
+            t = row.followup_days;
+        } else if (!isnan(row.ttr_days) && !time_ok(&tr->sp, row.ttr_days)) {
+            time = "ttr_days";
+            t = row.ttr_days;
+        } else if (!time_ok(&tr->sp, row.pfs_days)) {
+            time = "pfs_days";
+            t = row.pfs_days;
+        } else if (!time_ok(&tr->sp, row.os_days)) {
+            time = "os_days";
+            t = row.os_days;
+        }
+        if (time != NULL) {
+            mw__seterr(errbuf, errlen,
+                       "%s:%ld: %s: expected a number of days from 0 to %.15g%s, found "
+                       "%.15g",
+                       path, lineno, time, max_days(&tr->sp),
+                       strcmp(time, "ttr_days") == 0 ? " (or NA)" : "", t);
+            ret = MW_ERR_IO;
+            break;
+        }
         add_row(tr, &row);
     }
-    if (ret == 0 && k < 0) {
-        mw__seterr(errbuf, errlen, "%s:%ld: the last line is cut short", path,
-                   lineno + 1);
+    if (ret == 0) {
+        ret = read_end(in, path, k, lineno, errbuf, errlen);
+    }
+    if (ret == 0 && lineno == 1) {
+        mw__seterr(errbuf, errlen, "%s: no patient rows", path);
         ret = MW_ERR_IO;
+    }
+    /* The same run as summary.json, whose numbers the charts draw beside these. */
+    for (int a = 0; a < tr->sp.n_arms && ret == 0; a++) {
+        if (tr->rows[a] != tr->sum[a].patients) {
+            mw__seterr(errbuf, errlen,
+                       "%s: arm '%s' has %d row(s), but summary.json gives it %d "
+                       "patients (are they from the same run?)",
+                       path, tr->sp.arm[a], tr->rows[a], tr->sum[a].patients);
+            ret = MW_ERR_IO;
+        }
     }
     free(line);
     free(want);
@@ -597,6 +774,26 @@ track_push(track_t *t, double day, double v)
     return 0;
 }
 
+/* Leaves out the patients whose M-protein at their first time is not above 0: the
+ * change from it is not defined (a patient without measurable M-protein). */
+static void
+drop_flat_tracks(trial_t *tr)
+{
+    int kept = 0;
+    for (int i = 0; i < tr->n_tracks; i++) {
+        track_t *t = &tr->track[i];
+        if (t->n > 0 && t->v[0] > 0) {
+            tr->track[kept++] = *t;
+        } else {
+            free(t->t);
+            free(t->v);
+            tr->tracks_of[t->arm]--;
+            tr->flat_tracks++;
+        }
+    }
+    tr->n_tracks = kept;
+}
+
 static int
 read_trajectories(trial_t *tr, char *errbuf, size_t errlen)
 {
@@ -615,7 +812,9 @@ read_trajectories(trial_t *tr, char *errbuf, size_t errlen)
     }
     tr->have_traj = 1;
     k = read_line(in, &line, &cap);
-    if (k != 1 || strcmp(line, traj_header) != 0) {
+    if (k < LINE_CUT) {
+        ret = read_end(in, path, k, 0, errbuf, errlen);
+    } else if (k != 1 || strcmp(line, traj_header) != 0) {
         mw__seterr(errbuf, errlen, "%s:1: expected the header '%s'", path, traj_header);
         ret = MW_ERR_IO;
     }
@@ -657,13 +856,14 @@ read_trajectories(trial_t *tr, char *errbuf, size_t errlen)
             mw__seterr(errbuf, errlen, "out of memory");
         }
     }
-    if (ret == 0 && k < 0) {
-        mw__seterr(errbuf, errlen, "%s:%ld: the last line is cut short", path,
-                   lineno + 1);
-        ret = MW_ERR_IO;
+    if (ret == 0) {
+        ret = read_end(in, path, k, lineno, errbuf, errlen);
     }
     free(line);
     fclose(in);
+    if (ret == 0) {
+        drop_flat_tracks(tr);
+    }
     return ret;
 }
 
@@ -814,6 +1014,9 @@ summary_table(mw__jw_t *w, const trial_t *tr)
                          "than on it"
                        : "",
         tr->n_tracks > 0 ? ""
+        : tr->flat_tracks > 0
+            ? " No patient in trajectories.csv has an M-protein above 0 at enrolment "
+              "(the change from it is not defined), so the spider plot is left out."
         : tr->have_traj
             ? " trajectories.csv holds no M-protein (mprotein_g_dl), so the spider "
               "plot is left out."
@@ -872,9 +1075,10 @@ cmp_double(const void *a, const void *b)
 /* Numbers at risk (T >= t), cumulative events and censorings (times <= t) at @p t:
  * mw__km_at() read from km.csv rows, so they equal summary.json's landmarks. */
 static void
-risk_at(const curve_t *c, double t, int *n_risk, int *n_event, int *n_censor)
+risk_at(const curve_t *c, double t, double *n_risk, double *n_event, double *n_censor)
 {
     int last = -1;
+    /* Sums of int counts over rows: in double, exact below 2^53. */
     *n_event = *n_censor = 0;
     for (int j = 0; j < c->n && c->r[j].t <= t; j++) {
         last = j;
@@ -961,11 +1165,7 @@ risk_block(mw__jw_t *w, const trial_t *tr, const curve_t *km)
     mw__jw_arr(w, "rows");
     for (int a = 0; a < sp->n_arms; a++) {
         for (int i = 0; i < nt; i++) {
-            int r, e, c;
-            risk_at(&km[a], times[i] * MONTH, &r, &e, &c);
-            v[0][i] = r;
-            v[1][i] = e;
-            v[2][i] = c;
+            risk_at(&km[a], times[i] * MONTH, &v[0][i], &v[1][i], &v[2][i]);
         }
         for (int k = 0; k < 3; k++) {
             mw__jw_obj(w, NULL);
@@ -1020,7 +1220,7 @@ km_chart(mw__jw_t *w, const trial_t *tr, int ep)
     }
 
     const int pfs = ep == EP_PFS;
-    int events = 0;
+    double events = 0; /* a sum of int counts */
     char note[1024];
     for (int a = 0; a < sp->n_arms; a++) {
         for (int j = 0; j < km[a].n; j++) {
@@ -1422,34 +1622,45 @@ spider_chart(mw__jw_t *w, const trial_t *tr)
     for (int i = 0; i < nx; i++) {
         xm[i] = x[i] / MONTH;
     }
-    mw__chart_t c = {
-        "spider",
-        "Spider plot",
-        "How to read this: one line per patient (the first patients of each arm "
-        "with a trajectory), the change of the model's serum M-protein from its "
-        "value at enrolment, in percent, coloured by arm; the dashed lines are "
-        "the IMWG thresholds: -25% minimal response, -50% partial response, "
-        "-90% very good partial response, and +25% progression (which IMWG "
-        "measures from the lowest value, so a line can progress below it); the "
-        "axis is clipped to -100..+100%, so a line flat at the top has more "
-        "than doubled.",
-        "months since enrolment",
-        "M-protein change from baseline (%)",
-        0,
-        0,
-        {0, sp->horizon_days / MONTH},
-        {-100, 100},
-        380};
+    char note[1024];
+    snprintf(note, sizeof(note),
+             "How to read this: one line per patient (the first patients of each arm "
+             "with a trajectory), the change of the model's serum M-protein from its "
+             "value at enrolment, in percent, coloured by arm; the dashed lines are "
+             "the IMWG thresholds: -25%% minimal response, -50%% partial response, "
+             "-90%% very good partial response, and +25%% progression (which IMWG "
+             "measures from the lowest value, so a line can progress below it); the "
+             "axis is clipped to -100..+100%%, so a line flat at the top has more "
+             "than doubled.%s",
+             tr->flat_tracks > 0 ? " Patients without M-protein at enrolment (0 g/dL, "
+                                   "no change to measure) are left out."
+                                 : "");
+    mw__chart_t c = {"spider",
+                     "Spider plot",
+                     note,
+                     "months since enrolment",
+                     "M-protein change from baseline (%)",
+                     0,
+                     0,
+                     {0, sp->horizon_days / MONTH},
+                     {-100, 100},
+                     380};
     mw__chart_begin(w, &c);
     mw__jw_nums(w, "x", xm, nx, -INFINITY);
     mw__jw_arr(w, "series");
+    int drawn[MW_MAX_ARMS] = {0};
     for (int i = 0; i < tr->n_tracks; i++) {
         const track_t *t = &tr->track[i];
         char label[MW_NAME_MAX + 32], colour[40];
-        int j = 0;
+        int j = 0, any = 0;
         for (int k = 0; k < nx; k++) {
             v[k] = track_at(t, x[k], &j);
+            any |= !isnan(v[k]);
         }
+        if (!any) {
+            continue; /* no time of the thinned grid within its own */
+        }
+        drawn[t->arm]++;
         snprintf(label, sizeof(label), "%s #%d", sp->arm[t->arm], t->patient);
         arm_rgba(t->arm, 0.7, colour, sizeof(colour));
         mw__series(w, label, colour, 0, v, nx, -INFINITY);
@@ -1465,7 +1676,7 @@ spider_chart(mw__jw_t *w, const trial_t *tr)
     mw__jw_end(w);
     mw__jw_arr(w, "legend");
     for (int a = 0; a < sp->n_arms; a++) {
-        if (tr->tracks_of[a] > 0) {
+        if (drawn[a] > 0) {
             mw__legend(w, sp->arm[a], mw__colour(a), "box");
         }
     }
@@ -1945,8 +2156,11 @@ mw__report_trial(const char *dir, char *errbuf, size_t errlen)
         if (mem == NULL) {
             ret = MW_ERR_NO_MEMORY;
         } else {
+            /* A buffer that failed to grow drops bytes and sets the error flag; a
+             * failed fclose() may leave json NULL: either way, no report. */
             ret = write_json(mem, tr, design, seed);
-            if (fclose(mem) != 0 && ret == 0) {
+            int mem_bad = ferror(mem);
+            if ((fclose(mem) != 0 || mem_bad || json == NULL) && ret == 0) {
                 ret = MW_ERR_NO_MEMORY;
             }
         }

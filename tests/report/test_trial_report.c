@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "testlib.h"
@@ -239,11 +240,10 @@ str(const yaml_node_t *n)
     return s;
 }
 
-/* The block of report.json with id @p id (NULL when there is none). */
+/* The block of report @p d with id @p id (NULL when there is none). */
 static const yaml_node_t *
-block(fixture_t *fx, const char *id)
+block_of(yaml_document_t *d, const char *id)
 {
-    yaml_document_t *d = &fx->report;
     const yaml_node_t *blocks = get(d, yaml_document_get_root_node(d), "blocks");
     for (int i = 0; i < len(blocks); i++) {
         const yaml_node_t *b = item(d, blocks, i);
@@ -252,6 +252,53 @@ block(fixture_t *fx, const char *id)
         }
     }
     return NULL;
+}
+
+/* The block of @p fx's report.json with id @p id (NULL when there is none). */
+static const yaml_node_t *
+block(fixture_t *fx, const char *id)
+{
+    return block_of(&fx->report, id);
+}
+
+/* Whether series @p s of a chart has a value to draw. */
+static int
+series_drawn(yaml_document_t *d, const yaml_node_t *s)
+{
+    const yaml_node_t *v = get(d, s, "values");
+    for (int k = 0; k < len(v); k++) {
+        if (!isnan(num(item(d, v, k)))) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Every chart of report @p d draws something: a series with a value or a shape. */
+static void
+assert_charts_drawn(yaml_document_t *d)
+{
+    static const char *const kinds[] = {"rects", "marks", "segs", "texts"};
+    const yaml_node_t *blocks = get(d, yaml_document_get_root_node(d), "blocks");
+    for (int i = 0; i < len(blocks); i++) {
+        const yaml_node_t *b = item(d, blocks, i);
+        const yaml_node_t *series = mw__json_get(d, b, "series");
+        const yaml_node_t *shapes = mw__json_get(d, b, "shapes");
+        int drawn = 0;
+        if (strcmp(str(get(d, b, "type")), "chart") != 0) {
+            continue;
+        }
+        for (int k = 0; series != NULL && k < len(series); k++) {
+            drawn |= series_drawn(d, item(d, series, k));
+        }
+        for (int k = 0; shapes != NULL && k < 4; k++) {
+            const yaml_node_t *sh = mw__json_get(d, shapes, kinds[k]);
+            drawn |= sh != NULL && len(sh) > 0;
+        }
+        if (!drawn) {
+            fail_msg("block \"%s\" draws nothing", str(get(d, b, "id")));
+        }
+    }
 }
 
 /* |a - b| within the 6 significant digits report.json keeps. */
@@ -404,6 +451,8 @@ test_header(void **state)
     assert_non_null(block(&paired, "spider"));
     /* A 200-patient report is small. */
     assert_true(file_size(paired.dir, "report.json") < 200000);
+    assert_charts_drawn(&paired.report);
+    assert_charts_drawn(&randomised.report);
 }
 
 /* The summary table: one row per arm with summary.json's numbers. */
@@ -725,6 +774,8 @@ test_thinning(void **state)
             fprintf(f, "%s,PFS,%.15g,%d,3,1,%.15g,%.15g,%.15g\n", paired.sp.arm[a],
                     (j + 1) * 729.0 / m, n_risk, s, s * 0.99, fmin(1.0, s * 1.01));
         }
+        /* Every arm with patients needs its OS curve too. */
+        fprintf(f, "%s,OS,729,100000,0,100000,1,1,1\n", paired.sp.arm[a]);
     }
     assert_int_equal(fclose(f), 0);
     if (mw_report_write(dir, NULL, errbuf, sizeof(errbuf)) != 0) {
@@ -853,6 +904,290 @@ test_bad_input(void **state)
     remove_dir(dir);
 }
 
+/* A cohort directory with the paired trial's run.json, summary.json, km.csv and
+ * patients.csv (no trajectories.csv). */
+static void
+cohort_copy(char *dir, size_t n)
+{
+    static const char *const files[] = {"run.json", "summary.json", "km.csv",
+                                        "patients.csv"};
+    new_dir(dir, n);
+    for (int i = 0; i < 4; i++) {
+        copy_file(paired.dir, dir, files[i]);
+    }
+}
+
+/* The paired trial's file @p name into @p dir with the first @p from replaced by
+ * @p to. */
+static void
+edit_copy(const char *dir, const char *name, const char *from, const char *to)
+{
+    char path[256];
+    snprintf(path, sizeof(path), "%s/%s", paired.dir, name);
+    FILE *in = fopen(path, "rb");
+    assert_non_null(in);
+    assert_int_equal(fseek(in, 0, SEEK_END), 0);
+    long n = ftell(in);
+    assert_true(n > 0);
+    rewind(in);
+    char *text = malloc((size_t) n + 1);
+    assert_non_null(text);
+    assert_int_equal(fread(text, 1, (size_t) n, in), (size_t) n);
+    text[n] = '\0';
+    fclose(in);
+    char *at = strstr(text, from);
+    assert_non_null(at);
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    FILE *out = fopen(path, "wb");
+    assert_non_null(out);
+    fwrite(text, 1, (size_t) (at - text), out);
+    fputs(to, out);
+    fputs(at + strlen(from), out);
+    assert_int_equal(fclose(out), 0);
+    free(text);
+}
+
+/* patients.csv in @p dir: the header and the paired trial's first @p n rows, the
+ * first with follow-up @p followup_days. */
+static void
+write_patients(const char *dir, int n, double followup_days)
+{
+    char path[256];
+    snprintf(path, sizeof(path), "%s/patients.csv", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    mw__row_header(f, &paired.sp);
+    for (int i = 0; i < n; i++) {
+        mw__row_t r = paired.rows[i];
+        if (i == 0) {
+            r.followup_days = followup_days;
+        }
+        mw__row_write(f, &paired.sp, &r);
+    }
+    assert_int_equal(fclose(f), 0);
+}
+
+/* km.csv in @p dir: two rows per arm and endpoint, each with @p count events of as
+ * many at risk, the second down to 0 (where marrow writes its interval as NA). */
+static void
+write_km(const char *dir, const char *count)
+{
+    char path[256];
+    snprintf(path, sizeof(path), "%s/km.csv", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("arm,endpoint,time_days,n_risk,n_event,n_censor,surv,lower,upper\n", f);
+    for (int a = 0; a < 2; a++) {
+        for (int e = 0; e < 2; e++) {
+            const char *ep = e == 0 ? "PFS" : "OS";
+            fprintf(f, "%s,%s,100,%s,%s,0,0.5,0.4,0.6\n", paired.sp.arm[a], ep, count,
+                    count);
+            fprintf(f, "%s,%s,200,%s,%s,0,0,NA,NA\n", paired.sp.arm[a], ep, count, count);
+        }
+    }
+    assert_int_equal(fclose(f), 0);
+}
+
+/* Numbers that do not fit: counts that are not whole or out of range, times beyond
+ * the horizon; counts summed past INT_MAX still add up. */
+static void
+test_bad_numbers(void **state)
+{
+    (void) state;
+    char dir[64], path[256], errbuf[1024], *err;
+    yaml_document_t rep;
+    cohort_copy(dir, sizeof(dir));
+    /* summary.json: patients of 1e300 and 2.5, a count of Infinity */
+    edit_copy(dir, "summary.json", "{\"arm\": \"control\", \"patients\": ",
+              "{\"arm\": \"control\", \"patients\": 1e300, \"was\": ");
+    err = report_error(dir, MW_ERR_IO);
+    assert_non_null(strstr(err, "summary.json: \"arms\"[0]: \"patients\": expected a "
+                                "whole number from 0 to 200"));
+    assert_non_null(strstr(err, "found '1e300'"));
+    assert_false(file_exists(dir, "report.json"));
+    edit_copy(dir, "summary.json", "{\"arm\": \"potent\", \"patients\": ",
+              "{\"arm\": \"potent\", \"patients\": 2.5, \"was\": ");
+    err = report_error(dir, MW_ERR_IO);
+    assert_non_null(strstr(err, "summary.json: \"arms\"[1]: \"patients\": expected"));
+    edit_copy(dir, "summary.json", "\"pr_or_better\": {\"count\": ",
+              "\"pr_or_better\": {\"count\": Infinity, \"was\": ");
+    err = report_error(dir, MW_ERR_IO);
+    assert_non_null(strstr(err, "summary.json: \"arms\"[0]: \"response\": "
+                                "\"pr_or_better\": \"count\": expected a whole number"));
+    copy_file(paired.dir, dir, "summary.json");
+    /* km.csv: a time of 1e308 and one past the horizon; more events than at risk */
+    write_file(dir, "km.csv",
+               "arm,endpoint,time_days,n_risk,n_event,n_censor,surv,lower,upper\n"
+               "control,PFS,1e308,200,1,0,0.995,0.96,0.999\n");
+    err = report_error(dir, MW_ERR_IO);
+    assert_non_null(
+        strstr(err, "km.csv:2: time_days: expected a number of days from 0 to 731"));
+    write_file(dir, "km.csv",
+               "arm,endpoint,time_days,n_risk,n_event,n_censor,surv,lower,upper\n"
+               "control,PFS,10,200,1,0,0.995,0.96,0.999\n"
+               "control,PFS,800,199,1,0,0.99,0.96,0.999\n");
+    err = report_error(dir, MW_ERR_IO);
+    assert_non_null(strstr(err, "km.csv:3: time_days: expected"));
+    write_file(dir, "km.csv",
+               "arm,endpoint,time_days,n_risk,n_event,n_censor,surv,lower,upper\n"
+               "control,PFS,10,200,2147483647,0,0.995,0.96,0.999\n");
+    err = report_error(dir, MW_ERR_IO);
+    assert_non_null(strstr(err, "km.csv:2: n_event: expected a whole number"));
+    /* Counts of INT_MAX on every row: the numbers under the axis still add up. */
+    write_km(dir, "2147483647");
+    if (mw_report_write(dir, NULL, errbuf, sizeof(errbuf)) != 0) {
+        fail_msg("%s", errbuf);
+    }
+    snprintf(path, sizeof(path), "%s/report.json", dir);
+    assert_int_equal(mw__json_load(path, &rep, errbuf, sizeof(errbuf)), 0);
+    const yaml_node_t *risk = get(&rep, block_of(&rep, "pfs"), "risk");
+    assert_close(num(item(&rep, get(&rep, risk, "times"), 4)), 12);
+    assert_close(
+        num(item(&rep, get(&rep, item(&rep, get(&rep, risk, "rows"), 1), "values"), 4)),
+        2.0 * 2147483647);
+    assert_charts_drawn(&rep);
+    yaml_document_delete(&rep);
+    copy_file(paired.dir, dir, "km.csv");
+    /* patients.csv: a follow-up of 1e308 days */
+    write_patients(dir, 2, 1e308);
+    err = report_error(dir, MW_ERR_IO);
+    assert_non_null(
+        strstr(err, "patients.csv:2: followup_days: expected a number of days from 0"));
+    remove_dir(dir);
+}
+
+/* km.csv's survival and its interval are numbers from 0 to 1, never NA but for the
+ * interval where the survival is 0. */
+static void
+test_bad_survival(void **state)
+{
+    (void) state;
+    char dir[64], *err;
+    cohort_copy(dir, sizeof(dir));
+    write_file(dir, "km.csv",
+               "arm,endpoint,time_days,n_risk,n_event,n_censor,surv,lower,upper\n"
+               "control,PFS,10,200,1,0,NA,0.96,0.999\n");
+    err = report_error(dir, MW_ERR_IO);
+    assert_non_null(strstr(err, "km.csv:2: surv: expected a number from 0 to 1"));
+    write_file(dir, "km.csv",
+               "arm,endpoint,time_days,n_risk,n_event,n_censor,surv,lower,upper\n"
+               "control,PFS,10,200,1,0,0.995,0.96,0.999\n"
+               "control,PFS,20,199,1,0,1.5,0.96,0.999\n");
+    err = report_error(dir, MW_ERR_IO);
+    assert_non_null(strstr(err, "km.csv:3: surv: expected a number from 0 to 1"));
+    write_file(dir, "km.csv",
+               "arm,endpoint,time_days,n_risk,n_event,n_censor,surv,lower,upper\n"
+               "control,OS,10,200,1,0,0.995,NA,0.999\n");
+    err = report_error(dir, MW_ERR_IO);
+    assert_non_null(strstr(err, "km.csv:2: lower: expected a number from 0 to 1"));
+    write_file(dir, "km.csv",
+               "arm,endpoint,time_days,n_risk,n_event,n_censor,surv,lower,upper\n"
+               "control,OS,10,200,1,0,0.995,0.96,Inf\n");
+    err = report_error(dir, MW_ERR_IO);
+    assert_non_null(strstr(err, "km.csv:2: upper: expected a number from 0 to 1"));
+    assert_false(file_exists(dir, "report.json"));
+    /* NA bounds where the survival is 0, as marrow writes them */
+    write_km(dir, "5");
+    (void) report_error(dir, 0);
+    assert_true(file_exists(dir, "report.html"));
+    remove_dir(dir);
+}
+
+/* Inputs that would draw an empty block: an error, or the block left out. */
+static void
+test_empty_blocks(void **state)
+{
+    (void) state;
+    char dir[64], path[256], errbuf[1024], *err;
+    yaml_document_t rep;
+    cohort_copy(dir, sizeof(dir));
+    /* an arm with patients but no OS rows in km.csv */
+    {
+        char *line = NULL;
+        size_t cap = 0;
+        snprintf(path, sizeof(path), "%s/km.csv", paired.dir);
+        FILE *in = fopen(path, "r");
+        snprintf(path, sizeof(path), "%s/km.csv", dir);
+        FILE *out = fopen(path, "w");
+        assert_non_null(in);
+        assert_non_null(out);
+        while (getline(&line, &cap, in) > 0) {
+            if (strncmp(line, "potent,OS,", 10) != 0) {
+                fputs(line, out);
+            }
+        }
+        free(line);
+        fclose(in);
+        assert_int_equal(fclose(out), 0);
+    }
+    err = report_error(dir, MW_ERR_IO);
+    assert_non_null(strstr(err, "km.csv: no OS rows for arm 'potent', which has 200 "
+                                "patients in summary.json"));
+    assert_false(file_exists(dir, "report.json"));
+    copy_file(paired.dir, dir, "km.csv");
+    /* patients.csv: the header only; fewer rows than summary.json's patients */
+    write_patients(dir, 0, 0);
+    err = report_error(dir, MW_ERR_IO);
+    assert_non_null(strstr(err, "patients.csv: no patient rows"));
+    write_patients(dir, 1, paired.rows[0].followup_days);
+    err = report_error(dir, MW_ERR_IO);
+    assert_non_null(strstr(err, "patients.csv: arm 'control' has 1 row(s), but "
+                                "summary.json gives it 200 patients"));
+    assert_false(file_exists(dir, "report.json"));
+    copy_file(paired.dir, dir, "patients.csv");
+    /* Spider plot: a patient whose M-protein at enrolment is 0 is left out ... */
+    write_file(dir, "trajectories.csv",
+               "patient,arm,t_days,variable,value\n"
+               "0,control,0,mprotein_g_dl,0\n"
+               "0,control,28,mprotein_g_dl,0.5\n"
+               "1,control,0,mprotein_g_dl,2\n"
+               "1,control,28,mprotein_g_dl,1\n"
+               "1,potent,0,mprotein_g_dl,0\n");
+    (void) report_error(dir, 0);
+    snprintf(path, sizeof(path), "%s/report.json", dir);
+    assert_int_equal(mw__json_load(path, &rep, errbuf, sizeof(errbuf)), 0);
+    const yaml_node_t *spider = block_of(&rep, "spider");
+    assert_non_null(spider);
+    const yaml_node_t *series = get(&rep, spider, "series");
+    assert_int_equal(len(series), 1);
+    assert_string_equal(str(get(&rep, item(&rep, series, 0), "label")), "control #1");
+    assert_int_equal(len(get(&rep, spider, "legend")), 1);
+    assert_non_null(strstr(str(get(&rep, spider, "note")), "left out"));
+    assert_charts_drawn(&rep);
+    yaml_document_delete(&rep);
+    /* ... and without one left, so is the plot, and the summary says why. */
+    write_file(dir, "trajectories.csv",
+               "patient,arm,t_days,variable,value\n"
+               "0,control,0,mprotein_g_dl,0\n"
+               "0,control,28,mprotein_g_dl,0.5\n"
+               "0,potent,0,mprotein_g_dl,0\n");
+    (void) report_error(dir, 0);
+    assert_int_equal(mw__json_load(path, &rep, errbuf, sizeof(errbuf)), 0);
+    assert_null(block_of(&rep, "spider"));
+    assert_non_null(strstr(str(get(&rep, block_of(&rep, "summary"), "note")),
+                           "M-protein above 0 at enrolment"));
+    assert_charts_drawn(&rep);
+    yaml_document_delete(&rep);
+    remove_dir(dir);
+}
+
+/* A file that cannot be read is an error, not an empty file. */
+static void
+test_read_error(void **state)
+{
+    (void) state;
+    char dir[64], path[256], *err;
+    cohort_copy(dir, sizeof(dir));
+    snprintf(path, sizeof(path), "%s/km.csv", dir);
+    assert_int_equal(remove(path), 0);
+    assert_int_equal(mkdir(path, 0700), 0); /* opens, but reads fail (EISDIR) */
+    err = report_error(dir, MW_ERR_IO);
+    assert_non_null(strstr(err, "km.csv: read error"));
+    assert_false(file_exists(dir, "report.json"));
+    assert_int_equal(rmdir(path), 0);
+    remove_dir(dir);
+}
+
 int
 main(void)
 {
@@ -867,6 +1202,10 @@ main(void)
         cmocka_unit_test(test_spider),
         cmocka_unit_test(test_thinning),
         cmocka_unit_test(test_bad_input),
+        cmocka_unit_test(test_bad_numbers),
+        cmocka_unit_test(test_bad_survival),
+        cmocka_unit_test(test_empty_blocks),
+        cmocka_unit_test(test_read_error),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
