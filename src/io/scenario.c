@@ -2166,7 +2166,10 @@ scope_defaults(const char *prefix, void *base, int index)
     for (int i = 0; i < N_PARAMS; i++) {
         const mw__param_t *p = &params[i];
         void *f = field_at(p, base);
-        int x = (int) p->def;
+        /* only integer kinds are converted: a double default may be infinite */
+        int x = p->type == MW__P_INT || p->type == MW__P_BOOL || p->type == MW__P_ENUM
+                    ? (int) p->def
+                    : 0;
         if (!in_scope(p, prefix, plen)) {
             continue;
         }
