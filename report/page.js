@@ -328,9 +328,15 @@
   }
 
   function legendExtra(s, ch) {
-    if (ch.legend) {
+    /* the chart's own entries, then one per set of points that has any */
+    var entries = (ch.legend || []).concat((ch.points || []).filter(function (p) {
+      return p.x.length > 0;
+    }).map(function (p) {
+      return {label: p.label, colour: p.colour, shape: p.shape};
+    }));
+    if (entries.length > 0) {
       var l = el('div', 'legend');
-      ch.legend.forEach(function (e) {
+      entries.forEach(function (e) {
         var item = el('span', 'item'), sw;
         if (!e.shape || e.shape === 'box') {
           sw = el('span', 'swatch box');
