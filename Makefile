@@ -7,7 +7,7 @@ SCENARIO ?= scenarios/default.yaml
 OUT ?= out/default
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all deps build run test asan clean bench
+.PHONY: all deps build run test asan fuzz clean bench
 
 all: build
 
@@ -28,6 +28,22 @@ asan: deps
 	@cmake --preset asan >/dev/null
 	@cmake --build --preset asan -j $(JOBS)
 	cd $(BUILD)/asan && ctest --output-on-failure -j $(JOBS) -LE slow
+
+# Explore each fuzz target with libFuzzer for FUZZ_SECONDS (clang, ASan+UBSan);
+# new inputs go to a scratch corpus, crashes to build/fuzz/crash-*: copy the ones
+# worth keeping into tests/fuzz/corpus/<name>/ (the suite replays those).
+FUZZ_SECONDS ?= 120
+fuzz:
+	@sh scripts/install-deps.sh --fuzz
+	@cmake --preset fuzz >/dev/null
+	@cmake --build --preset fuzz -j $(JOBS) --target libfuzz_scenario libfuzz_rows libfuzz_report
+	@for t in scenario rows report; do \
+	  mkdir -p $(BUILD)/fuzz/corpus-$$t; \
+	  echo "fuzz $$t for $(FUZZ_SECONDS) s"; \
+	  ./$(BUILD)/fuzz/tests/libfuzz_$$t $(BUILD)/fuzz/corpus-$$t tests/fuzz/corpus/$$t \
+	    -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=4096 -max_len=262144 \
+	    -artifact_prefix=$(BUILD)/fuzz/ -print_final_stats=1 2>&1 | tail -n 12 || exit 1; \
+	done
 
 bench: build
 	./$(BUILD)/$(PRESET)/marrow bench

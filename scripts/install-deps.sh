@@ -1,10 +1,12 @@
 #!/bin/sh
 # Install the Debian packages marrow needs, only those that are missing.
-# Used by `make run` and `make test`; safe to run again.
+# Used by `make run` and `make test`; safe to run again.  `--fuzz` adds clang (with
+# libFuzzer) and valgrind for `make fuzz` and `make valgrind`.
 set -eu
 PKGS="build-essential cmake pkg-config libyaml-dev libgsl-dev librandom123-dev \
 libsundials-dev libcmocka-dev libopenmpi-dev openmpi-bin nodejs npm chromium \
 fonts-dejavu-core"
+[ "${1:-}" = "--fuzz" ] && PKGS="$PKGS clang valgrind"
 # NodeSource's nodejs package ships npm itself and conflicts with Debian's npm.
 command -v npm >/dev/null 2>&1 && PKGS=$(echo "$PKGS" | sed 's/ npm / /')
 missing=""

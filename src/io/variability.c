@@ -23,15 +23,15 @@
 
 typedef struct {
     const char *name;
-    const char *params[4]; /* NULL-terminated when fewer */
+    const char *params[5]; /* NULL-terminated (mw__suggest reads to the NULL) */
     unsigned required;     /* bit k: params[k] must be given */
 } dist_info_t;
 
 static const dist_info_t dists[MW_N_DISTS] = {
-    [MW_DIST_LOGNORMAL] = {"lognormal", {"median", "sd_log", NULL, NULL}, 3u},
-    [MW_DIST_NORMAL] = {"normal", {"mean", "sd", "min", "max"}, 3u},
-    [MW_DIST_UNIFORM] = {"uniform", {"min", "max", NULL, NULL}, 3u},
-    [MW_DIST_CHOICE] = {"choice", {"values", "weights", NULL, NULL}, 1u},
+    [MW_DIST_LOGNORMAL] = {"lognormal", {"median", "sd_log", NULL}, 3u},
+    [MW_DIST_NORMAL] = {"normal", {"mean", "sd", "min", "max", NULL}, 3u},
+    [MW_DIST_UNIFORM] = {"uniform", {"min", "max", NULL}, 3u},
+    [MW_DIST_CHOICE] = {"choice", {"values", "weights", NULL}, 1u},
 };
 
 static const char *const dist_names[] = {"lognormal", "normal", "uniform", "choice",
