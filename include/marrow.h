@@ -62,6 +62,9 @@ const char *mw_build_features(void);
     X(MW_ERR_TOO_MANY_CLONES, -303,                                                   \
       "clone count passed engine.max_clones (lower mutation.rate, mark catalogue "    \
       "entries recurrent, or raise the limit)")                                       \
+    X(MW_ERR_TOO_MANY_CELLS, -304,                                                    \
+      "the tumour passed 1e30 cells, far more than a body holds (give the scenario "  \
+      "a tumour.capacity and em_capacity, or lower its net growth)")                  \
     X(MW_ERR_BAD_STATE, -600, "function called in the wrong phase")
 
 typedef enum {

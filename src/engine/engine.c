@@ -698,6 +698,11 @@ mw_sim_free(mw_sim_t *s)
     free(s);
 }
 
+/* Far past any real tumour (a whole body holds about 3e13 cells) yet far from
+ * overflow: a model without crowding can pass 1e15 in long follow-up, since it has
+ * no death from myeloma, but never reaches Inf. */
+#define MW__MAX_TUMOUR_CELLS 1e30
+
 int
 mw_sim_run_until(mw_sim_t *s, double t_days)
 {
@@ -706,7 +711,14 @@ mw_sim_run_until(mw_sim_t *s, double t_days)
     if (!(t_days >= s->t)) {
         return mw__trace_error(MW_ERR_BAD_PARAM);
     }
-    ret = run_mode(s, t_days, INFINITY);
+    /* The engines stop at MW__MAX_TUMOUR_CELLS (the mean mode is checked after),
+     * so a runaway tumour is an error rather than an overflow to Inf. */
+    ret = run_mode(s, t_days, MW__MAX_TUMOUR_CELLS);
+    double bm, em;
+    mw_sim_tumour(s, &bm, &em);
+    if (ret == MW_EXIT_TARGET_SIZE || (ret >= 0 && !(bm + em <= MW__MAX_TUMOUR_CELLS))) {
+        return mw__trace_error(MW_ERR_TOO_MANY_CELLS);
+    }
     if (ret < 0 || ret == MW_EXIT_DEATH) {
         return ret;
     }

@@ -413,9 +413,10 @@ mean_advance(mw_sim_t *s, double t_end)
         s->ctdna[i] = y[2 * T + X_N + i] > 0 ? y[2 * T + X_N + i] : 0;
         s->mk.ctdna_hge_ml += s->ctdna[i];
     }
-    s->mk.mprotein_g_dl = y[2 * T + X_MPROTEIN];
-    s->mk.flc_mg_l = y[2 * T + X_FLC];
-    s->mk.sbcma_ng_ml = y[2 * T + X_SBCMA];
+    /* decaying markers may undershoot zero by the solver's tolerance */
+    s->mk.mprotein_g_dl = fmax(0.0, y[2 * T + X_MPROTEIN]);
+    s->mk.flc_mg_l = fmax(0.0, y[2 * T + X_FLC]);
+    s->mk.sbcma_ng_ml = fmax(0.0, y[2 * T + X_SBCMA]);
     {
         double crowd, sup, crowd_em;
         mw__env(s, s->n_bm, s->n_em, &crowd, &sup, &crowd_em, &s->mk.il6_pg_ml);
