@@ -7,7 +7,7 @@ SCENARIO ?= scenarios/default.yaml
 OUT ?= out/default
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all deps build run test asan fuzz clean bench
+.PHONY: all deps build run test asan fuzz fault clean bench
 
 all: build
 
@@ -44,6 +44,12 @@ fuzz:
 	    -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=4096 -max_len=262144 \
 	    -artifact_prefix=$(BUILD)/fuzz/ -print_final_stats=1 2>&1 | tail -n 12 || exit 1; \
 	done
+
+# Fail every allocation of a small run and a small cohort in turn (about 60,000
+# runs; the suite's fault.alloc_failure tries 420 of them).
+fault: build
+	ALL=1 sh tests/fault/alloc_failure.sh $(BUILD)/$(PRESET)/marrow \
+	  $(BUILD)/$(PRESET)/tests/libfailalloc.so
 
 bench: build
 	./$(BUILD)/$(PRESET)/marrow bench

@@ -349,6 +349,7 @@ cmd_run(int argc, char **argv)
     char outbuf[256], errbuf[512], *cmdline = NULL;
 
     if (sets == NULL || sc == NULL) {
+        fprintf(stderr, "marrow: out of memory\n");
         ret = EXIT_RUNTIME;
         goto out;
     }
@@ -425,6 +426,11 @@ cmd_run(int argc, char **argv)
         out_dir = outbuf;
     }
     cmdline = join_args(argc + 1, argv - 1);
+    if (cmdline == NULL) {
+        fprintf(stderr, "marrow run: out of memory\n");
+        ret = EXIT_RUNTIME;
+        goto out;
+    }
     mw_run_options_t o = {out_dir, cmdline, seed, (int) reps, quiet};
     mw_run_result_t res;
     int r = mw_run(sc, &o, &res, errbuf, sizeof(errbuf));
@@ -578,6 +584,7 @@ cmd_cohort(int argc, char **argv)
     char outbuf[512], errbuf[1024], *cmdline = NULL;
 
     if (sets == NULL || sc == NULL) {
+        fprintf(stderr, "marrow: out of memory\n");
         ret = EXIT_RUNTIME;
         goto out;
     }
@@ -712,6 +719,7 @@ cmd_cohort(int argc, char **argv)
          * and `marrow merge DIR` finds them. */
         char *tmp = strdup(out_dir);
         if (tmp == NULL) {
+            fprintf(stderr, "marrow cohort: out of memory\n");
             ret = EXIT_RUNTIME;
             goto out;
         }
@@ -720,6 +728,11 @@ cmd_cohort(int argc, char **argv)
         out_dir = outbuf;
     }
     cmdline = join_args(argc + 1, argv - 1);
+    if (cmdline == NULL) {
+        fprintf(stderr, "marrow cohort: out of memory\n");
+        ret = EXIT_RUNTIME;
+        goto out;
+    }
     mw_cohort_options_t o = {out_dir, cmdline, seed,   (int) patients,
                              (int) threads, quiet, resume, have_only ? (int) only : -1,
                              shard,   shards,  (int) traj};
@@ -889,6 +902,11 @@ cmd_merge(int argc, char **argv)
         out_dir = argv[optind];
     }
     cmdline = join_args(argc + 1, argv - 1);
+    if (cmdline == NULL) {
+        fprintf(stderr, "marrow merge: out of memory\n");
+        ret = EXIT_RUNTIME;
+        goto out;
+    }
     mw_cohort_result_t res;
     int r = mw_cohort_merge((const char *const *) dirs, n, out_dir, cmdline, &res, errbuf,
                             sizeof(errbuf));

@@ -775,7 +775,9 @@ typedef struct {
 
     /* Patient covariates, drawn per patient by mw_scenario_covariates(). */
     int n_covariates;
-    int reserved_; /**< 0: the covariates start 8-byte aligned without a hole */
+    int init_error; /**< MW_ERR_NO_MEMORY when mw_scenario_init_defaults() ran out of
+                         memory (every load then refuses), else 0; also keeps the
+                         covariates 8-byte aligned without a hole */
     mw_covariate_t covariates[MW_MAX_COVARIATES];
 } mw_scenario_t;
 

@@ -743,7 +743,9 @@ finish(const char *dir, const mw__spec_t *sp, const mw_scenario_t *arms, int n_a
         ret = write_run_json(out.f[F_RUN], sp, o->command_line, threads, ranks, arms,
                              n_arms, NULL, 0);
         if (ret != 0) {
-            mw__seterr(errbuf, errlen, "cannot write run.json: %s", mw_strerror(ret));
+            /* a stream error leaves the failed write's errno (ENOSPC, EIO...) */
+            mw__seterr(errbuf, errlen, "cannot write run.json: %s",
+                       ret == MW_ERR_IO ? strerror(errno) : mw_strerror(ret));
         }
     }
     int cret = mw__outputs_close(&out, ret == 0, ret == 0 ? errbuf : NULL, errlen);

@@ -289,7 +289,7 @@ mw__json_load(const char *path, yaml_document_t *doc, char *errbuf, size_t errle
     }
     yaml_parser_set_input_file(&parser, f);
     if (!yaml_parser_load(&parser, doc)) {
-        if (parser.error == YAML_MEMORY_ERROR) {
+        if (parser.error == YAML_MEMORY_ERROR || parser.problem == NULL) {
             mw__seterr(errbuf, errlen, "%s: out of memory", path);
             ret = MW_ERR_NO_MEMORY;
         } else {

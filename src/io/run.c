@@ -7,6 +7,7 @@
  * index, scenario).
  */
 #define _POSIX_C_SOURCE 200809L
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -876,7 +877,9 @@ mw_run(const mw_scenario_t *sc, const mw_run_options_t *o, mw_run_result_t *resu
         mw__provenance_t prov = {o->command_line, o->seed, "replicates", n, 1};
         ret = mw__write_run_json(out.f[F_RUN], sc, &prov);
         if (ret != 0) {
-            mw__seterr(errbuf, errlen, "cannot write run.json: %s", mw_strerror(ret));
+            /* a stream error leaves the failed write's errno (ENOSPC, EIO...) */
+            mw__seterr(errbuf, errlen, "cannot write run.json: %s",
+                       ret == MW_ERR_IO ? strerror(errno) : mw_strerror(ret));
         }
     }
     int cret = mw__outputs_close(&out, ret == 0, ret == 0 ? errbuf : NULL, errlen);

@@ -2304,18 +2304,30 @@ elem_path(char *buf, size_t len, const char *list_path, const mw__param_t *list,
     snprintf(buf, len, "%.150s[%d]", list_path, k);
 }
 
-/* Load one shipped library on top of @p self: a failure is a bug in the data. */
+/* Load one shipped library on top of @p self.  Running out of memory marks the
+ * scenario (init_error), so that loading it refuses; any other failure is a bug in
+ * the data. */
 static void
 load_library(mw_scenario_t *self, const char *text, const char *file)
 {
-    mw_diags_t *d = malloc(sizeof(*d));
+    mw_diags_t *d = self->init_error == 0 ? malloc(sizeof(*d)) : NULL;
 
-    mw__bug_assert(d != NULL);
+    if (d == NULL) {
+        self->init_error = MW_ERR_NO_MEMORY;
+        return;
+    }
     mw_diags_clear(d);
     if (mw_scenario_load_string(self, text, file, d) != 0) {
-        fprintf(stderr, "marrow: the shipped library %s does not load:\n", file);
-        mw_diags_print(d, stderr);
-        abort();
+        for (int i = 0; i < d->n; i++) {
+            if (d->d[i].code == MW_ERR_NO_MEMORY) {
+                self->init_error = MW_ERR_NO_MEMORY;
+            }
+        }
+        if (self->init_error == 0) {
+            fprintf(stderr, "marrow: the shipped library %s does not load:\n", file);
+            mw_diags_print(d, stderr);
+            abort();
+        }
     }
     free(d);
 }

@@ -1418,7 +1418,9 @@ syntax_error(ld_t *ld, const yaml_parser_t *p)
     int line = (int) p->problem_mark.line + 1, col = (int) p->problem_mark.column + 1;
     const char *problem = p->problem != NULL ? p->problem : "unknown problem";
 
-    switch (p->error) {
+    /* libyaml names every syntax problem; without one, an allocation failed */
+    switch (p->problem == NULL && p->error != YAML_READER_ERROR ? YAML_MEMORY_ERROR
+                                                                 : p->error) {
         case YAML_MEMORY_ERROR:
             mw__diag_add(ld->diags, MW_ERR_NO_MEMORY, ld->file, 0, 0, "",
                          "out of memory while parsing");
@@ -1549,6 +1551,11 @@ load_text(mw_scenario_t *self, const char *buf, size_t len, const char *file, in
     ld.file = file;
     ld.diags = diags;
     ld.sc = self;
+    if (self->init_error != 0) {
+        mw__diag_add(diags, MW_ERR_NO_MEMORY, file, 0, 0, "",
+                     "out of memory: the shipped drug and regimen libraries did not load");
+        return mw__trace_error(MW_ERR_NO_MEMORY);
+    }
     if (!yaml_parser_initialize(&parser)) {
         mw__diag_add(diags, MW_ERR_NO_MEMORY, file, 0, 0, "", "out of memory");
         return mw__trace_error(MW_ERR_CONFIG);

@@ -10,11 +10,12 @@
 #include "testlib.h"
 
 /* One clone of @p cells, birth @p b and death @p d per day, no crowding unless set. */
-static const char *one_clone = "horizon_days: 3650\n"
-                               "output_every_days: 365\n"
-                               "tumour:\n"
-                               "  clones:\n"
-                               "    - {name: a, cells: 1.0e+9, birth: 0.035, death: 0.03}\n";
+static const char *one_clone =
+    "horizon_days: 3650\n"
+    "output_every_days: 365\n"
+    "tumour:\n"
+    "  clones:\n"
+    "    - {name: a, cells: 1.0e+9, birth: 0.035, death: 0.03}\n";
 
 static void
 check_state(const mw_sim_t *s, const char *what)
@@ -74,7 +75,8 @@ run_checked(const mw_scenario_t *sc, const char *what)
  * end with @p expect (0 meaning the horizon or extinction), exact too when
  * @p exact_ok, otherwise exact must refuse the population as too large. */
 static void
-run_case_expect(const char *const *sets, int n, int exact_ok, int expect, const char *what)
+run_case_expect(const char *const *sets, int n, int exact_ok, int expect,
+                const char *what)
 {
     static const char *modes[] = {"hybrid", "mean", "exact"};
     mw_scenario_t *sc = malloc(sizeof(*sc));
@@ -223,11 +225,10 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_no_cells),        cmocka_unit_test(test_1e13_cells_growing),
-        cmocka_unit_test(test_fastest_rates),   cmocka_unit_test(test_runaway_refused),
-        cmocka_unit_test(test_zero_rates),
-        cmocka_unit_test(test_decades),         cmocka_unit_test(test_zero_doses),
-        cmocka_unit_test(test_ten_thousand_clones),
+        cmocka_unit_test(test_no_cells),      cmocka_unit_test(test_1e13_cells_growing),
+        cmocka_unit_test(test_fastest_rates), cmocka_unit_test(test_runaway_refused),
+        cmocka_unit_test(test_zero_rates),    cmocka_unit_test(test_decades),
+        cmocka_unit_test(test_zero_doses),    cmocka_unit_test(test_ten_thousand_clones),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

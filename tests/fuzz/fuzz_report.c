@@ -14,10 +14,10 @@
 #include "fuzz.h"
 #include "marrow.h"
 
-static const char *const files[] = {"run.json",       "summary.json",     "timeseries.csv",
-                                    "events.csv",     "clones.csv",       "observations.csv",
-                                    "patients.csv",   "km.csv",           "trajectories.csv",
-                                    "report.json",    "report.html"};
+static const char *const files[] = {"run.json",     "summary.json", "timeseries.csv",
+                                    "events.csv",   "clones.csv",   "observations.csv",
+                                    "patients.csv", "km.csv",       "trajectories.csv",
+                                    "report.json",  "report.html"};
 #define N_FILES (sizeof(files) / sizeof(files[0]))
 
 static char dir[64];
