@@ -1052,7 +1052,13 @@ mw__analyse(const mw__spec_t *sp, const mw__rows_in_t *in, int n_in,
         return MW_ERR_NO_MEMORY;
     }
     mw__row_header(hdr, sp);
-    fclose(hdr);
+    int bad = ferror(hdr);
+    if (fclose(hdr) != 0 || bad || want_hdr == NULL || want_len == 0) {
+        an_free(&an);
+        free(want_hdr);
+        mw__seterr(errbuf, errlen, "out of memory");
+        return MW_ERR_NO_MEMORY;
+    }
     if (out->patients != NULL) {
         fputs(want_hdr, out->patients);
     }
@@ -1082,6 +1088,11 @@ mw__analyse(const mw__spec_t *sp, const mw__rows_in_t *in, int n_in,
             if (out->patients != NULL) {
                 free(copy);
                 copy = strdup(line);
+                if (copy == NULL) {
+                    mw__seterr(errbuf, errlen, "%s:%ld: out of memory", in[s].path, lineno);
+                    ret = MW_ERR_NO_MEMORY;
+                    break;
+                }
             }
             if (mw__row_parse(line, sp, &row, why, sizeof(why)) != 0) {
                 mw__seterr(errbuf, errlen, "%s:%ld: %s", in[s].path, lineno, why);
