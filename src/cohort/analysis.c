@@ -1010,6 +1010,31 @@ write_comparisons(an_t *an, FILE *js, mw_cohort_result_t *result)
     return 0;
 }
 
+/* One line of @p f into *@p buf without its line break: see trial.h. */
+int
+mw__read_line(FILE *f, char **buf, size_t *cap)
+{
+    errno = 0;
+    ssize_t k = getline(buf, cap, f);
+    if (k <= 0) {
+        if (ferror(f)) {
+            return MW__LINE_ERROR;
+        }
+        if (!feof(f)) {
+            return errno == ENOMEM ? MW__LINE_NO_MEMORY : MW__LINE_ERROR;
+        }
+        return 0;
+    }
+    if ((*buf)[k - 1] != '\n') {
+        return MW__LINE_CUT;
+    }
+    (*buf)[--k] = '\0';
+    if (k > 0 && (*buf)[k - 1] == '\r') {
+        (*buf)[k - 1] = '\0';
+    }
+    return 1;
+}
+
 /* Read one line of @p f into *buf; 1 with a whole line (newline removed), 0 at the
  * end, -1 for a last line without its newline. */
 static int

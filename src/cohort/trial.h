@@ -83,6 +83,13 @@ void mw__row_write(FILE *f, const mw__spec_t *sp, const mw__row_t *r);
  * writes them).  Returns the number of fields, max + 1 when there are more, or -1
  * for a broken quote. */
 int mw__csv_split(char *line, char **field, int max);
+/* What mw__read_line() gives besides 1 (a line) and 0 (the end of the file). */
+enum { MW__LINE_CUT = -1, MW__LINE_ERROR = -2, MW__LINE_NO_MEMORY = -3 };
+/* One line of @p f into *@p buf without its line break (nor a '\r' before it): 1, 0
+ * at the end of the file, MW__LINE_CUT for a last line without its newline (a file
+ * cut short), MW__LINE_ERROR for a read error and MW__LINE_NO_MEMORY when the line
+ * did not fit in memory. */
+int mw__read_line(FILE *f, char **buf, size_t *cap);
 /* Parse one line (no newline) written by mw__row_write.  0, or -1 with a reason. */
 int mw__row_parse(char *line, const mw__spec_t *sp, mw__row_t *r, char *why, size_t n);
 

@@ -149,17 +149,9 @@ csv_read(csv_t *c, const char *dir, const char *name, int optional, char *errbuf
                    errno == ENOENT ? " (is this a `marrow run` output directory?)" : "");
         return MW_ERR_IO;
     }
-    ssize_t got;
-    while (ret == 0 && (got = getline(&buf, &cap, f)) > 0) {
+    int k = 0;
+    while (ret == 0 && (k = mw__read_line(f, &buf, &cap)) == 1) {
         lineno++;
-        if (buf[got - 1] != '\n') {
-            mw__seterr(errbuf, errlen,
-                       "%s:%ld: the last line has no line break: the file was cut short",
-                       c->path, lineno);
-            ret = MW_ERR_IO;
-            break;
-        }
-        buf[strcspn(buf, "\r\n")] = '\0';
         char *line = strdup(buf);
         if (line == NULL) {
             ret = MW_ERR_NO_MEMORY;
@@ -204,9 +196,17 @@ csv_read(csv_t *c, const char *dir, const char *name, int optional, char *errbuf
             free(line);
         }
     }
+    if (ret == 0 && k == MW__LINE_CUT) {
+        mw__seterr(errbuf, errlen,
+                   "%s:%ld: the last line has no line break: the file was cut short",
+                   c->path, lineno + 1);
+        ret = MW_ERR_IO;
+    } else if (ret == 0 && k == MW__LINE_NO_MEMORY) {
+        ret = MW_ERR_NO_MEMORY;
+    }
     if (ret == MW_ERR_NO_MEMORY) {
         mw__seterr(errbuf, errlen, "%s:%ld: out of memory", c->path, lineno);
-    } else if (ret == 0 && ferror(f)) {
+    } else if (ret == 0 && (k == MW__LINE_ERROR || ferror(f))) {
         mw__seterr(errbuf, errlen, "%s:%ld: read error", c->path, lineno + 1);
         ret = MW_ERR_IO;
     } else if (ret == 0 && lineno == 0) {

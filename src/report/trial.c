@@ -189,50 +189,20 @@ parse_count(const char *s, int *x)
     return 0;
 }
 
-/* What read_line() gives besides 1 (a line) and 0 (the end of the file). */
-enum { LINE_CUT = -1, LINE_ERROR = -2, LINE_NO_MEMORY = -3 };
-
-/* One line of @p f into *@p buf without its line break: 1, 0 at the end of the file,
- * LINE_CUT for a last line without its newline (a file cut short), LINE_ERROR for a
- * read error and LINE_NO_MEMORY when the line did not fit in memory. */
-static int
-read_line(FILE *f, char **buf, size_t *cap)
-{
-    errno = 0;
-    ssize_t k = getline(buf, cap, f);
-    if (k <= 0) {
-        if (ferror(f)) {
-            return LINE_ERROR;
-        }
-        if (!feof(f)) {
-            return errno == ENOMEM ? LINE_NO_MEMORY : LINE_ERROR;
-        }
-        return 0;
-    }
-    if ((*buf)[k - 1] != '\n') {
-        return -1;
-    }
-    (*buf)[--k] = '\0';
-    if (k > 0 && (*buf)[k - 1] == '\r') {
-        (*buf)[k - 1] = '\0';
-    }
-    return 1;
-}
-
-/* Why reading @p in (@p path) stopped, once read_line() gave @p k (not 1) after line
+/* Why reading @p in (@p path) stopped, once mw__read_line() gave @p k (not 1) after line
  * @p lineno: 0 at the end of the file, else an error in @p errbuf. */
 static int
 read_end(FILE *in, const char *path, int k, long lineno, char *errbuf, size_t errlen)
 {
-    if (k == LINE_NO_MEMORY) {
+    if (k == MW__LINE_NO_MEMORY) {
         mw__seterr(errbuf, errlen, "out of memory");
         return MW_ERR_NO_MEMORY;
     }
-    if (k == LINE_ERROR || ferror(in)) {
+    if (k == MW__LINE_ERROR || ferror(in)) {
         mw__seterr(errbuf, errlen, "%s: read error", path);
         return MW_ERR_IO;
     }
-    if (k == LINE_CUT) {
+    if (k == MW__LINE_CUT) {
         mw__seterr(errbuf, errlen, "%s:%ld: the last line is cut short", path,
                    lineno + 1);
         return MW_ERR_IO;
@@ -498,14 +468,14 @@ read_km(trial_t *tr, char *errbuf, size_t errlen)
         mw__seterr(errbuf, errlen, "%s: cannot open: %s", path, strerror(errno));
         return MW_ERR_IO;
     }
-    k = read_line(in, &line, &cap);
-    if (k < LINE_CUT) {
+    k = mw__read_line(in, &line, &cap);
+    if (k < MW__LINE_CUT) {
         ret = read_end(in, path, k, 0, errbuf, errlen);
     } else if (k != 1 || strcmp(line, km_header) != 0) {
         mw__seterr(errbuf, errlen, "%s:1: expected the header '%s'", path, km_header);
         ret = MW_ERR_IO;
     }
-    while (ret == 0 && (k = read_line(in, &line, &cap)) == 1) {
+    while (ret == 0 && (k = mw__read_line(in, &line, &cap)) == 1) {
         km_row_t r;
         int got = mw__csv_split(line, f, 9), bad = -1, a, e;
         const char *want = NULL;
@@ -647,8 +617,8 @@ read_patients(trial_t *tr, char *errbuf, size_t errlen)
         free(want);
         return MW_ERR_IO;
     }
-    k = read_line(in, &line, &cap);
-    if (k < LINE_CUT) {
+    k = mw__read_line(in, &line, &cap);
+    if (k < MW__LINE_CUT) {
         ret = read_end(in, path, k, 0, errbuf, errlen);
     } else if (k != 1 || strcmp(line, want) != 0) {
         mw__seterr(errbuf, errlen,
@@ -656,7 +626,7 @@ read_patients(trial_t *tr, char *errbuf, size_t errlen)
                    path);
         ret = MW_ERR_IO;
     }
-    while (ret == 0 && (k = read_line(in, &line, &cap)) == 1) {
+    while (ret == 0 && (k = mw__read_line(in, &line, &cap)) == 1) {
         mw__row_t row;
         const char *time = NULL;
         double t = 0;
@@ -811,14 +781,14 @@ read_trajectories(trial_t *tr, char *errbuf, size_t errlen)
         return MW_ERR_IO;
     }
     tr->have_traj = 1;
-    k = read_line(in, &line, &cap);
-    if (k < LINE_CUT) {
+    k = mw__read_line(in, &line, &cap);
+    if (k < MW__LINE_CUT) {
         ret = read_end(in, path, k, 0, errbuf, errlen);
     } else if (k != 1 || strcmp(line, traj_header) != 0) {
         mw__seterr(errbuf, errlen, "%s:1: expected the header '%s'", path, traj_header);
         ret = MW_ERR_IO;
     }
-    while (ret == 0 && (k = read_line(in, &line, &cap)) == 1) {
+    while (ret == 0 && (k = mw__read_line(in, &line, &cap)) == 1) {
         int got = mw__csv_split(line, f, 5), patient, a;
         double day, v;
         lineno++;
